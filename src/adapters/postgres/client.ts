@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema/index.js';
+
+/** One type for the postgres.js pool, PGlite and a transaction: the domain takes this. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DbHandle = {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  close: () => Promise<void>;
+  /** postgres.js client (only for kind 'postgres'): migrations take an advisory lock on a reserved connection */
+  sql?: postgres.Sql;
+  pglite?: PGlite;
+};
+
+export type OpenDbOptions = { databaseUrl?: string; dataDir?: string; poolSize?: number };
+
+/**
+ * A real Postgres server when DATABASE_URL is set, else the embedded PGlite in <dataDir>/pgdata.
+ * dataDir 'memory://' gives an in-memory PGlite (tests).
+ */
+export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
+  if (opts.databaseUrl) {
+    const sql = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, onnotice: () => {} });
+    const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+    return { db, kind: 'postgres', sql, close: () => sql.end({ timeout: 5 }) };
+  }
+  const dataDir = opts.dataDir ?? '.berth-data';
+  let pglite: PGlite;
+  if (dataDir.startsWith('memory://')) {
+    pglite = await PGlite.create();
+  } else {
+    mkdirSync(dataDir, { recursive: true });
+    pglite = await PGlite.create(`${dataDir}/pgdata`);
+  }
+  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  return { db, kind: 'pglite', pglite, close: () => pglite.close() };
+}

@@ -1,0 +1,4 @@
+export * from './sandboxes.js';
+export * from './mounts.js';
+export * from './events.js';
+export * from './webhooks.js';

@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { sandboxes } from './sandboxes.js';
+
+/**
+ * One host-side mount shared by every sandbox volume that resolves to the same identity (design.md,
+ * "The mount ledger"). identityKey is a hash over backend, endpoint, bucket, prefix, version, options and
+ * a keyed fingerprint of the credentials: different identity, different row and different path.
+ */
+export const mounts = pgTable(
+  'mounts',
+  {
+    id: text('id').primaryKey(),
+    identityKey: text('identity_key').notNull().unique(),
+    backend: text('backend').notNull(),
+    /** Non-secret description: endpoint, bucket, prefix, version, options. */
+    spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+    credentialFingerprint: text('credential_fingerprint'),
+    /** AES-256-GCM blob of the credentials, so the reconciler can remount after a crash. */
+    credentialsEnc: text('credentials_enc'),
+    hostPath: text('host_path').notNull().unique(),
+    /** absent | mounting | mounted | unmounting | failed */
+    state: text('state').notNull(),
+    /** ok | degraded */
+    health: text('health').notNull().default('ok'),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+    lastError: text('last_error'),
+    hostId: text('host_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('mounts_state_idx').on(t.state)],
+);
+
+/** The reference count is count(*) of these rows; never a counter that can drift. */
+export const mountRefs = pgTable(
+  'mount_refs',
+  {
+    mountId: text('mount_id').notNull().references(() => mounts.id),
+    sandboxId: text('sandbox_id').notNull().references(() => sandboxes.id),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.mountId, t.sandboxId] }), index('mount_refs_sandbox_idx').on(t.sandboxId)],
+);
+
+/** A sandbox's volumes as requested (secrets removed), with what berth made for them. */
+export const sandboxVolumes = pgTable(
+  'sandbox_volumes',
+  {
+    sandboxId: text('sandbox_id').notNull().references(() => sandboxes.id),
+    name: text('name').notNull(),
+    backend: text('backend').notNull(),
+    mountPath: text('mount_path').notNull(),
+    readOnly: boolean('read_only').notNull().default(false),
+    subPath: text('sub_path'),
+    spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+    mountId: text('mount_id').references(() => mounts.id),
+    /** pvc: the Docker volume berth created and must remove when the sandbox ends */
+    managedVolume: text('managed_volume'),
+  },
+  (t) => [primaryKey({ columns: [t.sandboxId, t.name] }), index('sandbox_volumes_managed_idx').on(t.managedVolume).where(sql`${t.managedVolume} is not null`)],
+);

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+// The only module that reads process.env. Parsed once in main.ts and passed down as deps.config,
+// so tests build a Config directly instead of mutating the environment.
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+const bool = (dflt: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? dflt : /^(1|true|yes|on)$/i.test(v)));
+
+const envSchema = z.object({
+  BERTH_HOST: z.string().default('127.0.0.1'),
+  BERTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** The key clients send as OPEN-SANDBOX-API-KEY (OPENSANDBOX_SERVER_API_KEY is upstream's name). */
+  BERTH_API_KEY: z.string().optional(),
+  OPENSANDBOX_SERVER_API_KEY: z.string().optional(),
+  /** Running without a key must be asked for explicitly (upstream: OPENSANDBOX_INSECURE_SERVER=YES). */
+  BERTH_INSECURE_NO_AUTH: bool(false),
+  OPENSANDBOX_INSECURE_SERVER: bool(false),
+  DATABASE_URL: z.string().optional(),
+  BERTH_DATA_DIR: z.string().default('.berth-data'),
+  DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
+  BERTH_HOST_ID: z.string().optional(),
+  BERTH_NETWORK_MODE: z.string().default('bridge'),
+  /** Container ports published on a random host port for every sandbox (upstream: execd 44772 and 8080). */
+  BERTH_PUBLISHED_PORTS: csv.pipe(z.array(z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(65535)))),
+  /** Host interface the published ports bind to; loopback unless the operator opens it up. */
+  BERTH_PUBLISH_HOST_IP: z.string().default('127.0.0.1'),
+  /** Host name or IP written into endpoint answers. */
+  BERTH_PUBLIC_HOST: z.string().optional(),
+  BERTH_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(60).optional(),
+  BERTH_PIDS_LIMIT: z.coerce.number().int().min(1).default(4096),
+  BERTH_DROP_CAPABILITIES: csv.optional(),
+  BERTH_NO_NEW_PRIVILEGES: bool(true),
+  BERTH_ALLOWED_HOST_PATHS: csv,
+  BERTH_OSSFS_MOUNT_ROOT: z.string().default('/mnt/berth-ossfs'),
+  BERTH_OSSFS_BIN: z.string().default('ossfs'),
+  BERTH_OSSFS2_BIN: z.string().default('ossfs2'),
+  /** 32-byte key (hex or base64) for secrets at rest; generated into the data dir when unset. */
+  BERTH_SECRET_KEY: z.string().optional(),
+  BERTH_REAPER_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  BERTH_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  BERTH_LOG_LEVEL: z.string().default('info'),
+  BERTH_WEBHOOK_ALLOW_PRIVATE: bool(false),
+  BERTH_CORS_ORIGINS: csv,
+  BERTH_EVENT_RETENTION_HOURS: z.coerce.number().min(1).default(24 * 7),
+});
+
+export type Config = {
+  host: string;
+  port: number;
+  apiKey: string | undefined;
+  insecureNoAuth: boolean;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dockerSocket: string;
+  hostId: string;
+  networkMode: string;
+  publishedPorts: number[];
+  publishHostIp: string;
+  publicHost: string;
+  maxTimeoutSeconds: number | undefined;
+  pidsLimit: number;
+  dropCapabilities: string[];
+  noNewPrivileges: boolean;
+  allowedHostPaths: string[];
+  ossfsMountRoot: string;
+  ossfsBin: string;
+  ossfs2Bin: string;
+  secretKey: string | undefined;
+  reaperIntervalMs: number;
+  reconcileIntervalMs: number;
+  logLevel: string;
+  webhookAllowPrivate: boolean;
+  corsOrigins: string[];
+  eventRetentionHours: number;
+};
+
+/** Upstream's default cap_drop list (opensandbox-compat §9.5). */
+export const DEFAULT_DROP_CAPABILITIES = [
+  'AUDIT_WRITE', 'MKNOD', 'NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'SYS_MODULE', 'SYS_PTRACE', 'SYS_TIME', 'SYS_TTY_CONFIG',
+];
+
+export function loadConfig(env: Record<string, string | undefined>, hostname = 'localhost'): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const wildcard = e.BERTH_HOST === '0.0.0.0' || e.BERTH_HOST === '::' || e.BERTH_HOST === '';
+  return Object.freeze({
+    host: e.BERTH_HOST,
+    port: e.BERTH_PORT,
+    apiKey: e.BERTH_API_KEY || e.OPENSANDBOX_SERVER_API_KEY || undefined,
+    insecureNoAuth: e.BERTH_INSECURE_NO_AUTH || e.OPENSANDBOX_INSECURE_SERVER,
+    databaseUrl: e.DATABASE_URL || undefined,
+    dataDir: e.BERTH_DATA_DIR,
+    dockerSocket: e.DOCKER_SOCKET,
+    hostId: e.BERTH_HOST_ID ?? hostname,
+    networkMode: e.BERTH_NETWORK_MODE,
+    publishedPorts: e.BERTH_PUBLISHED_PORTS && e.BERTH_PUBLISHED_PORTS.length > 0 ? e.BERTH_PUBLISHED_PORTS : [44772, 8080],
+    publishHostIp: e.BERTH_PUBLISH_HOST_IP,
+    publicHost: e.BERTH_PUBLIC_HOST ?? (wildcard ? '127.0.0.1' : e.BERTH_HOST),
+    maxTimeoutSeconds: e.BERTH_MAX_TIMEOUT_SECONDS,
+    pidsLimit: e.BERTH_PIDS_LIMIT,
+    dropCapabilities: e.BERTH_DROP_CAPABILITIES && e.BERTH_DROP_CAPABILITIES.length > 0 ? e.BERTH_DROP_CAPABILITIES : DEFAULT_DROP_CAPABILITIES,
+    noNewPrivileges: e.BERTH_NO_NEW_PRIVILEGES,
+    allowedHostPaths: e.BERTH_ALLOWED_HOST_PATHS,
+    ossfsMountRoot: e.BERTH_OSSFS_MOUNT_ROOT,
+    ossfsBin: e.BERTH_OSSFS_BIN,
+    ossfs2Bin: e.BERTH_OSSFS2_BIN,
+    secretKey: e.BERTH_SECRET_KEY,
+    reaperIntervalMs: e.BERTH_REAPER_INTERVAL_MS,
+    reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,
+    logLevel: e.BERTH_LOG_LEVEL,
+    webhookAllowPrivate: e.BERTH_WEBHOOK_ALLOW_PRIVATE,
+    corsOrigins: e.BERTH_CORS_ORIGINS,
+    eventRetentionHours: e.BERTH_EVENT_RETENTION_HOURS,
+  });
+}

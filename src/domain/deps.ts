@@ -1,0 +1,23 @@
+import type { Config } from '../config.js';
+import type { Clock, ContainerRuntime, Db, Ids, Logger } from './ports.js';
+import type { Metrics } from './metrics.js';
+import type { SandboxVolumes } from './volumes/port.js';
+
+/**
+ * Everything a domain verb may touch, built once in main.ts. Verbs take the narrowest Pick<Deps, ...>
+ * they need so tests pass fakes for the rest.
+ */
+export type Deps = {
+  db: Db;
+  runtime: ContainerRuntime;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  config: Config;
+  metrics: Metrics;
+  volumes: SandboxVolumes;
+  /** the deployment's identity (server_settings.instance_id); labels every container and volume */
+  instanceId: string;
+  /** this process, for leases: `${hostId}:${pid}:${random}` */
+  processId: string;
+};

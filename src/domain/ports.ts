@@ -1,0 +1,95 @@
+import type { Db } from '../adapters/postgres/client.js';
+
+export type { Db };
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Ids {
+  sandbox(): string;
+  event(): string;
+  /** generic prefixed id: mnt_, whk_, dlv_, ... */
+  prefixed(prefix: string): string;
+}
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
+
+/** A container as berth asks Docker for it; built by the pure container-spec builder. */
+export type ContainerSpec = {
+  name: string;
+  image: string;
+  cmd: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  nanoCpus?: number;
+  memoryBytes?: number;
+  pidsLimit?: number;
+  gpuCount?: number; // -1 = all
+  networkMode: string;
+  publishedPorts: number[];
+  publishHostIp: string;
+  capDrop: string[];
+  securityOpt: string[];
+  /** "source:target[:ro]" (host path or named volume) */
+  binds: string[];
+};
+
+export type ContainerState = {
+  containerId: string;
+  status: 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing' | string;
+  running: boolean;
+  paused: boolean;
+  exitCode: number | null;
+  finishedAt: Date | null;
+  labels: Record<string, string>;
+  /** container port -> host port */
+  ports: Record<string, number>;
+  /** PID of the container's init process on the host, 0 when not running (for /proc/<pid>/mountinfo) */
+  pid: number;
+};
+
+export type ContainerEvent = {
+  action: string; // die, destroy, pause, unpause, start, oom, kill, ...
+  containerId: string;
+  labels: Record<string, string>;
+  exitCode: number | null;
+  time: Date;
+};
+
+export interface ContainerRuntime {
+  ping(): Promise<void>;
+  /** Pull the image when it is not present; throws DOCKER::SANDBOX_IMAGE_PULL_FAILED with a clean message. */
+  ensureImage(uri: string, auth?: { username: string; password: string }): Promise<void>;
+  /** create + start; removes a half-made container on failure. */
+  createAndStart(spec: ContainerSpec): Promise<ContainerState>;
+  inspect(containerId: string): Promise<ContainerState | null>;
+  pause(containerId: string): Promise<void>;
+  unpause(containerId: string): Promise<void>;
+  /** kill + remove(force); a missing container is not an error. */
+  remove(containerId: string): Promise<void>;
+  /** containers carrying berth's managed label for this instance, exited ones included */
+  listOwned(instanceId: string): Promise<ContainerState[]>;
+  /** Subscribe to container events for berth's containers; returns an unsubscribe function. */
+  subscribe(instanceId: string, onEvent: (e: ContainerEvent) => void, onError: (err: Error) => void): () => void;
+  /** Named volumes (pvc backend) */
+  inspectVolume(name: string): Promise<{ name: string; driver: string; mountpoint: string; labels: Record<string, string> } | null>;
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+}
+
+/** Label keys on everything berth creates; nothing without berth.managed + our instance id is ever touched. */
+export const LABELS = {
+  managed: 'berth.managed',
+  instance: 'berth.instance',
+  sandboxId: 'berth.sandbox-id',
+  hostId: 'berth.host-id',
+  /** upstream's id label, so OpenSandbox tooling that greps labels still finds our containers */
+  upstreamId: 'opensandbox.io/id',
+} as const;
