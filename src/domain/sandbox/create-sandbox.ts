@@ -1,0 +1,107 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { sandboxes, type SandboxRow } from '../../adapters/postgres/schema/index.js';
+import type { Deps } from '../deps.js';
+import { isDomainError, runtimeFailure } from '../errors.js';
+import { appendEvent } from '../events/append.js';
+import { withTx } from '../tx.js';
+import { sandboxContainerSpec } from './container-spec.js';
+import { discardFailedSandbox } from './teardown.js';
+import { validateCreate, type CreateSandboxInput } from './validate-create.js';
+
+/** How long a create or delete may hold its lease before the reconciler may take the work over. */
+export const TRANSITION_LEASE_MS = 5 * 60_000;
+
+/**
+ * Synchronous create (upstream and the SDK expect 202 + Running). Intent -> side effects -> settle:
+ * validation and the image pull touch nothing; tx1 inserts the Pending row and the volume references;
+ * mounts and the container are made after that commit; tx2 settles Running. A failure after tx1 undoes
+ * what was made and removes the row; a crash in between is the reconciler's (the row's lease expires).
+ */
+export async function createSandbox(deps: Deps, input: CreateSandboxInput, actor: string): Promise<SandboxRow> {
+  const started = performance.now();
+  try {
+    const row = await provision(deps, input, actor);
+    deps.metrics.observeCreate((performance.now() - started) / 1000, 'ok');
+    return row;
+  } catch (err) {
+    deps.metrics.observeCreate((performance.now() - started) / 1000, 'error');
+    throw err;
+  }
+}
+
+async function provision(deps: Deps, input: CreateSandboxInput, actor: string): Promise<SandboxRow> {
+  const valid = validateCreate(input, deps.config);
+  const id = deps.ids.sandbox();
+  const plan = await deps.volumes.prepare(id, valid.volumes);
+  await deps.runtime.ensureImage(valid.image, valid.auth);
+
+  const createdAt = deps.clock.now();
+  const row = await withTx(deps.db, async (tx) => {
+    const [inserted] = await tx
+      .insert(sandboxes)
+      .values({
+        id,
+        state: 'Pending',
+        reason: 'provisioning',
+        message: 'Sandbox is being provisioned.',
+        lastTransitionAt: createdAt,
+        image: valid.image,
+        entrypoint: valid.entrypoint,
+        env: valid.env,
+        resourceLimits: valid.resourceLimits,
+        metadata: valid.metadata,
+        extensions: valid.extensions,
+        platform: valid.platform,
+        timeoutSeconds: valid.timeoutSeconds,
+        createdAt,
+        expiresAt: valid.timeoutSeconds === null ? null : new Date(createdAt.getTime() + valid.timeoutSeconds * 1000),
+        containerName: `sandbox-${id}`,
+        hostId: deps.config.hostId,
+        leaseOwner: deps.processId,
+        leaseUntil: new Date(createdAt.getTime() + TRANSITION_LEASE_MS),
+      })
+      .returning();
+    await deps.volumes.acquire(tx, id, plan);
+    await appendEvent(tx, deps, { type: 'sandbox.created', sandboxId: id, toState: 'Pending', actor, data: { image: valid.image } });
+    return inserted!;
+  });
+
+  let containerId: string | null = null;
+  try {
+    const binds = await deps.volumes.materialize(id, plan);
+    const { spec, ignoredLimits } = sandboxContainerSpec(row, { config: deps.config, instanceId: deps.instanceId, binds });
+    if (ignoredLimits.length > 0) deps.log.warn({ sandboxId: id, ignored: ignoredLimits }, 'resource limits ignored (unparseable, as upstream)');
+    const container = await deps.runtime.createAndStart(spec);
+    containerId = container.containerId;
+    const now = deps.clock.now();
+    const settled = await withTx(deps.db, async (tx) => {
+      const [r] = await tx
+        .update(sandboxes)
+        .set({
+          state: 'Running',
+          reason: 'CONTAINER_RUNNING',
+          message: 'Sandbox container started successfully.',
+          lastTransitionAt: now,
+          containerId: container.containerId,
+          ports: container.ports,
+          leaseOwner: null,
+          leaseUntil: null,
+          updatedAt: now,
+        })
+        .where(and(eq(sandboxes.id, id), eq(sandboxes.state, 'Pending'), isNull(sandboxes.deletedAt)))
+        .returning();
+      if (r) await appendEvent(tx, deps, { type: 'sandbox.running', sandboxId: id, fromState: 'Pending', toState: 'Running', actor });
+      return r;
+    });
+    if (!settled) throw runtimeFailure('DOCKER::SANDBOX_START_FAILED', `Sandbox ${id} was removed while it was being provisioned.`);
+    return settled;
+  } catch (err) {
+    const reason = isDomainError(err) ? err.code : 'DOCKER::SANDBOX_START_FAILED';
+    await discardFailedSandbox(deps, { id, containerId }, { reason, actor }).catch((cleanupErr) =>
+      deps.log.error({ sandboxId: id, err: String(cleanupErr) }, 'cleanup after a failed create did not finish; the reconciler will retry'),
+    );
+    if (isDomainError(err)) throw err;
+    deps.log.error({ sandboxId: id, err: String(err) }, 'sandbox create failed');
+    throw runtimeFailure('DOCKER::SANDBOX_START_FAILED', 'Failed to start the sandbox container.');
+  }
+}

@@ -1,0 +1,25 @@
+/** Spec state names (opensandbox-compat §3). Pausing/Resuming/Stopping are real here: they mark an in-flight transition. */
+export const SANDBOX_STATES = ['Pending', 'Running', 'Pausing', 'Paused', 'Resuming', 'Stopping', 'Terminated', 'Failed'] as const;
+export type SandboxState = (typeof SANDBOX_STATES)[number];
+
+/** Which states each operation may start from. Anything else is a 409. */
+export const CAN_PAUSE: readonly SandboxState[] = ['Running'];
+export const CAN_RESUME: readonly SandboxState[] = ['Paused'];
+/** The container is gone or finished: a Docker 'die'/'destroy' cannot move these further. */
+export const FINISHED: readonly SandboxState[] = ['Terminated', 'Failed'];
+/** A container exit observed in these states is news (the user did not ask for it). */
+export const LIVE_WITH_CONTAINER: readonly SandboxState[] = ['Running', 'Pausing', 'Paused', 'Resuming'];
+
+export function isState(s: string): s is SandboxState {
+  return (SANDBOX_STATES as readonly string[]).includes(s);
+}
+
+/** Upstream's mapping of a finished container: exit 0 is Terminated, anything else Failed. */
+export function stateForExit(exitCode: number | null): { state: SandboxState; reason: string; message: string } {
+  if (exitCode === 0) return { state: 'Terminated', reason: 'container_exited', message: 'Sandbox container exited successfully.' };
+  return {
+    state: 'Failed',
+    reason: 'container_exited',
+    message: exitCode === null ? 'Sandbox container exited.' : `Sandbox container exited with code ${exitCode}.`,
+  };
+}
