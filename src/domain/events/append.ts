@@ -8,12 +8,19 @@ import type { NewEvent } from './types.js';
 // the insert makes seq order equal commit order: the lock is held until the appending transaction ends.
 const EVENT_APPEND_LOCK = 0x65766e74; // 'evnt'
 
-/** Append events inside the caller's transaction (call it last in the transaction: the lock is held to commit). */
-export async function appendEvents(tx: Db, deps: { ids: Ids; clock: Clock }, list: NewEvent[]): Promise<void> {
-  if (list.length === 0) return;
+/**
+ * Append events inside the caller's transaction (call it last in the transaction: the lock is held to commit).
+ * Returns the new rows' ids and sequence numbers in insertion order.
+ */
+export async function appendEvents(
+  tx: Db,
+  deps: { ids: Ids; clock: Clock },
+  list: NewEvent[],
+): Promise<Array<{ id: string; seq: number }>> {
+  if (list.length === 0) return [];
   await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_APPEND_LOCK})`);
   const now = deps.clock.now();
-  await tx.insert(events).values(
+  return tx.insert(events).values(
     list.map((e) => ({
       id: deps.ids.event(),
       type: e.type,
@@ -26,7 +33,7 @@ export async function appendEvents(tx: Db, deps: { ids: Ids; clock: Clock }, lis
       data: e.data ?? {},
       createdAt: now,
     })),
-  );
+  ).returning({ id: events.id, seq: events.seq });
 }
 
 export const appendEvent = (tx: Db, deps: { ids: Ids; clock: Clock }, e: NewEvent) => appendEvents(tx, deps, [e]);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: host set-up (Docker engine, base image, Postgres, FUSE),
+# dependencies, typecheck, then every tier (unit, integration, e2e) with nothing skipped.
+# Prints "N passed, N failed" at the end (CI reads that line). Extra args go to vitest.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh || exit 1
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || exit 1
+fi
+npx tsc --noEmit || { echo "0 passed, 1 failed (typecheck)"; exit 1; }
+report=.vitest-report.json
+rm -f "$report"
+npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json --outputFile="$report" "$@"
+rc=$?
+if [ -f "$report" ]; then
+  node scripts/summarize-tests.mjs "$report" || rc=1
+else
+  echo "0 passed, 1 failed (vitest produced no report)"
+  rc=1
+fi
+exit $rc

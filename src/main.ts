@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { serve } from '@hono/node-server';
+import Docker from 'dockerode';
+import { DockerodeRuntime } from './adapters/docker/dockerode-runtime.js';
+import { createLogger } from './adapters/logger.js';
+import { createPromMetrics } from './adapters/metrics.js';
+import { openDb } from './adapters/postgres/client.js';
+import { runMigrations } from './adapters/postgres/migrate.js';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import type { Deps } from './domain/deps.js';
+import { reapOnce } from './domain/expiry/reap-once.js';
+import { realIds } from './domain/ids.js';
+import { loadInstanceId } from './domain/instance.js';
+import { every } from './domain/loop.js';
+import { reconcileSandboxesOnce } from './domain/reconcile/reconcile-sandboxes.js';
+import { watchContainers } from './domain/sandbox/watch-containers.js';
+import { noVolumes } from './domain/volumes/port.js';
+
+// Composition root: config -> db -> migrate -> deps -> reconcile -> loops -> serve.
+async function main() {
+  const config = loadConfig(process.env, hostname());
+  const log = createLogger(config.logLevel);
+  if (!config.apiKey && !config.insecureNoAuth) {
+    log.error({}, 'no API key: set BERTH_API_KEY (or OPENSANDBOX_SERVER_API_KEY), or BERTH_INSECURE_NO_AUTH=yes to run without authentication');
+    process.exit(2);
+  }
+  if (!config.apiKey) log.warn({}, 'running WITHOUT authentication (BERTH_INSECURE_NO_AUTH)');
+
+  const handle = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await runMigrations(handle);
+  const instanceId = await loadInstanceId(handle.db);
+
+  const runtime = new DockerodeRuntime(new Docker({ socketPath: config.dockerSocket }), log);
+  await runtime.ping().catch((err) => {
+    log.error({ socket: config.dockerSocket, err: String(err) }, 'Docker engine is not reachable');
+    process.exit(3);
+  });
+
+  const deps: Deps = {
+    db: handle.db,
+    runtime,
+    clock: { now: () => new Date() },
+    ids: realIds,
+    log,
+    config,
+    metrics: createPromMetrics(),
+    volumes: noVolumes,
+    instanceId,
+    processId: `${config.hostId}:${process.pid}:${randomBytes(4).toString('hex')}`,
+  };
+
+  // Converge with Docker before serving, so the first answer already reflects the engine.
+  await reconcileSandboxesOnce(deps);
+  const loops = [
+    every('reaper', config.reaperIntervalMs, () => reapOnce(deps), log),
+    every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
+  ];
+  const watcher = watchContainers(deps);
+
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    log.info({ port: info.port, host: config.host, db: handle.kind, instanceId, processId: deps.processId }, 'berth listening');
+  });
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    watcher.stop();
+    server.close();
+    await Promise.all(loops.map((l) => l.stop()));
+    await handle.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(JSON.stringify({ level: 'fatal', msg: 'berth failed to start', err: String(err?.stack ?? err) }));
+  process.exit(1);
+});
