@@ -13,8 +13,9 @@ export type DbHandle = {
   db: Db;
   kind: 'postgres' | 'pglite';
   close: () => Promise<void>;
-  /** postgres.js client (only for kind 'postgres'): migrations take an advisory lock on a reserved connection */
+  /** postgres.js client and URL (kind 'postgres' only) */
   sql?: postgres.Sql;
+  url?: string;
   pglite?: PGlite;
 };
 
@@ -28,7 +29,7 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
     const sql = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, onnotice: () => {} });
     const db = drizzlePostgres(sql, { schema }) as unknown as Db;
-    return { db, kind: 'postgres', sql, close: () => sql.end({ timeout: 5 }) };
+    return { db, kind: 'postgres', sql, url: opts.databaseUrl, close: () => sql.end({ timeout: 5 }) };
   }
   const dataDir = opts.dataDir ?? '.berth-data';
   let pglite: PGlite;

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
@@ -12,23 +13,21 @@ const MIGRATION_LOCK_KEY = 0x62657274; // 'bert'
 
 /**
  * drizzle's migrator takes no lock, so two processes booting at once could both apply a migration.
- * On Postgres: reserve one connection, hold a session advisory lock on it and migrate on that same
- * connection. PGlite is a single connection owned by this process, so it needs no lock.
+ * On Postgres: a dedicated single-connection client holds a session advisory lock and runs the
+ * migrator on that same connection (max: 1 guarantees it). PGlite is one connection owned by this
+ * process, so it needs no lock.
  */
 export async function runMigrations(handle: DbHandle, folder = MIGRATIONS_FOLDER): Promise<void> {
   if (handle.kind === 'pglite') {
     await migratePglite(drizzlePglite(handle.pglite!), { migrationsFolder: folder });
     return;
   }
-  const reserved = await handle.sql!.reserve();
+  const single = postgres(handle.url!, { max: 1, onnotice: () => {} });
   try {
-    await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-    try {
-      await migratePostgres(drizzlePostgres(reserved), { migrationsFolder: folder });
-    } finally {
-      await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
-    }
+    await single`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    await migratePostgres(drizzlePostgres(single), { migrationsFolder: folder });
   } finally {
-    reserved.release();
+    // Ending the session releases the lock even if the unlock is never sent.
+    await single.end({ timeout: 5 });
   }
 }
