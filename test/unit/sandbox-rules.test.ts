@@ -50,7 +50,7 @@ describe('metadata rules', () => {
     expect(codeOf(() => assertValidMetadata({ 'opensandbox.io/x': 'v' }, 'SANDBOX::INVALID_METADATA_LABEL'))).toBe('SANDBOX::INVALID_METADATA_LABEL');
   });
   it('refuses bad keys and values', () => {
-    for (const md of [{ '-a': 'v' }, { 'a b': 'v' }, { ['k'.repeat(64)]: 'v' }, { 'UP.case/x': 'v' }, { k: 'v'.repeat(64) }, { k: 'bad value' }, { k: '-v' }])
+    for (const md of [{ '-a': 'v' }, { 'a b': 'v' }, { ['k'.repeat(64)]: 'v' }, { 'UP.case/x': 'v' }, { k: 'v'.repeat(64) }, { k: 'bad value' }, { k: '-v' }] as Record<string, string>[])
       expect(codeOf(() => assertValidMetadata(md, 'X'))).toBe('SANDBOX::INVALID_METADATA_LABEL');
   });
   it('merges like RFC 7396 on a flat map', () => {

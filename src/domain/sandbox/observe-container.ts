@@ -21,29 +21,31 @@ export async function observeContainerEvent(deps: ObserveDeps, e: ContainerEvent
 
 export async function recordExit(deps: ObserveDeps, sandboxId: string, containerId: string, exitCode: number | null, actor: string) {
   const next = stateForExit(exitCode);
-  await withTx(deps.db, async (tx) => {
+  const changed = await withTx(deps.db, async (tx) => {
     const now = deps.clock.now();
     const [row] = await tx.select({ state: sandboxes.state }).from(sandboxes)
       .where(and(eq(sandboxes.id, sandboxId), eq(sandboxes.containerId, containerId), isNull(sandboxes.deletedAt), inArray(sandboxes.state, [...LIVE_WITH_CONTAINER])))
       .for('update');
-    if (!row) return;
+    if (!row) return false;
     await tx.update(sandboxes).set({ ...next, exitCode, lastTransitionAt: now, updatedAt: now }).where(eq(sandboxes.id, sandboxId));
     await appendEvent(tx, deps, {
       type: next.state === 'Terminated' ? 'sandbox.terminated' : 'sandbox.failed',
       sandboxId, fromState: row.state, toState: next.state, reason: next.reason, actor, data: { exitCode },
     });
+    return true;
   });
-  deps.log.info({ sandboxId, exitCode, state: next.state }, 'sandbox container exited');
+  // Only news is logged: the exit of a container berth is stopping itself matches no row above.
+  if (changed) deps.log.info({ sandboxId, exitCode, state: next.state }, 'sandbox container exited');
 }
 
 export async function recordRemoved(deps: ObserveDeps, sandboxId: string, containerId: string, actor: string) {
-  await withTx(deps.db, async (tx) => {
+  const changed = await withTx(deps.db, async (tx) => {
     const now = deps.clock.now();
     const [row] = await tx.select({ state: sandboxes.state }).from(sandboxes)
       .where(and(eq(sandboxes.id, sandboxId), eq(sandboxes.containerId, containerId), isNull(sandboxes.deletedAt)))
       .for('update');
     // Stopping and Pending are berth's own in-flight work; those finish through their own path.
-    if (!row || row.state === 'Stopping' || row.state === 'Pending') return;
+    if (!row || row.state === 'Stopping' || row.state === 'Pending') return false;
     const wasFinished = row.state === 'Terminated' || row.state === 'Failed';
     await tx.update(sandboxes).set({
       state: wasFinished ? row.state : 'Failed',
@@ -57,6 +59,7 @@ export async function recordRemoved(deps: ObserveDeps, sandboxId: string, contai
     await appendEvent(tx, deps, {
       type: 'sandbox.failed', sandboxId, fromState: row.state, toState: wasFinished ? row.state : 'Failed', reason: 'container_removed', actor,
     });
+    return true;
   });
-  deps.log.warn({ sandboxId, containerId }, 'sandbox container was removed outside berth');
+  if (changed) deps.log.warn({ sandboxId, containerId }, 'sandbox container was removed outside berth');
 }

@@ -29,7 +29,11 @@ export interface SandboxVolumes {
   acquire(tx: Db, sandboxId: string, plan: VolumePlan): Promise<void>;
   /** Returns docker binds "source:target[:ro]". Throws DomainError on failure (the caller then calls release). */
   materialize(sandboxId: string, plan: VolumePlan): Promise<string[]>;
-  release(sandboxId: string, opts: { removeManaged: boolean }): Promise<void>;
+  /**
+   * createFailed (optional, additive): the create never completed, so every Docker volume it created goes,
+   * not only deleteOnSandboxTermination ones. Defaults to "the sandbox row is still Pending".
+   */
+  release(sandboxId: string, opts: { removeManaged: boolean; createFailed?: boolean }): Promise<void>;
 }
 
 /** Until the volume backends are wired in: no volumes, and a clear 400 when a client asks for one. */

@@ -1,17 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sandboxes } from './sandboxes.js';
 
 /**
  * One host-side mount shared by every sandbox volume that resolves to the same identity (design.md,
  * "The mount ledger"). identityKey is a hash over backend, endpoint, bucket, prefix, version, options and
  * a keyed fingerprint of the credentials: different identity, different row and different path.
+ *
+ * A row is one generation of a mount: absent -> mounting -> mounted -> unmounting -> unmounted (history).
+ * Only live generations (not unmounting/unmounted) are unique per identity, so an acquirer that finds
+ * the identity being unmounted starts a new generation at its own path instead of joining the old one.
  */
+
 export const mounts = pgTable(
   'mounts',
   {
     id: text('id').primaryKey(),
-    identityKey: text('identity_key').notNull().unique(),
+    identityKey: text('identity_key').notNull(),
     backend: text('backend').notNull(),
     /** Non-secret description: endpoint, bucket, prefix, version, options. */
     spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
@@ -19,7 +24,7 @@ export const mounts = pgTable(
     /** AES-256-GCM blob of the credentials, so the reconciler can remount after a crash. */
     credentialsEnc: text('credentials_enc'),
     hostPath: text('host_path').notNull().unique(),
-    /** absent | mounting | mounted | unmounting | failed */
+    /** absent | mounting | mounted | failed | unmounting | unmounted */
     state: text('state').notNull(),
     /** ok | degraded */
     health: text('health').notNull().default('ok'),
@@ -30,7 +35,13 @@ export const mounts = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [index('mounts_state_idx').on(t.state)],
+  (t) => [
+    index('mounts_state_idx').on(t.state),
+    // Must stay in step with LIVE_STATES in domain/volumes/states.ts: the ledger's ON CONFLICT names this predicate.
+    uniqueIndex('mounts_live_identity_uq')
+      .on(t.identityKey)
+      .where(sql`${t.state} in ('absent', 'mounting', 'mounted', 'failed')`),
+  ],
 );
 
 /** The reference count is count(*) of these rows; never a counter that can drift. */

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const webhookEndpoints = pgTable('webhook_endpoints', {
@@ -6,11 +7,19 @@ export const webhookEndpoints = pgTable('webhook_endpoints', {
   description: text('description'),
   /** whsec_ secret, AES-256-GCM encrypted at rest; shown once on create and rotate */
   secretEnc: text('secret_enc').notNull(),
+  /**
+   * After a rotation the old secret keeps signing too (Standard Webhooks allows several signatures) until
+   * previousSecretExpiresAt, so receivers can switch keys without dropping deliveries.
+   */
+  previousSecretEnc: text('previous_secret_enc'),
+  previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, mode: 'date' }),
   /** empty = every type */
   eventTypes: jsonb('event_types').$type<string[]>().notNull().default([]),
   enabled: boolean('enabled').notNull().default(true),
   disabledReason: text('disabled_reason'),
   consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  /** first failed attempt since the last success; an endpoint failing for long enough is disabled */
+  failingSince: timestamp('failing_since', { withTimezone: true, mode: 'date' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
@@ -37,6 +46,12 @@ export const webhookDeliveries = pgTable(
   (t) => [
     index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
     index('webhook_deliveries_endpoint_seq_idx').on(t.endpointId, t.eventSeq),
+    // The claim's ordering check looks only at unfinished deliveries; without this partial index it would
+    // walk every delivered row of the endpoint (kept for the retention period) for each candidate.
+    index('webhook_deliveries_open_idx')
+      .on(t.endpointId, t.eventSeq)
+      .where(sql`${t.status} in ('pending', 'delivering')`),
+    index('webhook_deliveries_event_seq_idx').on(t.eventSeq),
   ],
 );
 

@@ -1,0 +1,244 @@
+/**
+ * npm run bench:create — what the API costs on top of Docker, in one run:
+ *  (a)+(b) N sandboxes created (timed until the 202) and deleted (until the 204) through a real server
+ *          on the embedded database, alternated with the same containers made by raw dockerode
+ *          create+start and remove(force); p50/p95 of both and the ratio API/raw;
+ *  (c)     GET /v1/sandboxes latency with 10,000 rows (plain, state filter, metadata filter), on Postgres
+ *          and on PGlite;
+ *  (d)     the server's resident memory, idle and after the runs.
+ * Env: BENCH_N (default 20), BENCH_LIST_ROWS (10000), BENCH_LIST_REPS (200), BENCH_SKIP_PGLITE_LIST=1.
+ * Everything it makes (containers, the Postgres database, data folders) is removed at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { openDb } from '../src/adapters/postgres/client.js';
+import { runMigrations } from '../src/adapters/postgres/migrate.js';
+import { createPostgresTestDb, type TestDb } from '../test/helpers/db.js';
+import { removeInstanceContainers, startServer, type ServerProc } from '../test/helpers/server.js';
+import { memoryOf } from './lib/proc.js';
+import { rawCreateOptions, rawCreateStart, rawRemove, removeByLabel, type SandboxShape } from './lib/raw-docker.js';
+import { SEED, seedSandboxRows } from './lib/seed.js';
+import { round, summarize, timed, type Summary } from './lib/stats.js';
+
+const N = Number(process.env.BENCH_N ?? 20);
+const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 10_000);
+const LIST_REPS = Number(process.env.BENCH_LIST_REPS ?? 200);
+const WARMUP = 2;
+const SHAPE: SandboxShape = { image: 'berth-base:latest', entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '256Mi' } };
+// The production reaper interval (the test harness uses 250 ms to make expiry tests fast).
+const SERVER_ENV = { BERTH_REAPER_INTERVAL_MS: '1000' };
+
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const rawInstance = `bench-raw-${randomUUID()}`;
+const cleanups: (() => Promise<unknown>)[] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function apiCreate(server: ServerProc): Promise<{ ms: number; id: string }> {
+  const body = JSON.stringify({ image: { uri: SHAPE.image }, entrypoint: SHAPE.entrypoint, resourceLimits: SHAPE.resourceLimits, timeout: 600, metadata: { bench: 'create' } });
+  const { ms, value } = await timed(async () => {
+    const res = await server.api('/v1/sandboxes', { method: 'POST', body });
+    const json = (await res.json()) as { id?: string; message?: string };
+    if (res.status !== 202 || !json.id) throw new Error(`create answered ${res.status}: ${JSON.stringify(json)}`);
+    return json.id;
+  });
+  return { ms, id: value };
+}
+
+async function apiDelete(server: ServerProc, id: string): Promise<number> {
+  const { ms } = await timed(async () => {
+    const res = await server.api(`/v1/sandboxes/${id}`, { method: 'DELETE' });
+    await res.arrayBuffer();
+    if (res.status !== 204) throw new Error(`delete answered ${res.status}`);
+  });
+  return ms;
+}
+
+async function rawRound(): Promise<{ create: number; remove: number }> {
+  const opts = rawCreateOptions(SHAPE, rawInstance);
+  const { ms: create, value: c } = await timed(() => rawCreateStart(docker, opts));
+  const { ms: remove } = await timed(() => rawRemove(c));
+  return { create, remove };
+}
+
+async function createBench() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const server = await startServer({ dataDir, env: SERVER_ENV });
+  cleanups.push(() => server.kill().then(() => removeInstanceContainers(server.instanceId)));
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = memoryOf(server.child.pid!);
+
+  for (let i = 0; i < WARMUP; i++) {
+    const { id } = await apiCreate(server);
+    await apiDelete(server, id);
+    await rawRound();
+  }
+
+  const api = { create: [] as number[], delete: [] as number[] };
+  const raw = { create: [] as number[], remove: [] as number[] };
+  for (let i = 0; i < N; i++) {
+    // Alternate which goes first, so drift and noise land on both sides equally.
+    const doApi = async () => {
+      const c = await apiCreate(server);
+      api.create.push(c.ms);
+      api.delete.push(await apiDelete(server, c.id));
+    };
+    const doRaw = async () => {
+      const r = await rawRound();
+      raw.create.push(r.create);
+      raw.remove.push(r.remove);
+    };
+    if (i % 2 === 0) {
+      await doApi();
+      await doRaw();
+    } else {
+      await doRaw();
+      await doApi();
+    }
+    log(`  round ${i + 1}/${N}: api create ${api.create.at(-1)!.toFixed(1)} ms, raw create+start ${raw.create.at(-1)!.toFixed(1)} ms`);
+  }
+  const after = memoryOf(server.child.pid!);
+  await server.kill();
+  await removeInstanceContainers(server.instanceId);
+  return { api, raw, idle, after };
+}
+
+type ListFigures = { rows: number; plain: Summary; state: Summary; metadata: Summary; rss: { idleMb: number; afterMb: number } };
+
+async function listBench(server: ServerProc, rows: number): Promise<ListFigures> {
+  const running = rows - Math.ceil(rows / SEED.pausedEvery);
+  const queries = {
+    plain: { path: '/v1/sandboxes?page=1&pageSize=20', total: rows },
+    state: { path: '/v1/sandboxes?state=Running&page=1&pageSize=20', total: running },
+    metadata: { path: `/v1/sandboxes?page=1&pageSize=20&metadata=${encodeURIComponent('team=team-3&env=prod')}`, total: SEED.metadataMatches(rows) },
+  };
+  const idle = memoryOf(server.child.pid!);
+  const out: Record<string, Summary> = {};
+  for (const [name, q] of Object.entries(queries)) {
+    const once = async () => {
+      const res = await server.api(q.path);
+      const j = (await res.json()) as { items: unknown[]; pagination: { totalItems: number } };
+      if (res.status !== 200 || j.items.length !== 20 || j.pagination.totalItems !== q.total)
+        throw new Error(`${q.path}: ${res.status}, ${j.items?.length} items, total ${j.pagination?.totalItems} (expected ${q.total})`);
+    };
+    for (let i = 0; i < 10; i++) await once();
+    const samples: number[] = [];
+    for (let i = 0; i < LIST_REPS; i++) samples.push((await timed(once)).ms);
+    out[name] = summarize(samples);
+  }
+  const after = memoryOf(server.child.pid!);
+  return { rows, plain: out.plain!, state: out.state!, metadata: out.metadata!, rss: { idleMb: idle.rssMb, afterMb: after.rssMb } };
+}
+
+async function listOnPostgres(): Promise<ListFigures> {
+  // Migrate after registering the drop, so a failed migration does not leave the database behind.
+  const db: TestDb = await createPostgresTestDb({ migrate: false });
+  cleanups.push(() => db.drop());
+  await runMigrations(db.handle);
+  await seedSandboxRows(db.handle.db, LIST_ROWS, hostname());
+  await db.handle.sql!.unsafe('analyze sandboxes');
+  const server = await startServer({ databaseUrl: db.url, env: SERVER_ENV });
+  cleanups.push(() => server.kill());
+  try {
+    return await listBench(server, LIST_ROWS);
+  } finally {
+    await server.kill();
+  }
+}
+
+async function listOnPglite(): Promise<ListFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-pglite-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  // PGlite is single-process: seed its data folder first, close it, then let the server open it.
+  const handle = await openDb({ dataDir });
+  await runMigrations(handle);
+  await seedSandboxRows(handle.db, LIST_ROWS, hostname());
+  await handle.pglite!.query('analyze sandboxes');
+  await handle.close();
+  const server = await startServer({ dataDir, env: SERVER_ENV });
+  cleanups.push(() => server.kill());
+  try {
+    return await listBench(server, LIST_ROWS);
+  } finally {
+    await server.kill();
+  }
+}
+
+const fmt = (s: Summary) => `${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)}`;
+
+async function main() {
+  log(`bench:create  N=${N}, list rows=${LIST_ROWS} x ${LIST_REPS}`);
+  log('(a+b) create/delete: API (embedded PGlite) vs raw dockerode, alternating');
+  const c = await createBench();
+  // A list run that cannot complete is reported (and the JSON carries its error) without losing the rest.
+  const attempt = async (name: string, fn: () => Promise<ListFigures>): Promise<ListFigures | { error: string }> => {
+    log(`(c) list on ${name}`);
+    try {
+      return await fn();
+    } catch (e) {
+      log(`(c) list on ${name} FAILED: ${String((e as Error)?.stack ?? e)}`);
+      return { error: String((e as Error)?.message ?? e) };
+    }
+  };
+  const pg = await attempt('Postgres 15', listOnPostgres);
+  const pglite = process.env.BENCH_SKIP_PGLITE_LIST === '1' ? null : await attempt('PGlite', listOnPglite);
+
+  const s = {
+    apiCreate: summarize(c.api.create),
+    rawCreate: summarize(c.raw.create),
+    apiDelete: summarize(c.api.delete),
+    rawRemove: summarize(c.raw.remove),
+  };
+  const ratio = (a: number, b: number) => round(a / b, 3);
+  const figures = {
+    n: N,
+    create: { api: s.apiCreate, raw: s.rawCreate, ratioP50: ratio(s.apiCreate.p50, s.rawCreate.p50), ratioP95: ratio(s.apiCreate.p95, s.rawCreate.p95) },
+    delete: { api: s.apiDelete, raw: s.rawRemove, ratioP50: ratio(s.apiDelete.p50, s.rawRemove.p50), ratioP95: ratio(s.apiDelete.p95, s.rawRemove.p95) },
+    list: { postgres: pg, pglite },
+    rss: { idleMb: c.idle.rssMb, afterCreatesMb: c.after.rssMb, peakMb: c.after.hwmMb },
+    targets: { createRatioP50: 1.15, listP50Ms: 20 },
+  };
+
+  const lines = [
+    '',
+    `                                 p50 ms   p95 ms`,
+    `API create (202)              ${fmt(s.apiCreate)}`,
+    `raw create+start              ${fmt(s.rawCreate)}`,
+    `  ratio API/raw               ${String(figures.create.ratioP50).padStart(8)} ${String(figures.create.ratioP95).padStart(8)}   (target p50 <= 1.15)`,
+    `API delete (204)              ${fmt(s.apiDelete)}`,
+    `raw remove(force)             ${fmt(s.rawRemove)}`,
+    `  ratio API/raw               ${String(figures.delete.ratioP50).padStart(8)} ${String(figures.delete.ratioP95).padStart(8)}`,
+    ...[['Postgres', pg] as const, ['PGlite', pglite] as const].flatMap(([name, l]) =>
+      !l
+        ? []
+        : 'error' in l
+          ? [`list ${LIST_ROWS} rows, ${name}: FAILED (${l.error})`]
+          : [
+              `list ${l.rows} rows, ${name.padEnd(8)}  ${fmt(l.plain)}   (target p50 < 20)`,
+              `  + state=Running             ${fmt(l.state)}`,
+              `  + metadata team,env         ${fmt(l.metadata)}`,
+              `  server RSS idle -> after    ${l.rss.idleMb} -> ${l.rss.afterMb} MiB`,
+            ],
+    ),
+    `server RSS (embedded db): idle ${c.idle.rssMb} MiB, after ${N + WARMUP} API creates/deletes ${c.after.rssMb} MiB (peak ${c.after.hwmMb} MiB)`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+  console.log(JSON.stringify(figures));
+}
+
+async function cleanup() {
+  for (const f of cleanups.reverse()) await f().catch((e) => log(`cleanup: ${String(e)}`));
+  await removeByLabel(docker, `berth.instance=${rawInstance}`);
+}
+
+main()
+  .then(cleanup)
+  .catch(async (err) => {
+    log(String(err?.stack ?? err));
+    await cleanup();
+    process.exit(1);
+  });

@@ -1,0 +1,161 @@
+/**
+ * npm run bench:mounts — the mount ledger's costs, in one run:
+ *  (a) ledger throughput on Postgres: acquire (in a transaction, joining a mounted shared mount) + release
+ *      pairs per second with 1, 8 and 32 concurrent clients (target: >= 1,000 pairs/s);
+ *  (b) create latency through the API (in-process app, real Docker, real FUSE via s3rver + s3fs behind the
+ *      ossfs2 stand-in): without volumes, the first create with a shared ossfs volume (it mounts), and the
+ *      ones that join it (target: joining costs < 10% over a create without volumes).
+ * Env: BENCH_PAIRS_SECONDS (3), BENCH_CREATE_N (15), BENCH_SKIP_CREATE=1.
+ * Everything it makes (databases, containers, mounts, temp folders) is removed at the end.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { createMountSecrets } from '../src/adapters/crypto/mount-secrets.js';
+import { DockerodeRuntime } from '../src/adapters/docker/dockerode-runtime.js';
+import { createPromMetrics } from '../src/adapters/metrics.js';
+import { sandboxes } from '../src/adapters/postgres/schema/index.js';
+import { createFuseMounter } from '../src/adapters/storage/fuse-mounter.js';
+import { readMountinfo } from '../src/adapters/storage/mountinfo.js';
+import { runCommand } from '../src/adapters/storage/run-command.js';
+import { createApp } from '../src/app.js';
+import type { Deps } from '../src/domain/deps.js';
+import { withTx } from '../src/domain/tx.js';
+import { acquireVolumes } from '../src/domain/volumes/acquire.js';
+import { Plan } from '../src/domain/volumes/plan.js';
+import { prepareVolumes } from '../src/domain/volumes/prepare.js';
+import { releaseSandboxVolumes } from '../src/domain/volumes/release.js';
+import { createSandboxVolumes } from '../src/domain/volumes/sandbox-volumes.js';
+import { RecordingLogger } from '../test/fakes/recording-logger.js';
+import { FakeMounter } from '../test/fixtures/fake-mounter.js';
+import { buildMountDeps, createMountTestDb, createWithVolumes, ossfsVolume, TEST_SERVER_KEY } from '../test/fixtures/mount-deps.js';
+import { SHIM_DIR, startS3rver } from '../test/fixtures/s3rver.js';
+import { round, summarize, timed } from './lib/stats.js';
+
+const PAIR_SECONDS = Number(process.env.BENCH_PAIRS_SECONDS ?? 3);
+const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 15);
+const say = (s: string) => process.stderr.write(`${s}\n`);
+const cleanups: (() => Promise<unknown>)[] = [];
+
+async function ledgerThroughput() {
+  const testDb = await createMountTestDb(40);
+  cleanups.push(() => testDb.drop());
+  const deps = buildMountDeps({ db: testDb.handle.db, mounter: new FakeMounter() });
+  // One sandbox keeps the shared mount mounted, so every pair joins and leaves it: the common path.
+  const keeper = await createWithVolumes(deps, [ossfsVolume('d')]);
+  const template = await prepareVolumes(deps, keeper.sandboxId, [ossfsVolume('d')]);
+
+  const results: Record<string, number> = {};
+  for (const clients of [1, 8, 32]) {
+    // Sandbox rows first (the references point at them); far more than a run can use.
+    const ids = Array.from({ length: Math.ceil(PAIR_SECONDS * 4000) }, () => randomUUID());
+    for (let i = 0; i < ids.length; i += 1000) {
+      const now = new Date();
+      await testDb.handle.db.insert(sandboxes).values(
+        ids.slice(i, i + 1000).map((id) => ({ id, state: 'Running', lastTransitionAt: now, image: 'x', entrypoint: [], createdAt: now, containerName: `s-${id}`, hostId: deps.config.hostId })),
+      );
+    }
+    let next = 0;
+    let pairs = 0;
+    const deadline = performance.now() + PAIR_SECONDS * 1000;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (performance.now() < deadline && next < ids.length) {
+          const id = ids[next++]!;
+          const plan = new Plan(id, template.volumes, template.mounts);
+          await withTx(deps.db, (tx) => acquireVolumes(tx, deps, plan));
+          await releaseSandboxVolumes(deps, id, { removeManaged: false });
+          pairs++;
+        }
+      }),
+    );
+    results[`${clients} client${clients > 1 ? 's' : ''}`] = Math.round(pairs / ((performance.now() - t0) / 1000));
+    say(`ledger: ${clients} clients -> ${results[`${clients} client${clients > 1 ? 's' : ''}`]} pairs/s`);
+  }
+  return results;
+}
+
+async function createLatency() {
+  const s3 = await startS3rver(['bench-bucket']);
+  cleanups.push(() => s3.stop());
+  const testDb = await createMountTestDb(10);
+  cleanups.push(() => testDb.drop());
+  const work = await mkdtemp(join(tmpdir(), 'berth-bench-mounts-'));
+  cleanups.push(async () => {
+    for (const e of (await readMountinfo()).filter((m) => m.mountPoint.startsWith(`${work}/`)).reverse())
+      await runCommand('umount', ['-l', e.mountPoint], { timeoutMs: 10_000 });
+    await rm(work, { recursive: true, force: true });
+  });
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  const log = new RecordingLogger();
+  const runtime = new DockerodeRuntime(docker, log);
+  const instanceId = `bench-mounts-${randomUUID().slice(0, 8)}`;
+  cleanups.push(async () => {
+    const cs = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instanceId}`] } });
+    await Promise.all(cs.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+  });
+  const base = buildMountDeps({ db: testDb.handle.db, runtime, log, config: { ossfsMountRoot: join(work, 'root'), publishedPorts: [8080], networkMode: 'bridge' } });
+  const mounter = createFuseMounter({ root: join(work, 'root'), ossfsBin: join(SHIM_DIR, 'ossfs'), ossfs2Bin: join(SHIM_DIR, 'ossfs2'), log });
+  const mountDeps = { ...base, instanceId, mounter, secrets: createMountSecrets(TEST_SERVER_KEY) };
+  const deps: Deps = { ...mountDeps, metrics: createPromMetrics({ processMetrics: false }), volumes: createSandboxVolumes(mountDeps) };
+  const app = createApp(deps);
+  const headers = { 'content-type': 'application/json', ...(deps.config.apiKey ? { 'OPEN-SANDBOX-API-KEY': deps.config.apiKey } : {}) };
+  if (!deps.config.apiKey) (deps.config as { insecureNoAuth: boolean }).insecureNoAuth = true;
+  const secret = `sk-${randomBytes(8).toString('hex')}`;
+  const body = (volumes: unknown[]) =>
+    JSON.stringify({ image: { uri: 'berth-base:latest' }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '256Mi' }, timeout: 600, volumes });
+  const shared = [{ name: 'data', mountPath: '/data', subPath: 'bench', ossfs: { bucket: 'bench-bucket', endpoint: s3.endpoint, version: '2.0', accessKeyId: 'S3RVER', accessKeySecret: secret } }];
+  const create = async (volumes: unknown[]) => {
+    const { ms, value } = await timed(async () => {
+      const res = await app.request('/v1/sandboxes', { method: 'POST', headers, body: body(volumes) });
+      const json = (await res.json()) as { id?: string };
+      if (res.status !== 202 || !json.id) throw new Error(`create answered ${res.status}: ${JSON.stringify(json)}`);
+      return json.id;
+    });
+    return { ms, id: value };
+  };
+  const remove = (id: string) => app.request(`/v1/sandboxes/${id}`, { method: 'DELETE', headers });
+
+  // Warm-up: image cache, first-query plans.
+  for (let i = 0; i < 2; i++) await remove((await create([])).id);
+  const plain: number[] = [];
+  const joining: number[] = [];
+  const first = await create(shared);
+  const held: string[] = [first.id];
+  for (let i = 0; i < CREATE_N; i++) {
+    const p = await create([]);
+    plain.push(p.ms);
+    await remove(p.id);
+    const j = await create(shared);
+    joining.push(j.ms);
+    held.push(j.id);
+  }
+  for (const id of held) await remove(id);
+  const a = summarize(plain);
+  const b = summarize(joining);
+  return {
+    withoutVolumes: a,
+    firstWithSharedOssfs: round(first.ms),
+    joiningSharedOssfs: b,
+    joinOverheadP50: `${round(((b.p50 - a.p50) / a.p50) * 100, 1)}%`,
+  };
+}
+
+async function main() {
+  const out: Record<string, unknown> = { ledgerPairsPerSecond: await ledgerThroughput() };
+  if (!process.env.BENCH_SKIP_CREATE) out.createLatencyMs = await createLatency();
+  console.log(JSON.stringify(out, null, 2));
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const c of cleanups.reverse()) await c().catch((e) => say(`cleanup: ${String(e)}`));
+    process.exit();
+  });

@@ -1,0 +1,2 @@
+ALTER TABLE "mounts" DROP CONSTRAINT "mounts_identity_key_unique";--> statement-breakpoint
+CREATE UNIQUE INDEX "mounts_live_identity_uq" ON "mounts" USING btree ("identity_key") WHERE "mounts"."state" in ('absent', 'mounting', 'mounted', 'failed');

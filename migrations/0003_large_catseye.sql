@@ -1,0 +1,2 @@
+CREATE INDEX "webhook_deliveries_open_idx" ON "webhook_deliveries" USING btree ("endpoint_id","event_seq") WHERE "webhook_deliveries"."status" in ('pending', 'delivering');--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_event_seq_idx" ON "webhook_deliveries" USING btree ("event_seq");

@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Metrics } from '../domain/metrics.js';
+
+/**
+ * The Prometheus side of the Metrics port, with its own registry (never prom-client's global one, so
+ * two apps in one test process do not collide). The sandboxes-by-state gauge is not kept in memory:
+ * render() asks the database at scrape time.
+ */
+export class PrometheusMetrics implements Metrics {
+  readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+  private readonly sandboxes = new Gauge({
+    name: 'berth_sandboxes',
+    help: 'Live sandboxes by state (read from the database at scrape time).',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  private readonly createSeconds = new Histogram({
+    name: 'berth_sandbox_create_duration_seconds',
+    help: 'POST /sandboxes from request to Running (or failure), in seconds.',
+    labelNames: ['outcome'] as const,
+    // the floor is Docker's create+start (~0.2 s); a cold image pull can take a minute
+    buckets: [0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  private readonly reaperRuns = new Counter({
+    name: 'berth_reaper_runs_total',
+    help: 'Reaper passes over expired sandboxes.',
+    registers: [this.registry],
+  });
+  private readonly reaperClaimed = new Counter({
+    name: 'berth_reaper_claimed_total',
+    help: 'Expired sandboxes claimed for removal by the reaper.',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeCreate(seconds: number, outcome: 'ok' | 'error'): void {
+    this.createSeconds.observe({ outcome }, seconds);
+  }
+
+  reaperRun(claimed: number): void {
+    this.reaperRuns.inc();
+    if (claimed > 0) this.reaperClaimed.inc(claimed);
+  }
+
+  /** The exposition text; `countByState` is the SQL group-by (domain/sandbox/count-by-state.ts). */
+  async render(countByState: () => Promise<Record<string, number>>): Promise<string> {
+    const counts = await countByState();
+    this.sandboxes.reset();
+    for (const [state, n] of Object.entries(counts)) this.sandboxes.set({ state }, n);
+    return this.registry.metrics();
+  }
+}
+
+export const createPromMetrics = (opts?: { processMetrics?: boolean }) => new PrometheusMetrics(opts);

@@ -1,0 +1,19 @@
+/**
+ * A mounts row is one generation of a host mount (design.md, "The mount ledger"):
+ *
+ *   absent -> mounting -> mounted -> unmounting -> unmounted (kept as history)
+ *                 \-> failed -^        ^-- only with zero references, decided under FOR UPDATE
+ *
+ * absent exists only inside the acquiring transaction. References may be added in absent, mounting,
+ * mounted and failed (a joiner waits for the owner; a failed row is retried by the next acquirer), never
+ * in unmounting: an acquirer that meets an unmounting generation starts a new one at a new path.
+ */
+export const LIVE_STATES = ['absent', 'mounting', 'mounted', 'failed'] as const;
+export type MountState = (typeof LIVE_STATES)[number] | 'unmounting' | 'unmounted';
+
+/** A lease long enough for the 30 s mount command, the readiness wait and a slow database. */
+export const MOUNT_LEASE_MS = 90_000;
+/** The longest a create waits for a mount another request or process is making. */
+export const MOUNT_WAIT_MS = 120_000;
+/** A failed mount that sandboxes still reference is retried by the reconciler at most this often. */
+export const FAILED_RETRY_MS = 30_000;

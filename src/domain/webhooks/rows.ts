@@ -1,0 +1,25 @@
+import { sql } from 'drizzle-orm';
+import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
+
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+
+/** pending: waiting (first try or retry); delivering: leased by a dispatcher; then succeeded | failed */
+export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed';
+
+/** The dispatcher's name for itself in the cursor table. */
+export const FANOUT_CURSOR = 'webhooks';
+
+/** drizzle's execute() returns an array on postgres.js and { rows } on PGlite. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/**
+ * Commit this transaction without waiting for the WAL flush. Used for the dispatcher's own bookkeeping
+ * (fan-out, claims, settles), where losing the last few commits in a *Postgres* crash only means an event
+ * is delivered once more (at-least-once) or a lease is taken again; never for the event log itself.
+ * Under I/O load the flush costs several ms per delivery; a berth crash loses nothing (Postgres keeps running).
+ */
+export const ASYNC_COMMIT = sql`select set_config('synchronous_commit', 'off', true)`;

@@ -1,0 +1,71 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import type { Deps } from '../../domain/deps.js';
+import { openEventStream } from '../../domain/events/stream.js';
+import { ErrorBody } from './webhooks.schemas.js';
+import { EVENT_STREAM_API_KEY_PARAM, EventDtoSchema, EventStreamHeaders, EventStreamQuery } from './events.schemas.js';
+
+export { EVENT_STREAM_API_KEY_PARAM };
+
+const EVENTS_PATH = '/v1/events';
+
+/** For the auth middleware: on this path the API key may also come as ?api_key=. */
+export function isEventStreamPath(path: string): boolean {
+  return path === EVENTS_PATH || path === `${EVENTS_PATH}/`;
+}
+
+const route = createRoute({
+  method: 'get',
+  path: EVENTS_PATH,
+  tags: ['Events'],
+  operationId: 'streamEvents',
+  description:
+    'Server-Sent Events from the event log. Each message has `id: <seq>`, `event: <type>` and the event as JSON. ' +
+    'Reconnect with Last-Event-ID (EventSource does this itself) to receive exactly the missed events. ' +
+    'Heartbeats are comment lines. The API key may be given as ?api_key= for EventSource.',
+  request: { query: EventStreamQuery, headers: EventStreamHeaders },
+  responses: {
+    200: { content: { 'text/event-stream': { schema: EventDtoSchema } }, description: 'The event stream' },
+    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad filter or Last-Event-ID' },
+    401: { content: { 'application/json': { schema: ErrorBody } }, description: 'Missing or invalid API key' },
+  },
+});
+
+export type EventRouteOptions = { pollMs?: number; heartbeatMs?: number };
+
+/**
+ * CORS (config.corsOrigins) and the API key (header, or ?api_key= on this path: see isEventStreamPath) are
+ * applied app-wide in app.ts.
+ */
+export function registerEventRoutes(app: OpenAPIHono, deps: Deps, opts: EventRouteOptions = {}): void {
+  app.openapi(route, async (c) => {
+    const q = c.req.valid('query');
+    const stop = new AbortController();
+    c.req.raw.signal.addEventListener('abort', () => stop.abort(), { once: true });
+    const { items } = await openEventStream(deps, {
+      lastEventId: c.req.valid('header')['last-event-id'],
+      after: q.after,
+      types: q.types,
+      sandboxId: q.sandboxId,
+      signal: stop.signal,
+      ...opts,
+    });
+    c.header('X-Accel-Buffering', 'no'); // nginx: do not buffer the stream
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => stop.abort());
+      try {
+        await stream.write(': connected\nretry: 2000\n\n');
+        for await (const item of items) {
+          if (stream.aborted || stream.closed) break;
+          if (item.kind === 'heartbeat') await stream.write(': heartbeat\n\n');
+          else for (const ev of item.events) await stream.writeSSE({ id: String(ev.seq), event: ev.type, data: JSON.stringify(ev) });
+        }
+      } catch (err) {
+        // Not forwarded to the client (it could quote SQL); the client reconnects with Last-Event-ID.
+        deps.log.warn({ err: (err as Error)?.name }, 'event stream ended with an error');
+      } finally {
+        stop.abort();
+      }
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Deps } from '../../domain/deps.js';
+import { countSandboxesByState } from '../../domain/sandbox/count-by-state.js';
+import { reportMetricsEventRoute } from './sandboxes.openapi.js';
+
+/** What /metrics needs from the metrics adapter (src/adapters/metrics.ts). */
+export interface MetricsExposition {
+  readonly contentType: string;
+  render(countByState: () => Promise<Record<string, number>>): Promise<string>;
+}
+
+/** Root-only operator routes: /health (no auth, no database: liveness only) and /metrics (Prometheus). */
+export function registerOperationRoutes(app: OpenAPIHono, deps: Pick<Deps, 'db'>, metrics: MetricsExposition): void {
+  app.get('/health', (c) => c.json({ status: 'healthy' }, 200));
+  app.get('/metrics', async (c) => {
+    const text = await metrics.render(() => countSandboxesByState(deps));
+    return c.body(text, 200, { 'Content-Type': metrics.contentType });
+  });
+}
+
+/**
+ * POST /metrics/events (under /v1 too): the SDK reports its own create latency here after Sandbox.create().
+ * Upstream only logs it; so do we. The SDK ignores the answer, but it must be a 2xx.
+ */
+export function registerTelemetryRoutes(app: OpenAPIHono, deps: Pick<Deps, 'log'>): void {
+  app.openapi(reportMetricsEventRoute, (c) => {
+    const e = c.req.valid('json');
+    deps.log.info(
+      {
+        requestId: c.get('requestId'),
+        userAgent: c.req.header('user-agent') ?? null,
+        eventType: e.eventType,
+        sandboxId: e.sandboxId ?? null,
+        image: e.image ?? null,
+        durationMs: e.createDurationMs ?? e.durationMs ?? null,
+        success: e.success ?? null,
+      },
+      'sdk telemetry event',
+    );
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,136 @@
+import { createRoute } from '@hono/zod-openapi';
+import { errorResponses, requestIdHeader } from '../errors.js';
+import {
+  CreateSandboxRequest,
+  CreateSandboxResponse,
+  Endpoint,
+  EndpointParams,
+  EndpointQuery,
+  ListSandboxesQuery,
+  ListSandboxesResponse,
+  MetricsEvent,
+  PatchSandboxMetadataRequest,
+  RenewSandboxExpirationRequest,
+  RenewSandboxExpirationResponse,
+  Sandbox,
+  SandboxIdParams,
+} from './sandboxes.schemas.js';
+
+// Route definitions of the lifecycle API, paths relative to /v1 (the app also serves them at /).
+// `body.required: true` everywhere: without it a request with the wrong Content-Type validates as {}.
+
+const tags = ['Sandboxes'];
+const json = <T>(schema: T) => ({ 'application/json': { schema } });
+const body = <T>(schema: T) => ({ required: true, content: json(schema) });
+const ok = <T>(description: string, schema: T) => ({ description, headers: requestIdHeader, content: json(schema) });
+const empty = (description: string) => ({ description, headers: requestIdHeader });
+
+export const createSandboxRoute = createRoute({
+  method: 'post',
+  path: '/sandboxes',
+  tags,
+  operationId: 'createSandbox',
+  summary: 'Create a sandbox',
+  description: 'Provisions synchronously: the answer (202, as upstream) already says Running, or the create failed and left nothing behind.',
+  request: { body: body(CreateSandboxRequest) },
+  responses: { 202: ok('Sandbox created and running', CreateSandboxResponse), ...errorResponses('invalid', 'conflict', 'unavailable') },
+});
+
+export const listSandboxesRoute = createRoute({
+  method: 'get',
+  path: '/sandboxes',
+  tags,
+  operationId: 'listSandboxes',
+  summary: 'List sandboxes',
+  description: 'Newest first. Filters combine with AND; repeated state values with OR.',
+  request: { query: ListSandboxesQuery },
+  responses: { 200: ok('A page of sandboxes', ListSandboxesResponse), ...errorResponses('invalid') },
+});
+
+export const getSandboxRoute = createRoute({
+  method: 'get',
+  path: '/sandboxes/{sandboxId}',
+  tags,
+  operationId: 'getSandbox',
+  summary: 'Fetch a sandbox by id',
+  description: 'Deleted and expired sandboxes answer 404.',
+  request: { params: SandboxIdParams },
+  responses: { 200: ok('The sandbox', Sandbox), ...errorResponses('not_found') },
+});
+
+export const deleteSandboxRoute = createRoute({
+  method: 'delete',
+  path: '/sandboxes/{sandboxId}',
+  tags,
+  operationId: 'deleteSandbox',
+  summary: 'Delete a sandbox',
+  description: 'Removes the container and releases its volumes before answering; afterwards GET answers 404.',
+  request: { params: SandboxIdParams },
+  responses: { 204: empty('Sandbox deleted'), ...errorResponses('not_found', 'conflict') },
+});
+
+export const patchMetadataRoute = createRoute({
+  method: 'patch',
+  path: '/sandboxes/{sandboxId}/metadata',
+  tags,
+  operationId: 'patchSandboxMetadata',
+  summary: 'Patch sandbox metadata (JSON merge patch)',
+  description: 'All-or-nothing: every label is validated before anything is written. Returns the full sandbox.',
+  request: { params: SandboxIdParams, body: body(PatchSandboxMetadataRequest) },
+  responses: { 200: ok('The sandbox with its new metadata', Sandbox), ...errorResponses('invalid', 'not_found', 'conflict') },
+});
+
+export const pauseSandboxRoute = createRoute({
+  method: 'post',
+  path: '/sandboxes/{sandboxId}/pause',
+  tags,
+  operationId: 'pauseSandbox',
+  summary: 'Pause a running sandbox',
+  description: 'Empty body with Content-Length: 0. Pausing anything but a Running sandbox is a 409. The TTL keeps running.',
+  request: { params: SandboxIdParams },
+  responses: { 202: empty('Paused'), ...errorResponses('not_found', 'conflict') },
+});
+
+export const resumeSandboxRoute = createRoute({
+  method: 'post',
+  path: '/sandboxes/{sandboxId}/resume',
+  tags,
+  operationId: 'resumeSandbox',
+  summary: 'Resume a paused sandbox',
+  description: 'Empty body with Content-Length: 0. Resuming anything but a Paused sandbox is a 409.',
+  request: { params: SandboxIdParams },
+  responses: { 202: empty('Running again'), ...errorResponses('not_found', 'conflict') },
+});
+
+export const renewExpirationRoute = createRoute({
+  method: 'post',
+  path: '/sandboxes/{sandboxId}/renew-expiration',
+  tags,
+  operationId: 'renewSandboxExpiration',
+  summary: 'Set a new absolute expiry',
+  description: 'Must be in the future (400); a sandbox without a TTL answers 409. Durable: stored before the answer.',
+  request: { params: SandboxIdParams, body: body(RenewSandboxExpirationRequest) },
+  responses: { 200: ok('The new expiry', RenewSandboxExpirationResponse), ...errorResponses('invalid', 'not_found', 'conflict') },
+});
+
+export const getEndpointRoute = createRoute({
+  method: 'get',
+  path: '/sandboxes/{sandboxId}/endpoints/{port}',
+  tags,
+  operationId: 'getSandboxEndpoint',
+  summary: 'Where to reach a port of the sandbox',
+  description: 'Any port 1..65535; a published port answers host:hostPort, any other goes through the proxy port (host:hostPort/proxy/<port>).',
+  request: { params: EndpointParams, query: EndpointQuery },
+  responses: { 200: ok('The endpoint', Endpoint), ...errorResponses('invalid', 'not_found', 'conflict') },
+});
+
+export const reportMetricsEventRoute = createRoute({
+  method: 'post',
+  path: '/metrics/events',
+  tags: ['Telemetry'],
+  operationId: 'reportMetricsEvent',
+  summary: 'SDK telemetry',
+  description: 'Sent by the OpenSandbox SDK after Sandbox.create(); logged and answered 204.',
+  request: { body: body(MetricsEvent) },
+  responses: { 204: empty('Recorded'), ...errorResponses('invalid') },
+});

@@ -1,0 +1,158 @@
+import { runtimeFailure } from '../../src/domain/errors.js';
+import { LABELS, type ContainerEvent, type ContainerRuntime, type ContainerSpec, type ContainerState } from '../../src/domain/ports.js';
+
+export type FailableOp = 'pull' | 'start' | 'pause' | 'unpause' | 'remove';
+
+type FakeContainer = { spec: ContainerSpec; state: ContainerState; createdAt: number };
+type FakeVolume = { name: string; driver: string; mountpoint: string; labels: Record<string, string> };
+
+// Codes a real adapter answers with, so HTTP tests see upstream's codes for injected failures.
+const FAILURE_CODES: Record<FailableOp, string> = {
+  pull: 'DOCKER::SANDBOX_IMAGE_PULL_FAILED',
+  start: 'DOCKER::SANDBOX_START_FAILED',
+  pause: 'DOCKER::SANDBOX_PAUSE_FAILED',
+  unpause: 'DOCKER::SANDBOX_RESUME_FAILED',
+  remove: 'DOCKER::SANDBOX_DELETE_FAILED',
+};
+
+/**
+ * An in-memory ContainerRuntime for HTTP and domain tests: containers, ports, pause state, named volumes
+ * and an event feed, plus failure injection per operation (`failNext('pull')`, `failAlways('start')`).
+ */
+export class FakeRuntime implements ContainerRuntime {
+  readonly containers = new Map<string, FakeContainer>();
+  readonly volumes = new Map<string, FakeVolume>();
+  readonly images = new Set<string>();
+  /** every call, in order, e.g. "ensureImage busybox:latest", "createAndStart sandbox-<id>" */
+  readonly calls: string[] = [];
+  private readonly failures = new Map<FailableOp, { remaining: number; message: string }>();
+  private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  private seq = 0;
+  private nextHostPort = 40000;
+
+  /** The next `times` calls of `op` fail with upstream's code for it. */
+  failNext(op: FailableOp, times = 1, message = `injected ${op} failure`): void {
+    this.failures.set(op, { remaining: times, message });
+  }
+
+  failAlways(op: FailableOp, message?: string): void {
+    this.failNext(op, Number.POSITIVE_INFINITY, message);
+  }
+
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
+  /** Containers that exist right now (any state). */
+  get count(): number {
+    return this.containers.size;
+  }
+
+  private maybeFail(op: FailableOp): void {
+    const f = this.failures.get(op);
+    if (!f || f.remaining <= 0) return;
+    f.remaining -= 1;
+    throw runtimeFailure(FAILURE_CODES[op], f.message);
+  }
+
+  private must(containerId: string): FakeContainer {
+    const c = this.containers.get(containerId);
+    if (!c) throw runtimeFailure('DOCKER::SANDBOX_NOT_FOUND', `No such container: ${containerId}`);
+    return c;
+  }
+
+  async ping(): Promise<void> {}
+
+  async ensureImage(uri: string): Promise<void> {
+    this.calls.push(`ensureImage ${uri}`);
+    if (this.images.has(uri)) return;
+    this.maybeFail('pull');
+    this.images.add(uri);
+  }
+
+  async createAndStart(spec: ContainerSpec): Promise<ContainerState> {
+    this.calls.push(`createAndStart ${spec.name}`);
+    this.maybeFail('start');
+    const containerId = `fake${(++this.seq).toString(16).padStart(12, '0')}`;
+    const ports = Object.fromEntries(spec.publishedPorts.map((p) => [String(p), this.nextHostPort++]));
+    const state: ContainerState = {
+      containerId,
+      status: 'running',
+      running: true,
+      paused: false,
+      exitCode: null,
+      finishedAt: null,
+      labels: { ...spec.labels },
+      ports,
+      pid: 1000 + this.seq,
+    };
+    this.containers.set(containerId, { spec, state, createdAt: Date.now() });
+    this.emit({ action: 'start', containerId, labels: state.labels, exitCode: null, time: new Date() });
+    return { ...state };
+  }
+
+  async inspect(containerId: string): Promise<ContainerState | null> {
+    const c = this.containers.get(containerId);
+    return c ? { ...c.state } : null;
+  }
+
+  async pause(containerId: string): Promise<void> {
+    this.calls.push(`pause ${containerId}`);
+    this.maybeFail('pause');
+    const c = this.must(containerId);
+    if (c.state.paused) throw runtimeFailure('DOCKER::SANDBOX_PAUSE_FAILED', `Container ${containerId} is already paused`);
+    c.state = { ...c.state, status: 'paused', paused: true };
+  }
+
+  async unpause(containerId: string): Promise<void> {
+    this.calls.push(`unpause ${containerId}`);
+    this.maybeFail('unpause');
+    const c = this.must(containerId);
+    if (!c.state.paused) throw runtimeFailure('DOCKER::SANDBOX_RESUME_FAILED', `Container ${containerId} is not paused`);
+    c.state = { ...c.state, status: 'running', paused: false };
+  }
+
+  async remove(containerId: string): Promise<void> {
+    this.calls.push(`remove ${containerId}`);
+    this.maybeFail('remove');
+    const c = this.containers.get(containerId);
+    if (!c) return;
+    this.containers.delete(containerId);
+    this.emit({ action: 'destroy', containerId, labels: c.state.labels, exitCode: null, time: new Date() });
+  }
+
+  async listOwned(instanceId: string): Promise<ContainerState[]> {
+    return [...this.containers.values()]
+      .filter((c) => c.state.labels[LABELS.managed] === 'true' && c.state.labels[LABELS.instance] === instanceId)
+      .map((c) => ({ ...c.state }));
+  }
+
+  subscribe(_instanceId: string, onEvent: (e: ContainerEvent) => void): () => void {
+    this.listeners.add(onEvent);
+    return () => this.listeners.delete(onEvent);
+  }
+
+  /** Deliver an engine event to subscribers (tests simulate exits, OOM kills, ...). */
+  emit(e: ContainerEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Simulate the sandbox's main process exiting on its own. */
+  exit(containerId: string, exitCode: number): void {
+    const c = this.must(containerId);
+    c.state = { ...c.state, status: 'exited', running: false, paused: false, exitCode, finishedAt: new Date(), pid: 0 };
+    this.emit({ action: 'die', containerId, labels: c.state.labels, exitCode, time: new Date() });
+  }
+
+  async inspectVolume(name: string): Promise<FakeVolume | null> {
+    return this.volumes.get(name) ?? null;
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    this.volumes.set(name, { name, driver: 'local', mountpoint: `/var/lib/docker/volumes/${name}/_data`, labels });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.volumes.delete(name);
+  }
+}

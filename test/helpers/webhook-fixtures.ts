@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Deps } from '../../src/domain/deps.js';
+import { realIds } from '../../src/domain/ids.js';
+import { noopMetrics } from '../../src/domain/metrics.js';
+import type { ContainerRuntime, Logger } from '../../src/domain/ports.js';
+import { noVolumes } from '../../src/domain/volumes/port.js';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import type { Db } from '../../src/adapters/postgres/client.js';
+import { MIGRATIONS_FOLDER } from '../../src/adapters/postgres/migrate.js';
+import { createPostgresTestDb, type TestDb } from './db.js';
+
+/** A config for webhook/event tests: private targets allowed (the receiver is on loopback), a fixed key. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    BERTH_WEBHOOK_ALLOW_PRIVATE: '1',
+    BERTH_SECRET_KEY: randomBytes(32).toString('hex'),
+    BERTH_DATA_DIR: '/nonexistent-berth-test',
+    ...env,
+  });
+}
+
+export const silentLog: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLog;
+  },
+};
+
+/** A Deps for the event and webhook verbs; the sandbox ports are never touched by them. */
+export function webhookDeps(db: Db, over: Partial<Deps> = {}): Deps {
+  return {
+    db,
+    runtime: {} as ContainerRuntime,
+    clock: { now: () => new Date() },
+    ids: realIds,
+    log: silentLog,
+    config: testConfig(),
+    metrics: noopMetrics,
+    volumes: noVolumes,
+    instanceId: 'test-instance',
+    processId: `test:${process.pid}:${randomBytes(4).toString('hex')}`,
+    ...over,
+  };
+}
+
+export type Received = { at: number; headers: IncomingHttpHeaders; body: string; path: string };
+
+/**
+ * A real HTTP receiver on loopback. `respond` decides the status per request (default 204); requests that
+ * get a 2xx are "delivered". `down()` closes the listening socket so connections are refused.
+ */
+export async function startReceiver(respond: (r: Received, n: number) => number | Promise<number> = () => 204) {
+  const all: Received[] = [];
+  const delivered: Received[] = [];
+  let port = 0;
+  let server: Server | undefined;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c) => chunks.push(c));
+        req.on('end', async () => {
+          const r: Received = { at: Date.now(), headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), path: req.url ?? '/' };
+          all.push(r);
+          const status = await respond(r, all.length);
+          if (status >= 200 && status < 300) delivered.push(r);
+          res.writeHead(status).end();
+        });
+      });
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  await listen();
+  const close = () => new Promise<void>((resolve) => (server ? (server.closeAllConnections(), server.close(() => resolve())) : resolve()));
+  return {
+    url: (path = '/hook') => `http://127.0.0.1:${port}${path}`,
+    all,
+    delivered,
+    down: close,
+    /** listen again on the same port */
+    up: listen,
+    close,
+  };
+}
+
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, stepMs = 20): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/**
+ * A fresh Postgres database with the migrations applied on the pool. (runMigrations' reserved-connection
+ * path fails in drizzle's postgres-js driver at the time of writing: `reserved.options` is undefined.)
+ */
+export async function freshPostgres(poolSize?: number): Promise<TestDb> {
+  const t = await createPostgresTestDb({ migrate: false, poolSize });
+  await migrate(drizzle(t.handle.sql!), { migrationsFolder: MIGRATIONS_FOLDER });
+  return t;
+}

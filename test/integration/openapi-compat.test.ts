@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createApp } from '../../src/app.js';
+import type { Deps } from '../../src/domain/deps.js';
+import { noopMetrics } from '../../src/domain/metrics.js';
+import { noVolumes } from '../../src/domain/volumes/port.js';
+import { realIds } from '../../src/domain/ids.js';
+import { silentLogger } from '../../src/adapters/logger.js';
+import { FakeRuntime } from '../fakes/fake-runtime.js';
+import { FixedClock } from '../fakes/fixed-clock.js';
+
+// Our /openapi.json must stay a superset of upstream's lifecycle spec: every path+method we are meant to
+// serve, every parameter, and every property of every request and response schema (recursively).
+// Upstream's paths are relative to its /v1 server; ours are absolute, so /sandboxes is ours /v1/sandboxes.
+
+const UPSTREAM = new URL('../../../shared/reference/sandbox-lifecycle.yml', import.meta.url);
+
+/** Upstream operations we deliberately do not serve (all optional in upstream, see opensandbox-compat §2). */
+const EXCLUDED_PATHS = [
+  /^\/snapshots(\/|$)/, // snapshots
+  /^\/sandboxes\/\{sandboxId\}\/snapshots$/, // snapshot creation
+  /^\/pools(\/|$)/, // Kubernetes pools
+  /\/diagnostics(\/|$)/, // diagnostics API
+  /\/proxy(\/|$)/, // server proxy
+];
+/** We have no authorization layer, so 403 is never answered and not documented. */
+const EXCLUDED_STATUSES = new Set(['403']);
+
+const ourPath = (upstreamPath: string) => `/v1${upstreamPath}`;
+
+type Doc = { paths: Record<string, Record<string, any>>; components?: Record<string, Record<string, any>> };
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+function resolve(doc: Doc, node: any): any {
+  let n = node;
+  for (let i = 0; n && typeof n === 'object' && typeof n.$ref === 'string' && i < 10; i++) {
+    const parts = (n.$ref as string).replace(/^#\//, '').split('/');
+    n = parts.reduce((o: any, k) => o?.[k], doc);
+  }
+  return n;
+}
+
+/** Every property path a schema can carry: a.b, a.items[], m{} (map values), through $ref/anyOf/oneOf/allOf. */
+function propertyPaths(doc: Doc, schema: any, prefix = '', seen = new Set<any>()): Set<string> {
+  const out = new Set<string>();
+  const s = resolve(doc, schema);
+  if (!s || typeof s !== 'object' || seen.has(s)) return out;
+  const nextSeen = new Set(seen).add(s);
+  for (const key of ['anyOf', 'oneOf', 'allOf']) for (const b of s[key] ?? []) for (const p of propertyPaths(doc, b, prefix, nextSeen)) out.add(p);
+  for (const [name, sub] of Object.entries<any>(s.properties ?? {})) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    out.add(path);
+    for (const p of propertyPaths(doc, sub, path, nextSeen)) out.add(p);
+  }
+  if (s.items) for (const p of propertyPaths(doc, s.items, `${prefix}[]`, nextSeen)) out.add(p);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    for (const p of propertyPaths(doc, s.additionalProperties, `${prefix}{}`, nextSeen)) out.add(p);
+  return out;
+}
+
+const jsonSchemaOf = (doc: Doc, node: any) => resolve(doc, resolve(doc, node)?.content?.['application/json']?.schema);
+
+function operations(doc: Doc) {
+  const ops: Array<{ path: string; method: string; op: any; pathParams: any[] }> = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of METHODS) if (item[method]) ops.push({ path, method, op: item[method], pathParams: item.parameters ?? [] });
+  }
+  return ops;
+}
+
+describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
+  let ours: Doc;
+  let upstream: Doc;
+  let served: ReturnType<typeof operations>;
+
+  beforeAll(async () => {
+    upstream = parse(readFileSync(UPSTREAM, 'utf8')) as Doc;
+    const deps: Deps = {
+      db: {} as Deps['db'], // generating the document touches no database
+      runtime: new FakeRuntime(),
+      clock: new FixedClock(),
+      ids: realIds,
+      log: silentLogger,
+      config: loadConfig({ BERTH_API_KEY: 'k' }),
+      metrics: noopMetrics,
+      volumes: noVolumes,
+      instanceId: 'openapi-test',
+      processId: 'openapi-test',
+    };
+    const res = await createApp(deps).request('/openapi.json');
+    expect(res.status).toBe(200);
+    ours = (await res.json()) as Doc;
+    served = operations(upstream).filter(({ path }) => !EXCLUDED_PATHS.some((re) => re.test(path)));
+  });
+
+  it('is OpenAPI 3.1 with the API key scheme, like upstream', () => {
+    expect((ours as any).openapi).toBe('3.1.0');
+    expect((ours as any).security).toEqual([{ apiKeyAuth: [] }]);
+    expect(ours.components?.securitySchemes?.apiKeyAuth).toEqual({ type: 'apiKey', in: 'header', name: 'OPEN-SANDBOX-API-KEY' });
+  });
+
+  it('excludes only what it says it excludes', () => {
+    const excluded = operations(upstream)
+      .filter(({ path }) => EXCLUDED_PATHS.some((re) => re.test(path)))
+      .map(({ path, method }) => `${method.toUpperCase()} ${path}`);
+    expect(excluded.sort()).toEqual(['DELETE /snapshots/{snapshotId}', 'GET /snapshots', 'GET /snapshots/{snapshotId}', 'POST /sandboxes/{sandboxId}/snapshots']);
+    expect(served.length).toBe(9);
+  });
+
+  it('lists each lifecycle route once, under /v1 (the root copies are served, not documented)', () => {
+    expect(Object.keys(ours.paths).filter((p) => p.startsWith('/sandboxes'))).toEqual([]);
+    expect(ours.paths['/v1/metrics/events']?.post).toBeDefined();
+  });
+
+  it('has every served upstream path and method', () => {
+    const missing = served.filter(({ path, method }) => !ours.paths[ourPath(path)]?.[method]).map(({ path, method }) => `${method} ${path}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('has every upstream parameter (name and location)', () => {
+    const missing: string[] = [];
+    for (const { path, method, op, pathParams } of served) {
+      const mine = (ours.paths[ourPath(path)]?.[method]?.parameters ?? []).map((p: any) => resolve(ours, p)).map((p: any) => `${p.in}:${p.name}`);
+      for (const p of [...pathParams, ...(op.parameters ?? [])].map((x: any) => resolve(upstream, x))) {
+        if (!mine.includes(`${p.in}:${p.name}`)) missing.push(`${method} ${path} ${p.in}:${p.name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('has every property of every upstream request body', () => {
+    const missing: string[] = [];
+    for (const { path, method, op } of served) {
+      if (!op.requestBody) continue;
+      const theirs = propertyPaths(upstream, jsonSchemaOf(upstream, op.requestBody));
+      const mineBody = ours.paths[ourPath(path)]?.[method]?.requestBody;
+      expect(mineBody, `${method} ${path} request body`).toBeDefined();
+      const mine = propertyPaths(ours, jsonSchemaOf(ours, mineBody));
+      for (const p of theirs) if (!mine.has(p)) missing.push(`${method} ${path} body ${p}`);
+      // a map body (PATCH metadata) has no properties: compare the value type instead
+      const theirSchema = jsonSchemaOf(upstream, op.requestBody);
+      if (theirSchema?.additionalProperties) expect(jsonSchemaOf(ours, mineBody)?.additionalProperties, `${method} ${path}`).toBeTruthy();
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('has every upstream response status (but 403) and every property of each response body', () => {
+    const missing: string[] = [];
+    for (const { path, method, op } of served) {
+      const mineResponses = ours.paths[ourPath(path)]?.[method]?.responses ?? {};
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        if (EXCLUDED_STATUSES.has(status)) continue;
+        if (!mineResponses[status]) {
+          missing.push(`${method} ${path} ${status}`);
+          continue;
+        }
+        const theirs = propertyPaths(upstream, jsonSchemaOf(upstream, response));
+        const mine = propertyPaths(ours, jsonSchemaOf(ours, mineResponses[status]));
+        for (const p of theirs) if (!mine.has(p)) missing.push(`${method} ${path} ${status} ${p}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('documents the endpoint port as an integer 1..65535 and the list query like upstream', () => {
+    const ep = ours.paths['/v1/sandboxes/{sandboxId}/endpoints/{port}']!.get;
+    const port = ep.parameters.find((p: any) => p.name === 'port');
+    expect(port.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 65535 });
+    const list = ours.paths['/v1/sandboxes']!.get.parameters;
+    expect(list.find((p: any) => p.name === 'state')).toMatchObject({ in: 'query', style: 'form', explode: true, schema: { type: 'array' } });
+    expect(list.find((p: any) => p.name === 'pageSize').schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 200, default: 20 });
+  });
+});
