@@ -6,21 +6,20 @@
  *  (c)     GET /v1/sandboxes latency with 10,000 rows (plain, state filter, metadata filter), on Postgres
  *          and on PGlite;
  *  (d)     the server's resident memory, idle and after the runs.
- * Env: BENCH_N (default 20), BENCH_LIST_ROWS (10000), BENCH_LIST_REPS (200), BENCH_SKIP_PGLITE_LIST=1.
+ * Env: BENCH_N (default 20), BENCH_LIST_ROWS (10000), BENCH_LIST_REPS (200), BENCH_SKIP_PGLITE_LIST=1,
+ * BENCH_SERVER_LOG=<file> (the create server's log lines, for profiling).
  * Everything it makes (containers, the Postgres database, data folders) is removed at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { openDb } from '../src/adapters/postgres/client.js';
-import { runMigrations } from '../src/adapters/postgres/migrate.js';
-import { createPostgresTestDb, type TestDb } from '../test/helpers/db.js';
 import { removeInstanceContainers, startServer, type ServerProc } from '../test/helpers/server.js';
 import { memoryOf } from './lib/proc.js';
+import { serverDurations } from './lib/server-log.js';
 import { rawCreateOptions, rawCreateStart, rawRemove, removeByLabel, type SandboxShape } from './lib/raw-docker.js';
-import { SEED, seedSandboxRows } from './lib/seed.js';
+import { listOnPglite, listOnPostgres, type ListFigures } from './lib/list-bench.js';
 import { round, summarize, timed, type Summary } from './lib/stats.js';
 
 const N = Number(process.env.BENCH_N ?? 20);
@@ -36,10 +35,13 @@ const rawInstance = `bench-raw-${randomUUID()}`;
 const cleanups: (() => Promise<unknown>)[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-async function apiCreate(server: ServerProc): Promise<{ ms: number; id: string }> {
+let seq = 0;
+const rid = (prefix: string) => ({ 'X-Request-ID': `${prefix}${++seq}` });
+
+async function apiCreate(server: ServerProc, tag = 'bench-warm-'): Promise<{ ms: number; id: string }> {
   const body = JSON.stringify({ image: { uri: SHAPE.image }, entrypoint: SHAPE.entrypoint, resourceLimits: SHAPE.resourceLimits, timeout: 600, metadata: { bench: 'create' } });
   const { ms, value } = await timed(async () => {
-    const res = await server.api('/v1/sandboxes', { method: 'POST', body });
+    const res = await server.api('/v1/sandboxes', { method: 'POST', body, headers: rid(tag) });
     const json = (await res.json()) as { id?: string; message?: string };
     if (res.status !== 202 || !json.id) throw new Error(`create answered ${res.status}: ${JSON.stringify(json)}`);
     return json.id;
@@ -47,9 +49,9 @@ async function apiCreate(server: ServerProc): Promise<{ ms: number; id: string }
   return { ms, id: value };
 }
 
-async function apiDelete(server: ServerProc, id: string): Promise<number> {
+async function apiDelete(server: ServerProc, id: string, tag = 'bench-warm-'): Promise<number> {
   const { ms } = await timed(async () => {
-    const res = await server.api(`/v1/sandboxes/${id}`, { method: 'DELETE' });
+    const res = await server.api(`/v1/sandboxes/${id}`, { method: 'DELETE', headers: rid(tag) });
     await res.arrayBuffer();
     if (res.status !== 204) throw new Error(`delete answered ${res.status}`);
   });
@@ -82,9 +84,9 @@ async function createBench() {
   for (let i = 0; i < N; i++) {
     // Alternate which goes first, so drift and noise land on both sides equally.
     const doApi = async () => {
-      const c = await apiCreate(server);
+      const c = await apiCreate(server, 'bench-create-');
       api.create.push(c.ms);
-      api.delete.push(await apiDelete(server, c.id));
+      api.delete.push(await apiDelete(server, c.id, 'bench-delete-'));
     };
     const doRaw = async () => {
       const r = await rawRound();
@@ -101,70 +103,11 @@ async function createBench() {
     log(`  round ${i + 1}/${N}: api create ${api.create.at(-1)!.toFixed(1)} ms, raw create+start ${raw.create.at(-1)!.toFixed(1)} ms`);
   }
   const after = memoryOf(server.child.pid!);
+  const serverSide = { create: serverDurations(server, 'bench-create-'), delete: serverDurations(server, 'bench-delete-') };
+  if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, `${server.lines.join('\n')}\n`);
   await server.kill();
   await removeInstanceContainers(server.instanceId);
-  return { api, raw, idle, after };
-}
-
-type ListFigures = { rows: number; plain: Summary; state: Summary; metadata: Summary; rss: { idleMb: number; afterMb: number } };
-
-async function listBench(server: ServerProc, rows: number): Promise<ListFigures> {
-  const running = rows - Math.ceil(rows / SEED.pausedEvery);
-  const queries = {
-    plain: { path: '/v1/sandboxes?page=1&pageSize=20', total: rows },
-    state: { path: '/v1/sandboxes?state=Running&page=1&pageSize=20', total: running },
-    metadata: { path: `/v1/sandboxes?page=1&pageSize=20&metadata=${encodeURIComponent('team=team-3&env=prod')}`, total: SEED.metadataMatches(rows) },
-  };
-  const idle = memoryOf(server.child.pid!);
-  const out: Record<string, Summary> = {};
-  for (const [name, q] of Object.entries(queries)) {
-    const once = async () => {
-      const res = await server.api(q.path);
-      const j = (await res.json()) as { items: unknown[]; pagination: { totalItems: number } };
-      if (res.status !== 200 || j.items.length !== 20 || j.pagination.totalItems !== q.total)
-        throw new Error(`${q.path}: ${res.status}, ${j.items?.length} items, total ${j.pagination?.totalItems} (expected ${q.total})`);
-    };
-    for (let i = 0; i < 10; i++) await once();
-    const samples: number[] = [];
-    for (let i = 0; i < LIST_REPS; i++) samples.push((await timed(once)).ms);
-    out[name] = summarize(samples);
-  }
-  const after = memoryOf(server.child.pid!);
-  return { rows, plain: out.plain!, state: out.state!, metadata: out.metadata!, rss: { idleMb: idle.rssMb, afterMb: after.rssMb } };
-}
-
-async function listOnPostgres(): Promise<ListFigures> {
-  // Migrate after registering the drop, so a failed migration does not leave the database behind.
-  const db: TestDb = await createPostgresTestDb({ migrate: false });
-  cleanups.push(() => db.drop());
-  await runMigrations(db.handle);
-  await seedSandboxRows(db.handle.db, LIST_ROWS, hostname());
-  await db.handle.sql!.unsafe('analyze sandboxes');
-  const server = await startServer({ databaseUrl: db.url, env: SERVER_ENV });
-  cleanups.push(() => server.kill());
-  try {
-    return await listBench(server, LIST_ROWS);
-  } finally {
-    await server.kill();
-  }
-}
-
-async function listOnPglite(): Promise<ListFigures> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-pglite-'));
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  // PGlite is single-process: seed its data folder first, close it, then let the server open it.
-  const handle = await openDb({ dataDir });
-  await runMigrations(handle);
-  await seedSandboxRows(handle.db, LIST_ROWS, hostname());
-  await handle.pglite!.query('analyze sandboxes');
-  await handle.close();
-  const server = await startServer({ dataDir, env: SERVER_ENV });
-  cleanups.push(() => server.kill());
-  try {
-    return await listBench(server, LIST_ROWS);
-  } finally {
-    await server.kill();
-  }
+  return { api, raw, idle, after, serverSide };
 }
 
 const fmt = (s: Summary) => `${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)}`;
@@ -183,20 +126,23 @@ async function main() {
       return { error: String((e as Error)?.message ?? e) };
     }
   };
-  const pg = await attempt('Postgres 15', listOnPostgres);
-  const pglite = process.env.BENCH_SKIP_PGLITE_LIST === '1' ? null : await attempt('PGlite', listOnPglite);
+  const listOpts = { rows: LIST_ROWS, reps: LIST_REPS, serverEnv: SERVER_ENV, cleanups };
+  const pg = await attempt('Postgres 15', () => listOnPostgres(listOpts));
+  const pglite = process.env.BENCH_SKIP_PGLITE_LIST === '1' ? null : await attempt('PGlite', () => listOnPglite(listOpts));
 
   const s = {
     apiCreate: summarize(c.api.create),
     rawCreate: summarize(c.raw.create),
     apiDelete: summarize(c.api.delete),
+    apiCreateServer: summarize(c.serverSide.create),
+    apiDeleteServer: summarize(c.serverSide.delete),
     rawRemove: summarize(c.raw.remove),
   };
   const ratio = (a: number, b: number) => round(a / b, 3);
   const figures = {
     n: N,
-    create: { api: s.apiCreate, raw: s.rawCreate, ratioP50: ratio(s.apiCreate.p50, s.rawCreate.p50), ratioP95: ratio(s.apiCreate.p95, s.rawCreate.p95) },
-    delete: { api: s.apiDelete, raw: s.rawRemove, ratioP50: ratio(s.apiDelete.p50, s.rawRemove.p50), ratioP95: ratio(s.apiDelete.p95, s.rawRemove.p95) },
+    create: { api: s.apiCreate, apiServerSide: s.apiCreateServer, raw: s.rawCreate, ratioP50: ratio(s.apiCreate.p50, s.rawCreate.p50), ratioP95: ratio(s.apiCreate.p95, s.rawCreate.p95) },
+    delete: { api: s.apiDelete, apiServerSide: s.apiDeleteServer, raw: s.rawRemove, ratioP50: ratio(s.apiDelete.p50, s.rawRemove.p50), ratioP95: ratio(s.apiDelete.p95, s.rawRemove.p95) },
     list: { postgres: pg, pglite },
     rss: { idleMb: c.idle.rssMb, afterCreatesMb: c.after.rssMb, peakMb: c.after.hwmMb },
     targets: { createRatioP50: 1.15, listP50Ms: 20 },
@@ -206,9 +152,11 @@ async function main() {
     '',
     `                                 p50 ms   p95 ms`,
     `API create (202)              ${fmt(s.apiCreate)}`,
+    `  server-side (access log)    ${fmt(s.apiCreateServer)}`,
     `raw create+start              ${fmt(s.rawCreate)}`,
     `  ratio API/raw               ${String(figures.create.ratioP50).padStart(8)} ${String(figures.create.ratioP95).padStart(8)}   (target p50 <= 1.15)`,
     `API delete (204)              ${fmt(s.apiDelete)}`,
+    `  server-side (access log)    ${fmt(s.apiDeleteServer)}`,
     `raw remove(force)             ${fmt(s.rawRemove)}`,
     `  ratio API/raw               ${String(figures.delete.ratioP50).padStart(8)} ${String(figures.delete.ratioP95).padStart(8)}`,
     ...[['Postgres', pg] as const, ['PGlite', pglite] as const].flatMap(([name, l]) =>
@@ -220,6 +168,7 @@ async function main() {
               `list ${l.rows} rows, ${name.padEnd(8)}  ${fmt(l.plain)}   (target p50 < 20)`,
               `  + state=Running             ${fmt(l.state)}`,
               `  + metadata team,env         ${fmt(l.metadata)}`,
+              `  server-side p50: ${l.serverSide.plain.p50} / ${l.serverSide.state.p50} / ${l.serverSide.metadata.p50} ms`,
               `  server RSS idle -> after    ${l.rss.idleMb} -> ${l.rss.afterMb} MiB`,
             ],
     ),

@@ -1,7 +1,8 @@
 /**
  * npm run bench:mounts — the mount ledger's costs, in one run:
  *  (a) ledger throughput on Postgres: acquire (in a transaction, joining a mounted shared mount) + release
- *      pairs per second with 1, 8 and 32 concurrent clients (target: >= 1,000 pairs/s);
+ *      pairs per second with 1, 8 and 32 concurrent clients (target: >= 1,000 pairs/s), next to a baseline
+ *      of equally many commits and round trips that touch nothing shared (what the machine allows);
  *  (b) create latency through the API (in-process app, real Docker, real FUSE via s3rver + s3fs behind the
  *      ossfs2 stand-in): without volumes, the first create with a shared ossfs volume (it mounts), and the
  *      ones that join it (target: joining costs < 10% over a create without volumes).
@@ -13,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { sql } from 'drizzle-orm';
 import { createMountSecrets } from '../src/adapters/crypto/mount-secrets.js';
 import { DockerodeRuntime } from '../src/adapters/docker/dockerode-runtime.js';
 import { createPromMetrics } from '../src/adapters/metrics.js';
@@ -47,7 +49,8 @@ async function ledgerThroughput() {
   const keeper = await createWithVolumes(deps, [ossfsVolume('d')]);
   const template = await prepareVolumes(deps, keeper.sandboxId, [ossfsVolume('d')]);
 
-  const results: Record<string, number> = {};
+  const results: Record<string, { ledger: number; baseline: number }> = {};
+  await testDb.handle.db.execute(sql`create table bench_baseline (id text primary key)`);
   for (const clients of [1, 8, 32]) {
     // Sandbox rows first (the references point at them); far more than a run can use.
     const ids = Array.from({ length: Math.ceil(PAIR_SECONDS * 4000) }, () => randomUUID());
@@ -61,6 +64,7 @@ async function ledgerThroughput() {
     let pairs = 0;
     const deadline = performance.now() + PAIR_SECONDS * 1000;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: clients }, async () => {
         while (performance.now() < deadline && next < ids.length) {
@@ -72,8 +76,36 @@ async function ledgerThroughput() {
         }
       }),
     );
-    results[`${clients} client${clients > 1 ? 's' : ''}`] = Math.round(pairs / ((performance.now() - t0) / 1000));
-    say(`ledger: ${clients} clients -> ${results[`${clients} client${clients > 1 ? 's' : ''}`]} pairs/s`);
+    const ledger = Math.round(pairs / ((performance.now() - t0) / 1000));
+    const cpu = process.cpuUsage(cpu0);
+    const ledgerCpuMs = round((cpu.user + cpu.system) / 1000 / pairs, 2);
+    // The same number of commits and a similar number of round trips, touching nothing shared: what this
+    // machine's Postgres allows at all right now (fsync per commit dominates on a busy VM).
+    let base = 0;
+    const baseEnd = performance.now() + PAIR_SECONDS * 1000;
+    const b0 = performance.now();
+    const bcpu0 = process.cpuUsage();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (performance.now() < baseEnd) {
+          const id = randomUUID();
+          await testDb.handle.db.transaction(async (tx) => {
+            await tx.execute(sql`select 1`);
+            await tx.execute(sql`select 1`);
+            await tx.execute(sql`insert into bench_baseline values (${id})`);
+            await tx.execute(sql`select 1`);
+          });
+          await testDb.handle.db.execute(sql`delete from bench_baseline where id = ${id}`);
+          await testDb.handle.db.execute(sql`select 1`);
+          base++;
+        }
+      }),
+    );
+    const baseline = Math.round(base / ((performance.now() - b0) / 1000));
+    const bcpu = process.cpuUsage(bcpu0);
+    const baselineCpuMs = round((bcpu.user + bcpu.system) / 1000 / base, 2);
+    results[`${clients} client${clients > 1 ? 's' : ''}`] = { ledger, baseline };
+    say(`ledger: ${clients} clients -> ${ledger} pairs/s (baseline ${baseline}); client CPU per pair ${ledgerCpuMs} ms (baseline ${baselineCpuMs} ms)`);
   }
   return results;
 }
@@ -97,13 +129,12 @@ async function createLatency() {
     const cs = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instanceId}`] } });
     await Promise.all(cs.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
   });
-  const base = buildMountDeps({ db: testDb.handle.db, runtime, log, config: { ossfsMountRoot: join(work, 'root'), publishedPorts: [8080], networkMode: 'bridge' } });
+  const base = buildMountDeps({ db: testDb.handle.db, runtime, log, config: { ossfsMountRoot: join(work, 'root'), publishedPorts: [8080], networkMode: 'bridge', apiKey: 'bench-mounts-key' } });
   const mounter = createFuseMounter({ root: join(work, 'root'), ossfsBin: join(SHIM_DIR, 'ossfs'), ossfs2Bin: join(SHIM_DIR, 'ossfs2'), log });
   const mountDeps = { ...base, instanceId, mounter, secrets: createMountSecrets(TEST_SERVER_KEY) };
   const deps: Deps = { ...mountDeps, metrics: createPromMetrics({ processMetrics: false }), volumes: createSandboxVolumes(mountDeps) };
   const app = createApp(deps);
-  const headers = { 'content-type': 'application/json', ...(deps.config.apiKey ? { 'OPEN-SANDBOX-API-KEY': deps.config.apiKey } : {}) };
-  if (!deps.config.apiKey) (deps.config as { insecureNoAuth: boolean }).insecureNoAuth = true;
+  const headers = { 'content-type': 'application/json', 'OPEN-SANDBOX-API-KEY': 'bench-mounts-key' };
   const secret = `sk-${randomBytes(8).toString('hex')}`;
   const body = (volumes: unknown[]) =>
     JSON.stringify({ image: { uri: 'berth-base:latest' }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '256Mi' }, timeout: 600, volumes });

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ConnectionConfig,
   Sandbox,
@@ -20,6 +23,7 @@ const IMAGE = 'berth-base:latest';
 const RUN = `sdk-${randomBytes(4).toString('hex')}`;
 
 let server: ServerProc;
+const dataDir = mkdtempSync(join(tmpdir(), 'berth-e2e-sdk-'));
 let conn: ConnectionConfigOptions;
 let manager: SandboxManager;
 let raw: LifecycleClient;
@@ -60,7 +64,7 @@ async function apiError(p: Promise<unknown>, status: number, code?: string): Pro
 const containerOf = async (id: string) => (await containersOf(server.instanceId)).find((c) => c.Labels['berth.sandbox-id'] === id);
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ dataDir });
   conn = { domain: server.url, apiKey: TEST_API_KEY, requestTimeoutSeconds: 60 };
   manager = SandboxManager.create({ connectionConfig: conn });
   raw = createLifecycleClient({ baseUrl: new ConnectionConfig(conn).getBaseUrl(), apiKey: TEST_API_KEY });
@@ -69,6 +73,7 @@ afterAll(async () => {
   await manager?.close();
   await server?.kill();
   if (server) await removeInstanceContainers(server.instanceId);
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('the official SDK against a real server', () => {

@@ -4,7 +4,7 @@ export type SseMessage = { id?: string; event?: string; data: string };
  * A minimal EventSource-like reader over fetch: it can send Last-Event-ID (as EventSource does on reconnect)
  * and records comment lines (heartbeats) separately. close() disconnects like a browser tab going away.
  */
-export async function openSse(url: string, headers: Record<string, string> = {}) {
+export async function openSse(url: string, headers: Record<string, string> = {}, onMessage?: (m: SseMessage) => void) {
   const ctrl = new AbortController();
   const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: ctrl.signal });
   const messages: SseMessage[] = [];
@@ -31,7 +31,10 @@ export async function openSse(url: string, headers: Record<string, string> = {})
             else if (line.startsWith('data: ')) (data.push(line.slice(6)), (isMessage = true));
           }
           m.data = data.join('\n');
-          if (isMessage) messages.push(m);
+          if (isMessage) {
+            messages.push(m);
+            onMessage?.(m);
+          }
           waiters.splice(0).forEach((w) => w());
         }
       }

@@ -240,7 +240,7 @@ describe('mount ledger on Postgres', () => {
     expect(mounter.physical.get(path)).toBe('mounted');
     const [row] = await db().select().from(mounts).where(eq(mounts.hostPath, path));
     expect(row!.health).toBe('ok');
-    const types = (await db().select().from(events).where(eq(events.mountId, row!.id))).map((e) => e.type);
+    const types = (await db().select().from(events).where(eq(events.mountId, row!.id)).orderBy(events.seq)).map((e) => e.type);
     expect(types).toEqual(['mount.mounted', 'mount.degraded', 'mount.recovered']);
   });
 

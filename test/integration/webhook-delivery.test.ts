@@ -7,6 +7,7 @@ import { appendEvent } from '../../src/domain/events/append.js';
 import type { NewEvent } from '../../src/domain/events/types.js';
 import { claimDue } from '../../src/domain/webhooks/claim.js';
 import { listDeliveries } from '../../src/domain/webhooks/deliveries.js';
+import { deliverGroup } from '../../src/domain/webhooks/deliver.js';
 import { dispatchOnce } from '../../src/domain/webhooks/dispatch.js';
 import { createWebhook, getWebhook, updateWebhook } from '../../src/domain/webhooks/endpoints.js';
 import { fanoutOnce } from '../../src/domain/webhooks/fanout.js';
@@ -180,6 +181,49 @@ describe('webhook delivery', () => {
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.endpointId, ep.id), eq(webhookDeliveries.eventId, ev.id)));
     expect(d).toMatchObject({ status: 'succeeded', attempts: 1, leaseOwner: null });
+    await updateWebhook(deps, ep.id, { enabled: false });
+  });
+
+  it('a dispatcher whose lease was taken over cannot settle the delivery; the new owner does', async () => {
+    const rx = await receiver();
+    const ep = await createWebhook(deps, { url: rx.url(), eventTypes: ['sandbox.resumed'] });
+    const ev = await emit({ type: 'sandbox.resumed' });
+    await fanoutOnce(deps);
+    const slow = webhookDeps(t.handle.db, { config: deps.config, processId: 'slow-process' });
+    const [mine] = await claimDue(slow, fast);
+    const later = new Date(Date.now() + fast.requestTimeoutMs + 6_000);
+    const taker = webhookDeps(t.handle.db, { config: deps.config, processId: 'taker', clock: { now: () => later } });
+    const [theirs] = await claimDue(taker, fast);
+    expect(theirs!.deliveries.map((d) => d.eventId)).toEqual([ev.id]);
+
+    expect(await deliverGroup(slow, fast, mine!)).toMatchObject({ succeeded: 0, lost_lease: 1 });
+    const [row] = await deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, ev.id));
+    expect(row).toMatchObject({ status: 'delivering', leaseOwner: 'taker', attempts: 0 });
+    expect(await deliverGroup(taker, fast, theirs!)).toMatchObject({ succeeded: 1, lost_lease: 0 });
+    const [done] = await deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, ev.id));
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1, leaseOwner: null });
+    expect(rx.delivered.map((r) => r.headers['webhook-id'])).toEqual([ev.id, ev.id]); // at-least-once: one repeat
+    const log = await listDeliveries(deps, ep.id, { limit: 5 });
+    expect(log[0]!.attemptLog).toHaveLength(2); // both attempts happened and are on record
+    await updateWebhook(deps, ep.id, { enabled: false });
+  });
+
+  it('stop() aborts a hanging request and hands the delivery back, unattempted, for the next run', async () => {
+    let arrived = false;
+    const hanging = await receiver(async () => {
+      arrived = true;
+      await new Promise((r) => setTimeout(r, 20_000));
+      return 204;
+    });
+    const ep = await createWebhook(deps, { url: hanging.url(), eventTypes: ['sandbox.metadata_updated'] });
+    const ev = await emit({ type: 'sandbox.metadata_updated' });
+    const stop = startWebhookLoops(deps, { policy: policyWith({ ...fast, requestTimeoutMs: 15_000 }), intervalMs: 20 });
+    await waitFor(() => arrived);
+    const t0 = Date.now();
+    await stop();
+    expect(Date.now() - t0).toBeLessThan(2_000); // not the 15 s request timeout
+    const [d] = await deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, ev.id));
+    expect(d).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: null });
     await updateWebhook(deps, ep.id, { enabled: false });
   });
 

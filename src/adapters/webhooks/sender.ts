@@ -6,7 +6,14 @@ export type SendResult = {
   retryAfter: string | null;
 };
 
-export type SendRequest = { url: string; headers: Record<string, string>; body: string; timeoutMs: number };
+export type SendRequest = {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  /** aborts the request early (server shutdown) */
+  signal?: AbortSignal;
+};
 
 export type Sender = (req: SendRequest) => Promise<SendResult>;
 
@@ -24,7 +31,7 @@ export const fetchSender: Sender = async (req) => {
       headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...req.headers },
       body: req.body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(req.timeoutMs),
+      signal: req.signal ? AbortSignal.any([AbortSignal.timeout(req.timeoutMs), req.signal]) : AbortSignal.timeout(req.timeoutMs),
     });
     await drain(res.body);
     const ok = res.status >= 200 && res.status < 300;

@@ -1,77 +1,36 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { mountRefs, mounts, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
 import { runtimeFailure } from '../errors.js';
 import type { Db } from '../ports.js';
 import { mountHostPath } from './identity.js';
 import { leaseUntil, newToken } from './lease.js';
 import type { MountDeps } from './mount-deps.js';
-import { LIVE_INDEX_WHERE, liveByIdentity } from './mount-rows.js';
-import { volumeSpecRecord, type Plan } from './plan.js';
+import { LIVE_INDEX_WHERE, liveByIdentity, lockIdentitiesShared, rowsOf } from './mount-rows.js';
+import { volumeSpecRecord, type AcquiredMount, type Plan, type PlannedMount } from './plan.js';
 import { MOUNT_LEASE_MS } from './states.js';
 
 type AcquireDeps = Pick<MountDeps, 'ids' | 'clock' | 'config' | 'processId' | 'secrets' | 'mounter'>;
 
 /**
  * tx1 of the ledger protocol, inside the caller's transaction (the one that inserts the sandbox row):
- * upsert the live mount row, lock it, add this sandbox's reference, and move absent/failed -> mounting
- * with our lease token. Nothing physical happens here; materialize runs the command after the commit.
+ * upsert the live mount row, add this sandbox's reference, and move absent/failed -> mounting with our
+ * lease token. Nothing physical happens here; materialize runs the command after the commit.
  *
- * Locks: a joiner of a mounted/mounting row takes FOR KEY SHARE, so any number of creates join at once,
- * while a release (FOR UPDATE) waits for them and then counts their committed references: a reference is
- * never added to a row a concurrent release is about to mark unmounting. Changing the row's state needs
- * FOR UPDATE. Rows are taken in identity-key order (the plan is sorted), as release does.
+ * Every identity is locked shared first (mount-rows.ts: lockIdentitiesShared), so any number of creates
+ * join at once while a release about to mark the mount unmounting (exclusive) waits for them, then counts
+ * their committed references. A create that comes later reads the row after that release committed: an
+ * unmounting generation is not live any more, so it makes a new one at a new path. Identities are locked
+ * in key order (the plan is sorted), as every other ledger transaction does.
  */
 export async function acquireVolumes(tx: Db, deps: AcquireDeps, plan: Plan): Promise<void> {
   plan.acquired.clear();
   const now = deps.clock.now();
+  await lockIdentitiesShared(tx, plan.mounts.map((m) => m.identityKey));
   for (const m of plan.mounts) {
-    let done = false;
-    // A live row can turn unmounting between our look and our lock; then a new generation is made.
-    for (let attempt = 0; attempt < 5 && !done; attempt++) {
-      const [peek] = await tx.select({ state: mounts.state }).from(mounts).where(liveByIdentity(m.identityKey));
-      if (!peek) {
-        const id = deps.ids.prefixed('mnt');
-        await tx
-          .insert(mounts)
-          .values({
-            id,
-            identityKey: m.identityKey,
-            backend: 'ossfs',
-            spec: { ...m.spec },
-            credentialFingerprint: m.credentialFingerprint,
-            credentialsEnc: deps.secrets.seal(JSON.stringify(m.credentials)),
-            hostPath: mountHostPath(deps.mounter.root, id),
-            state: 'absent',
-            hostId: deps.config.hostId,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .onConflictDoNothing({ target: mounts.identityKey, where: LIVE_INDEX_WHERE });
-      }
-      const joinable = peek?.state === 'mounted' || peek?.state === 'mounting';
-      const [row] = await tx.select().from(mounts).where(liveByIdentity(m.identityKey)).for(joinable ? 'key share' : 'update');
-      if (!row) continue;
-      let role: 'owner' | 'join' | 'retry' = 'join';
-      let token: string | null = null;
-      if (row.state === 'absent' || row.state === 'failed') {
-        if (joinable) {
-          // It failed between our look and our shared lock; upgrading the lock could deadlock with another
-          // joiner, so keep the reference and let materialize retry the mount in its own transaction.
-          role = 'retry';
-        } else {
-          role = 'owner';
-          token = newToken(deps.processId);
-          await tx
-            .update(mounts)
-            .set({ state: 'mounting', leaseOwner: token, leaseUntil: leaseUntil(deps, MOUNT_LEASE_MS), lastError: null, updatedAt: now })
-            .where(eq(mounts.id, row.id));
-        }
-      }
-      await tx.insert(mountRefs).values({ mountId: row.id, sandboxId: plan.sandboxId }).onConflictDoNothing();
-      plan.acquired.set(m.identityKey, { mountId: row.id, hostPath: row.hostPath, role, token });
-      done = true;
-    }
-    if (!done) throw runtimeFailure('VOLUME::OSSFS_MOUNT_FAILED', `Volume '${m.volumeNames[0]}': the mount is busy; try again.`);
+    let acquired: AcquiredMount | null = null;
+    for (let attempt = 0; attempt < 5 && !acquired; attempt++) acquired = (await join(tx, plan.sandboxId, m)) ?? (await own(tx, deps, plan.sandboxId, m, now));
+    if (!acquired) throw runtimeFailure('VOLUME::OSSFS_MOUNT_FAILED', `Volume '${m.volumeNames[0]}': the mount is busy; try again.`);
+    plan.acquired.set(m.identityKey, acquired);
   }
 
   if (plan.volumes.length === 0) return;
@@ -89,4 +48,57 @@ export async function acquireVolumes(tx: Db, deps: AcquireDeps, plan: Plan): Pro
       managedVolume: v.kind === 'pvc' && v.willCreate ? v.claimName : null,
     })),
   );
+}
+
+/**
+ * The common case in one statement, whose snapshot is taken after the identity lock was granted: read the
+ * live row and, when it is mounted or mounting, add our reference to it.
+ */
+async function join(tx: Db, sandboxId: string, m: PlannedMount): Promise<AcquiredMount | null> {
+  const [live] = rowsOf<{ id: string; host_path: string; state: string }>(
+    await tx.execute(sql`
+      with live as (select ${mounts.id} as id, ${mounts.hostPath} as host_path, ${mounts.state} as state
+                    from ${mounts} where ${mounts.identityKey} = ${m.identityKey} and ${LIVE_INDEX_WHERE}),
+           joined as (insert into ${mountRefs} (mount_id, sandbox_id)
+                      select id, ${sandboxId} from live where state in ('mounted', 'mounting') on conflict do nothing)
+      select id, host_path, state from live`),
+  );
+  return live && (live.state === 'mounted' || live.state === 'mounting') ? { mountId: live.id, hostPath: live.host_path, role: 'join', token: null } : null;
+}
+
+/**
+ * No live row, or one that failed before we came: insert a new generation (unless a concurrent create did;
+ * our insert then waited for it to commit) and lock the live row. Whoever locks it in absent or failed
+ * becomes the owner and moves it to mounting under its lease token; anyone later joins.
+ */
+async function own(tx: Db, deps: AcquireDeps, sandboxId: string, m: PlannedMount, now: Date): Promise<AcquiredMount | null> {
+  const id = deps.ids.prefixed('mnt');
+  await tx
+    .insert(mounts)
+    .values({
+      id,
+      identityKey: m.identityKey,
+      backend: 'ossfs',
+      spec: { ...m.spec },
+      credentialFingerprint: m.credentialFingerprint,
+      credentialsEnc: deps.secrets.seal(JSON.stringify(m.credentials)),
+      hostPath: mountHostPath(deps.mounter.root, id),
+      state: 'absent',
+      hostId: deps.config.hostId,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing({ target: mounts.identityKey, where: LIVE_INDEX_WHERE });
+  const [row] = await tx.select().from(mounts).where(liveByIdentity(m.identityKey)).for('update');
+  if (!row) return null;
+  let token: string | null = null;
+  if (row.state === 'absent' || row.state === 'failed') {
+    token = newToken(deps.processId);
+    await tx
+      .update(mounts)
+      .set({ state: 'mounting', leaseOwner: token, leaseUntil: leaseUntil(deps, MOUNT_LEASE_MS), lastError: null, updatedAt: now })
+      .where(eq(mounts.id, row.id));
+  }
+  await tx.insert(mountRefs).values({ mountId: row.id, sandboxId }).onConflictDoNothing();
+  return { mountId: row.id, hostPath: row.hostPath, role: token ? 'owner' : 'join', token };
 }

@@ -17,7 +17,6 @@ const failed = (m: PlannedMount, why: string) =>
 export async function ensureMounted(deps: FlowDeps, acquired: AcquiredMount, planned: PlannedMount, actor: string): Promise<void> {
   // Wall-clock deadline on purpose: tests inject a fixed clock, and a wait must still end.
   const deadline = Date.now() + MOUNT_WAIT_MS;
-  let retried = false;
   if (acquired.role === 'owner' && acquired.token) await runOwnedMount(deps, acquired.mountId, acquired.token, planned.credentials, actor);
 
   for (let round = 0; ; round++) {
@@ -44,12 +43,9 @@ export async function ensureMounted(deps: FlowDeps, acquired: AcquiredMount, pla
         token = await takeOver(deps, row.id, ['absent'], { actor });
         break;
       case 'failed':
-        // A joiner shares the outcome of the attempt it waited for; only a row that had failed before this
-        // create joined it is tried again, once.
-        if (acquired.role !== 'retry' || retried) throw failed(planned, row.lastError ?? 'unknown error');
-        retried = true;
-        token = await takeOver(deps, row.id, ['failed'], { actor });
-        break;
+        // A create shares the outcome of the attempt it waited for (a failed row is retried by the next
+        // create that acquires it, or by the reconciler).
+        throw failed(planned, row.lastError ?? 'unknown error');
       default:
         throw failed(planned, `the mount is ${row.state}`);
     }

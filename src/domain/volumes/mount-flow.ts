@@ -6,7 +6,7 @@ import { withTx } from '../tx.js';
 import { mountEvent } from './events.js';
 import { leaseIsDead, leaseUntil, newToken } from './lease.js';
 import type { MountDeps } from './mount-deps.js';
-import { countRefs, loadMount, type MountRow } from './mount-rows.js';
+import { countRefs, loadMount, lockIdentitiesExclusive, type MountRow } from './mount-rows.js';
 import { MountFailure, type OssfsCredentials, type OssfsSpec } from './mounter-port.js';
 import { clip, scrubSecrets } from './scrub.js';
 import { MOUNT_LEASE_MS } from './states.js';
@@ -92,6 +92,8 @@ export async function runOwnedMount(deps: FlowDeps, mountId: string, token: stri
 
 async function settleMount(deps: FlowDeps, before: MountRow, token: string, failure: MountFailure | null, actor: string) {
   return withTx(deps.db, async (tx): Promise<'done' | 'lost' | 'unmount'> => {
+    // Exclusive: with zero references this settle moves the mount to unmounting (see unreferenced.ts).
+    await lockIdentitiesExclusive(tx, [before.identityKey]);
     const [row] = await tx.select().from(mounts).where(eq(mounts.id, before.id)).for('update');
     if (!row || row.state !== 'mounting' || row.leaseOwner !== token) return 'lost';
     const refs = await countRefs(tx, row.id);

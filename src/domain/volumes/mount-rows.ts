@@ -22,3 +22,38 @@ export const isLive = inArray(mounts.state, [...LIVE_STATES]);
 export const LIVE_INDEX_WHERE = sql`${mounts.state} in ('absent', 'mounting', 'mounted', 'failed')`;
 
 export const liveByIdentity = (identityKey: string) => and(eq(mounts.identityKey, identityKey), isLive);
+
+/** postgres.js returns an array of rows, PGlite an object with `rows`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}
+
+/** Which of these mounts still have at least one reference (an index probe each; no full count). */
+export async function referencedAmong(db: Db, mountIds: string[]): Promise<Set<string>> {
+  if (mountIds.length === 0) return new Set();
+  const values = sql.join([...new Set(mountIds)].map((id) => sql`(${id})`), sql`, `);
+  const rows = rowsOf<{ id: string }>(
+    await db.execute(sql`select v.id from (values ${values}) as v(id)
+                         where exists (select 1 from ${mountRefs} r where r.mount_id = v.id)`),
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+// Advisory lock namespace for mount identities ('mnt'); the two-int form never collides with the
+// single-bigint keys used elsewhere (events append, migrations).
+const IDENTITY_LOCK_NS = 0x6d6e74;
+
+/**
+ * A create joining a mount takes the identity's lock shared; whoever may move a mount to unmounting takes
+ * it exclusive. Joins never wait for each other, a release deciding "zero references" waits for every
+ * join in flight to commit, and a join arriving after that finds the mount unmounting. Advisory locks
+ * live in memory: unlike row locks they write nothing to the shared row, so a busy mount does not queue
+ * its joiners on one tuple.
+ */
+export async function lockIdentitiesShared(tx: Db, identityKeys: string[]): Promise<void> {
+  for (const k of [...new Set(identityKeys)].sort()) await tx.execute(sql`select pg_advisory_xact_lock_shared(${IDENTITY_LOCK_NS}, hashtext(${k}))`);
+}
+
+export async function lockIdentitiesExclusive(tx: Db, identityKeys: string[]): Promise<void> {
+  for (const k of [...new Set(identityKeys)].sort()) await tx.execute(sql`select pg_advisory_xact_lock(${IDENTITY_LOCK_NS}, hashtext(${k}))`);
+}

@@ -25,10 +25,10 @@ export type PlannedMount = {
 };
 
 /**
- * What acquire learnt under the row lock: owner = this create moved the row to mounting and runs the
- * command; join = someone else mounts (or mounted) it; retry = the row had failed before we joined.
+ * What acquire learnt under the identity lock: owner = this create moved the row to mounting and runs the
+ * command (under `token`); join = someone else mounts or mounted it.
  */
-export type AcquiredMount = { mountId: string; hostPath: string; role: 'owner' | 'join' | 'retry'; token: string | null };
+export type AcquiredMount = { mountId: string; hostPath: string; role: 'owner' | 'join'; token: string | null };
 
 export class Plan implements VolumePlan {
   /** Filled by acquire; reset when acquire runs again (a retried transaction). */

@@ -1,12 +1,12 @@
 import { and, eq, isNotNull, ne } from 'drizzle-orm';
 import { mountRefs, mounts, sandboxes } from '../../adapters/postgres/schema/index.js';
-import { withTx } from '../tx.js';
-import { leaseIsDead, leaseUntil, newToken } from './lease.js';
+import { leaseIsDead } from './lease.js';
 import type { MountDeps } from './mount-deps.js';
 import { runOwnedMount, runOwnedUnmount, takeOver } from './mount-flow.js';
-import { countRefs, type MountRow } from './mount-rows.js';
+import type { MountRow } from './mount-rows.js';
 import { releaseSandboxVolumes } from './release.js';
-import { FAILED_RETRY_MS, MOUNT_LEASE_MS } from './states.js';
+import { FAILED_RETRY_MS } from './states.js';
+import { claimUnreferenced } from './unreferenced.js';
 
 export type MountReconcileReport = {
   releasedSandboxes: number;
@@ -86,9 +86,9 @@ async function reconcileRow(deps: MountDeps, row: MountRow, actor: string, repor
   }
   if (row.state === 'mounting' && !leaseIsDead(deps, row)) return;
 
-  const unmountToken = await claimUnreferenced(deps, row.id);
-  if (unmountToken) {
-    if (await runOwnedUnmount(deps, row.id, unmountToken, actor)) report.unmounted++;
+  const [claimed] = await claimUnreferenced(deps, [row.id], { skipLocked: true });
+  if (claimed) {
+    if (await runOwnedUnmount(deps, row.id, claimed.token, actor)) report.unmounted++;
     return;
   }
 
@@ -113,20 +113,4 @@ async function reconcileRow(deps: MountDeps, row: MountRow, actor: string, repor
   if (!token) return;
   await runOwnedMount(deps, row.id, token, null, actor);
   report.mounted++;
-}
-
-/** Mark the row unmounting under our token iff, under FOR UPDATE, it has zero references and no live owner. */
-async function claimUnreferenced(deps: MountDeps, mountId: string): Promise<string | null> {
-  return withTx(deps.db, async (tx) => {
-    const [row] = await tx.select().from(mounts).where(eq(mounts.id, mountId)).for('update', { skipLocked: true });
-    if (!row || !['mounted', 'failed', 'absent', 'mounting'].includes(row.state)) return null;
-    if (row.state === 'mounting' && !leaseIsDead(deps, row)) return null;
-    if ((await countRefs(tx, mountId)) > 0) return null;
-    const token = newToken(deps.processId);
-    await tx
-      .update(mounts)
-      .set({ state: 'unmounting', leaseOwner: token, leaseUntil: leaseUntil(deps, MOUNT_LEASE_MS), updatedAt: deps.clock.now() })
-      .where(eq(mounts.id, mountId));
-    return token;
-  });
 }

@@ -1,12 +1,10 @@
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
-import { mountRefs, mounts, sandboxes, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
-import { withTx } from '../tx.js';
-import { leaseIsDead, leaseUntil, newToken } from './lease.js';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { mountRefs, sandboxes, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
 import type { MountDeps } from './mount-deps.js';
 import { runOwnedUnmount } from './mount-flow.js';
-import { countRefs } from './mount-rows.js';
+import { referencedAmong, rowsOf } from './mount-rows.js';
 import { isOurs } from './pvc-volume.js';
-import { MOUNT_LEASE_MS } from './states.js';
+import { claimUnreferenced } from './unreferenced.js';
 
 export type ReleaseOptions = {
   /** remove the Docker volumes berth created for this sandbox (pvc createIfNotExists) */
@@ -19,41 +17,24 @@ export type ReleaseOptions = {
 };
 
 /**
- * Drop a sandbox's references (call it once its container is gone; idempotent). tx1 locks the mounts it
- * referenced (FOR UPDATE, identity order), deletes the references and marks every mount left with zero
- * references `unmounting` under our token; the unmounts run after the commit and settle in tx2. A mount
- * still being mounted is left to its owner, whose settle sees zero references and unmounts it.
+ * Drop a sandbox's references (call it once its container is gone; idempotent). The delete is one
+ * autocommitted statement that locks nothing shared, so the releases of a busy shared mount never queue
+ * behind one another. Only when a read made after that commit finds a mount unreferenced does a locked
+ * transaction decide (claimUnreferenced): of two releases racing for the last reference, the one that
+ * committed last always sees none left, so exactly one of them moves the mount to unmounting.
  */
 export async function releaseSandboxVolumes(deps: MountDeps, sandboxId: string, opts: ReleaseOptions, actor = 'ledger'): Promise<void> {
-  const { toUnmount, createFailed } = await withTx(deps.db, async (tx) => {
-    const [sbx] = await tx.select({ state: sandboxes.state }).from(sandboxes).where(eq(sandboxes.id, sandboxId));
-    const refs = await tx.select({ mountId: mountRefs.mountId }).from(mountRefs).where(eq(mountRefs.sandboxId, sandboxId));
-    const out: { id: string; token: string }[] = [];
-    if (refs.length > 0) {
-      const locked = await tx
-        .select()
-        .from(mounts)
-        .where(inArray(mounts.id, refs.map((r) => r.mountId)))
-        .orderBy(mounts.identityKey)
-        .for('update');
-      await tx.delete(mountRefs).where(eq(mountRefs.sandboxId, sandboxId));
-      const now = deps.clock.now();
-      for (const row of locked) {
-        if ((await countRefs(tx, row.id)) > 0) continue;
-        const idle = row.state === 'mounted' || row.state === 'failed' || row.state === 'absent';
-        if (!idle && !(row.state === 'mounting' && leaseIsDead(deps, row))) continue;
-        const token = newToken(deps.processId);
-        await tx
-          .update(mounts)
-          .set({ state: 'unmounting', leaseOwner: token, leaseUntil: leaseUntil(deps, MOUNT_LEASE_MS), updatedAt: now })
-          .where(eq(mounts.id, row.id));
-        out.push({ id: row.id, token });
-      }
-    }
-    return { toUnmount: out, createFailed: opts.createFailed ?? sbx?.state === 'Pending' };
-  });
-  await Promise.all(toUnmount.map((u) => runOwnedUnmount(deps, u.id, u.token, actor)));
-  if (opts.removeManaged) await removeManagedVolumes(deps, sandboxId, createFailed);
+  const dropped = rowsOf<{ mount_id: string }>(
+    await deps.db.execute(sql`delete from ${mountRefs} where ${mountRefs.sandboxId} = ${sandboxId} returning ${mountRefs.mountId} as mount_id`),
+  ).map((r) => r.mount_id);
+  if (dropped.length > 0) {
+    const held = await referencedAmong(deps.db, dropped);
+    const toUnmount = await claimUnreferenced(deps, dropped.filter((id) => !held.has(id)), { skipLocked: false });
+    await Promise.all(toUnmount.map((u) => runOwnedUnmount(deps, u.id, u.token, actor)));
+  }
+  if (!opts.removeManaged) return;
+  const [sbx] = await deps.db.select({ state: sandboxes.state }).from(sandboxes).where(eq(sandboxes.id, sandboxId));
+  await removeManagedVolumes(deps, sandboxId, opts.createFailed ?? sbx?.state === 'Pending');
 }
 
 async function removeManagedVolumes(deps: MountDeps, sandboxId: string, createFailed: boolean): Promise<void> {

@@ -3,7 +3,7 @@ import { webhookDeliveries } from '../../adapters/postgres/schema/index.js';
 import type { Deps } from '../deps.js';
 import { withTx } from '../tx.js';
 import type { DeliveryPolicy } from './policy.js';
-import { ASYNC_COMMIT, rowsOf, type WebhookDeliveryRow } from './rows.js';
+import { ASYNC_COMMIT_EXPR, rowsOf, type WebhookDeliveryRow } from './rows.js';
 
 /** Deliveries claimed for one endpoint, in seq order, to be sent one after another. */
 export type ClaimedGroup = { endpointId: string; deliveries: WebhookDeliveryRow[] };
@@ -50,11 +50,10 @@ export async function claimDue(deps: Pick<Deps, 'db' | 'clock' | 'processId'>, p
   );
   if (candidates.length === 0) return [];
   return withTx(deps.db, async (tx) => {
-    await tx.execute(ASYNC_COMMIT);
     const locked = new Set(
       rowsOf<{ id: string }>(
         await tx.execute(sql`
-          select id from webhook_deliveries
+          select id, ${ASYNC_COMMIT_EXPR} from webhook_deliveries
           where id in (${sql.join(candidates.map((c) => sql`${c.id}`), sql`, `)})
             and (status = 'pending' or (status = 'delivering' and lease_until < ${nowIso}::timestamptz))
             and next_attempt_at <= ${nowIso}::timestamptz

@@ -8,10 +8,17 @@ import type { ClaimedGroup } from './claim.js';
 import type { DeliveryPolicy } from './policy.js';
 import { signingSecrets } from './secrets.js';
 import { releaseLeases, settleAttempt, type Outcome } from './settle.js';
+import { settleSuccesses, type Success } from './settle-success.js';
 import { signedHeaders } from './signature.js';
 
 export type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log'>;
-export type DeliverOptions = { send?: Sender; resolve?: Resolver; random?: () => number };
+export type DeliverOptions = {
+  send?: Sender;
+  resolve?: Resolver;
+  random?: () => number;
+  /** shutdown: stop sending, hand unsent (and interrupted) deliveries back without counting an attempt */
+  signal?: AbortSignal;
+};
 
 /** The Standard Webhooks payload: `{type, timestamp, data}`; data is the same event object SSE clients get. */
 export function webhookBody(ev: EventDto): string {
@@ -21,9 +28,9 @@ export function webhookBody(ev: EventDto): string {
 const noAttempt = (error: string): SendResult => ({ statusCode: null, durationMs: 0, error, retryAfter: null });
 
 /**
- * Send one endpoint's claimed deliveries in seq order, settling each before the next. The first failure ends
- * the run and hands the rest back unattempted, so a later event never overtakes an earlier one that is
- * waiting for its retry.
+ * Send one endpoint's claimed deliveries in seq order, one after another. The first failure ends the run
+ * and hands the rest back unattempted, so a later event never overtakes an earlier one that is waiting for
+ * its retry.
  */
 export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: ClaimedGroup, opts: DeliverOptions = {}) {
   const send = opts.send ?? fetchSender;
@@ -40,8 +47,20 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
   const bySeq = new Map(evRows.map((r) => [Number(r.seq), toEventDto(r)]));
   const urlCheck = await checkWebhookUrl(ep.url, deps.config.webhookAllowPrivate, opts.resolve);
 
-  let failing = ep.consecutiveFailures > 0; // while false, a success needs no endpoint update
+  // While the endpoint has no failure record, successes are settled together (one statement per run);
+  // anything else goes through settleAttempt, after the successes before it.
+  let failing = ep.consecutiveFailures > 0;
+  const ok: Success[] = [];
+  const flush = async () => {
+    const r = await settleSuccesses(deps, ok.splice(0));
+    tally.succeeded += r.settled;
+    tally.lost_lease += r.lost;
+  };
   for (const [i, d] of list.entries()) {
+    if (opts.signal?.aborted) {
+      await releaseLeases(deps, list.slice(i).map((x) => x.id));
+      break;
+    }
     const ev = bySeq.get(Number(d.eventSeq));
     const attemptedAt = deps.clock.now();
     let res: SendResult;
@@ -51,10 +70,22 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
       const body = webhookBody(ev);
       const ts = Math.floor(attemptedAt.getTime() / 1000);
       const headers = signedHeaders(signingSecrets(deps.config, ep, attemptedAt), ev.id, ts, body);
-      res = await send({ url: ep.url, headers: { ...headers }, body, timeoutMs: p.requestTimeoutMs });
+      res = await send({ url: ep.url, headers: { ...headers }, body, timeoutMs: p.requestTimeoutMs, signal: opts.signal });
+      if (opts.signal?.aborted && res.statusCode === null) {
+        // Interrupted by shutdown: the receiver may or may not have it; another run sends it (again).
+        await flush();
+        await releaseLeases(deps, list.slice(i).map((x) => x.id));
+        break;
+      }
     }
+    const is2xx = res.statusCode !== null && res.statusCode >= 200 && res.statusCode < 300;
+    if (is2xx && !failing) {
+      ok.push({ d, res, attemptedAt });
+      continue;
+    }
+    await flush();
     // An event pruned from the log can never be sent: give up on it at once rather than retry for days.
-    const outcome = await settleAttempt(deps, ev ? p : { ...p, scheduleMs: [] }, d, res, attemptedAt, opts.random, failing);
+    const outcome = await settleAttempt(deps, ev ? p : { ...p, scheduleMs: [] }, d, res, attemptedAt, opts.random);
     tally[outcome]++;
     failing = outcome !== 'succeeded';
     // Stop on a failure that will be retried (order), on 410 (endpoint now disabled) and on a lost lease
@@ -64,5 +95,6 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
       break;
     }
   }
+  await flush();
   return tally;
 }

@@ -2,7 +2,7 @@ import { asc, eq, gt, sql } from 'drizzle-orm';
 import { events, webhookCursor, webhookDeliveries, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
 import type { Deps } from '../deps.js';
 import { withTx } from '../tx.js';
-import { ASYNC_COMMIT, FANOUT_CURSOR, rowsOf } from './rows.js';
+import { ASYNC_COMMIT_EXPR, FANOUT_CURSOR, rowsOf } from './rows.js';
 
 export type FanoutResult = { events: number; deliveries: number; busy: boolean };
 
@@ -27,19 +27,23 @@ export async function fanoutOnce(deps: Pick<Deps, 'db' | 'ids' | 'clock'>, opts:
   );
   if (!peek?.pending) return { events: 0, deliveries: 0, busy: false };
   return withTx(deps.db, async (tx) => {
-    await tx.execute(ASYNC_COMMIT);
-    await tx.insert(webhookCursor).values({ name: FANOUT_CURSOR, lastSeq: 0 }).onConflictDoNothing();
-    const [cursor] = await tx
-      .select()
-      .from(webhookCursor)
-      .where(eq(webhookCursor.name, FANOUT_CURSOR))
-      .for('update', { skipLocked: true });
-    if (!cursor) return { events: 0, deliveries: 0, busy: true };
+    const [locked] = rowsOf<{ last_seq: string | number }>(
+      await tx.execute(sql`
+        select last_seq, ${ASYNC_COMMIT_EXPR} from webhook_cursor
+        where name = ${FANOUT_CURSOR} for update skip locked`),
+    );
+    let lastSeq = locked ? Number(locked.last_seq) : 0;
+    if (!locked) {
+      // First run ever (create the cursor, which also locks it) or another process holds it (busy).
+      const created = await tx.insert(webhookCursor).values({ name: FANOUT_CURSOR, lastSeq: 0 }).onConflictDoNothing().returning();
+      if (created.length === 0) return { events: 0, deliveries: 0, busy: true };
+      lastSeq = 0;
+    }
 
     const evs = await tx
       .select({ seq: events.seq, id: events.id, type: events.type, createdAt: events.createdAt })
       .from(events)
-      .where(gt(events.seq, cursor.lastSeq))
+      .where(gt(events.seq, lastSeq))
       .orderBy(asc(events.seq))
       .limit(batch);
     if (evs.length === 0) return { events: 0, deliveries: 0, busy: false };

@@ -20,7 +20,8 @@ type LoopDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'lo
 /**
  * The webhook scheduler: every tick fans out new events, claims due deliveries and starts each endpoint's
  * run without waiting for it (a slow receiver must not hold up the others), and now and then prunes.
- * Ticks never overlap. Returns stop(), which waits for runs in flight to settle.
+ * Ticks never overlap. Returns stop(): it aborts requests in flight (their deliveries go back to pending, to be
+ * sent again by whoever runs next) and waits for the runs to hand their leases back.
  */
 export function startWebhookLoops(deps: LoopDeps, opts: WebhookLoopOptions = {}): () => Promise<void> {
   const p = opts.policy ?? DEFAULT_POLICY;
@@ -29,6 +30,8 @@ export function startWebhookLoops(deps: LoopDeps, opts: WebhookLoopOptions = {})
   const maxInFlight = opts.maxInFlight ?? 500;
   const log = deps.log.child({ loop: 'webhooks' });
   const runs = new Set<Promise<unknown>>();
+  const stopping = new AbortController();
+  const runOpts = { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, stopping.signal]) : stopping.signal };
   let inFlight = 0;
   let stopped = false;
   let running = false;
@@ -55,7 +58,7 @@ export function startWebhookLoops(deps: LoopDeps, opts: WebhookLoopOptions = {})
         for (const g of groups) {
           const n = g.deliveries.length;
           inFlight += n;
-          const run = deliverGroup(deps, p, g, opts)
+          const run = deliverGroup(deps, p, g, runOpts)
             .catch((err) => log.warn({ err: describe(err), endpointId: g.endpointId }, 'webhook delivery run failed'))
             .finally(() => {
               inFlight -= n;
@@ -84,6 +87,7 @@ export function startWebhookLoops(deps: LoopDeps, opts: WebhookLoopOptions = {})
   return async () => {
     stopped = true;
     clearTimeout(timer);
+    stopping.abort(); // requests in flight end now; their deliveries go back to pending
     while (running) await sleep(5);
     await Promise.allSettled([...runs]);
   };

@@ -21,5 +21,7 @@ export function rowsOf<T>(result: unknown): T[] {
  * (fan-out, claims, settles), where losing the last few commits in a *Postgres* crash only means an event
  * is delivered once more (at-least-once) or a lease is taken again; never for the event log itself.
  * Under I/O load the flush costs several ms per delivery; a berth crash loses nothing (Postgres keeps running).
+ * ASYNC_COMMIT_EXPR can ride along in the select list of a statement the transaction runs anyway.
  */
-export const ASYNC_COMMIT = sql`select set_config('synchronous_commit', 'off', true)`;
+export const ASYNC_COMMIT_EXPR = sql`set_config('synchronous_commit', 'off', true)`;
+export const ASYNC_COMMIT = sql`select ${ASYNC_COMMIT_EXPR}`;

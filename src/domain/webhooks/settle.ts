@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 import { appendEvent } from '../events/append.js';
 import { withTx } from '../tx.js';
 import { maxAttempts, nextDelayMs, parseRetryAfter, type DeliveryPolicy } from './policy.js';
-import { ASYNC_COMMIT, rowsOf, type WebhookDeliveryRow } from './rows.js';
+import { ASYNC_COMMIT, type WebhookDeliveryRow } from './rows.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'processId'>;
 
@@ -24,11 +24,9 @@ export async function settleAttempt(
   res: SendResult,
   attemptedAt: Date,
   random: () => number = Math.random,
-  endpointFailing = true,
 ): Promise<Outcome> {
   const now = deps.clock.now();
   const ok = res.statusCode !== null && res.statusCode >= 200 && res.statusCode < 300;
-  if (ok && !endpointFailing) return settleSuccess(deps, d, res, attemptedAt, now);
   const gone = res.statusCode === 410;
   const attempts = d.attempts + 1;
   const delay = ok || gone ? null : nextDelayMs(p, attempts, random, parseRetryAfter(res.retryAfter, now));
@@ -78,33 +76,6 @@ export async function settleAttempt(
     if (ep && (gone || failingLong)) await disableEndpoint(tx, deps, d.endpointId, gone ? 'gone' : 'failing', now);
     return outcome;
   });
-}
-
-/**
- * The common case in one statement (one round trip, atomic on its own, committed without waiting for the
- * WAL flush): log the attempt and mark the delivery succeeded. Only used when the endpoint has no failure
- * record to clear.
- */
-async function settleSuccess(deps: D, d: WebhookDeliveryRow, res: SendResult, attemptedAt: Date, now: Date): Promise<Outcome> {
-  const nowIso = now.toISOString();
-  const [row] = rowsOf<{ moved: number }>(
-    await deps.db.execute(sql`
-      with relaxed as (${ASYNC_COMMIT}),
-      moved as (
-        update webhook_deliveries
-        set status = 'succeeded', attempts = ${d.attempts + 1}, next_attempt_at = ${nowIso}::timestamptz,
-            lease_owner = null, lease_until = null, last_status_code = ${res.statusCode}, last_error = null,
-            updated_at = ${nowIso}::timestamptz
-        where id = ${d.id} and lease_owner = ${deps.processId} and status = 'delivering'
-        returning id),
-      logged as (
-        insert into webhook_attempts (id, delivery_id, attempted_at, status_code, duration_ms, error)
-        values (${deps.ids.prefixed('att')}, ${d.id}, ${attemptedAt.toISOString()}::timestamptz, ${res.statusCode}, ${res.durationMs}, null)
-        returning id)
-      select (select count(*) from moved)::int as moved, (select count(*) from logged)::int as logged,
-             (select count(*) from relaxed)::int as relaxed`),
-  );
-  return Number(row?.moved ?? 0) === 1 ? 'succeeded' : 'lost_lease';
 }
 
 /** Disable once (the conditional update makes a second disabler a no-op) and say so in the event log. */

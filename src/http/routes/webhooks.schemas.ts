@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES } from '../../domain/events/types.js';
 
-// Same shape as the lead's error body ({code, message}); left unnamed so the document registers one ErrorResponse.
-export const ErrorBody = z.object({ code: z.string(), message: z.string() });
+export { ErrorResponse as ErrorBody } from '../errors.js';
 
 const EventTypeName = z.enum(EVENT_TYPES).openapi({ description: 'An event type berth emits' });
 

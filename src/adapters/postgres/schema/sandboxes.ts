@@ -37,7 +37,7 @@ export const sandboxes = pgTable(
   },
   (t) => [
     // list: live rows, newest first
-    index('sandboxes_live_created_idx').on(t.createdAt.desc(), t.id.desc()).where(sql`${t.deletedAt} is null`),
+    index('sandboxes_live_created_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`${t.deletedAt} is null`),
     // reaper: live rows with a TTL
     index('sandboxes_expiry_idx').on(t.expiresAt).where(sql`${t.deletedAt} is null and ${t.expiresAt} is not null`),
     // list metadata filter: metadata @> '{"k":"v"}'

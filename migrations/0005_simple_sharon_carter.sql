@@ -1,0 +1,2 @@
+DROP INDEX "sandboxes_live_created_idx";--> statement-breakpoint
+CREATE INDEX "sandboxes_live_created_idx" ON "sandboxes" USING btree ("created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "sandboxes"."deleted_at" is null;

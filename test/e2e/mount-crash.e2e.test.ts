@@ -1,0 +1,149 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execIn } from '../fixtures/docker-exec.js';
+import {
+  containerOf,
+  createMountWorld,
+  createSandbox,
+  deleteSandbox,
+  expectConverged,
+  expireLeases,
+  fuseMountsUnderRoot,
+  recorded,
+  waitFor,
+  type MountWorld,
+} from '../fixtures/mount-e2e.js';
+import { startMountServer, type MountServer } from '../fixtures/mount-server.js';
+
+// berth killed with SIGKILL at each step of create and delete, then restarted on the same database and
+// host. After each restart the reconcilers must reach the state design.md invariant 5 demands, and no
+// sandbox still running may ever lose its mount. The stand-ins' delays hold a step open long enough to
+// kill the server inside it. Sandbox transition leases are time-based (minutes), so each test expires the
+// dead process's leases in the database, as if that time had passed.
+let w: MountWorld;
+let server: MountServer | null = null;
+
+beforeAll(async () => {
+  w = await createMountWorld();
+});
+afterEach(async () => {
+  await server?.kill('SIGKILL');
+  server = null;
+});
+afterAll(async () => {
+  await w?.close();
+});
+
+const start = (env: Record<string, string> = {}) =>
+  startMountServer({ databaseUrl: w.testDb.url, dataDir: w.dataDir, mountRoot: w.mountRoot, env: w.serverEnv(env) });
+
+/** Kill the server once `cond` holds (polling), while a request is in flight. */
+async function killWhen(s: MountServer, what: string, cond: () => Promise<boolean>): Promise<void> {
+  await waitFor(what, cond, 60_000);
+  await s.kill('SIGKILL');
+}
+
+const rows = async <T>(query: ReturnType<typeof sql>) => {
+  const r = await w.db.execute(query);
+  return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+};
+
+async function restartAndConverge(): Promise<void> {
+  await expireLeases(w);
+  server = await start();
+  await expectConverged(w);
+}
+
+/** A sandbox that keeps running across all the crashes: it must never lose its mount. */
+let keeper: string;
+
+describe('crash at every step, then restart', () => {
+  it('a running sandbox keeps its mount across a restart, and deleting another one sharing it does not unmount it', async () => {
+    server = await start();
+    keeper = await createSandbox(server, [w.volume('crash')]);
+    const other = await createSandbox(server, [w.volume('crash')]);
+    await server.kill('SIGKILL');
+    server = await start();
+    await deleteSandbox(server, other);
+    const c = (await containerOf(w, keeper))!;
+    expect((await execIn(c, ['sh', '-c', 'echo alive > /data/keeper.txt && cat /data/keeper.txt'])).out.trim()).toBe('alive');
+    await expectConverged(w);
+  });
+
+  it('killed while the mount command runs (mid-mount)', async () => {
+    server = await start({ OSSFS_SHIM_DELAY_BEFORE: '3' });
+    const creating = createSandbox(server, [w.volume('mid-mount')]).catch(() => null);
+    await killWhen(server, 'the mount command to start', async () => (await recorded(w)).some((l) => l.startsWith('ossfs2 mount') && l.includes('mnt_')) && (await rows(sql`select 1 from mounts where state = 'mounting'`)).length > 0);
+    expect(await creating).toBeNull();
+    await sleep(3500); // the orphaned stand-in finishes its mount after berth died: the reconcile must clean it
+    await restartAndConverge();
+  });
+
+  it('killed after the mount, before it was recorded (after mount)', async () => {
+    server = await start({ OSSFS_SHIM_DELAY_AFTER: '3' });
+    const before = (await fuseMountsUnderRoot(w)).length;
+    const creating = createSandbox(server, [w.volume('after-mount')]).catch(() => null);
+    await killWhen(server, 'the FUSE mount to appear', async () => (await fuseMountsUnderRoot(w)).length > before);
+    expect(await creating).toBeNull();
+    await restartAndConverge();
+  });
+
+  it('killed after the container was created (the create finished on Docker, not in the ledger)', async () => {
+    server = await start();
+    const creating = createSandbox(server, [w.volume('after-container')]).catch(() => null);
+    await killWhen(server, 'the container to exist', async () => {
+      const cs = await w.docker.listContainers({ all: true, filters: { label: [`berth.host-id=${w.hostId}`] } });
+      return cs.length > 1 + 0 && cs.some((c) => c.Labels['berth.sandbox-id'] !== keeper);
+    });
+    await creating;
+    await restartAndConverge();
+  });
+
+  it('killed in the middle of an unmount (mid-delete)', async () => {
+    server = await start();
+    const id = await createSandbox(server, [w.volume('mid-unmount')]);
+    await server.kill('SIGTERM');
+    server = await start({ UNMOUNT_SHIM_DELAY: '3' });
+    const deleting = deleteSandbox(server, id).catch(() => null);
+    await killWhen(server, 'the unmount to start', async () => (await recorded(w)).some((l) => /^fusermount3 -u .*mnt_/.test(l)) && (await rows(sql`select 1 from mounts where state = 'unmounting'`)).length > 0);
+    await deleting;
+    await sleep(3500);
+    await restartAndConverge();
+  });
+
+  it('the keeper sandbox still reads and writes its mount after all of that', async () => {
+    server = await start();
+    const c = (await containerOf(w, keeper))!;
+    expect((await execIn(c, ['cat', '/data/keeper.txt'])).out.trim()).toBe('alive');
+    await deleteSandbox(server, keeper);
+    await expectConverged(w);
+    expect(await fuseMountsUnderRoot(w)).toEqual([]);
+  });
+});
+
+describe('a FUSE daemon killed under a running sandbox', () => {
+  it('is repaired by the periodic reconcile, in place: the running sandbox reads again', async () => {
+    server = await start();
+    const id = await createSandbox(server, [w.volume('daemon-kill')]);
+    const c = (await containerOf(w, id))!;
+    expect((await execIn(c, ['sh', '-c', 'echo before > /data/d.txt'])).code).toBe(0);
+    const [path] = await fuseMountsUnderRoot(w);
+    for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      if (cmd.startsWith('s3fs') && cmd.includes(path!)) process.kill(Number(pid), 'SIGKILL');
+    }
+    await waitFor('the sandbox to see the dead mount', async () => (await execIn(c, ['cat', '/data/d.txt'])).code !== 0, 10_000);
+    await waitFor('the repair to reach the sandbox', async () => (await execIn(c, ['cat', '/data/d.txt'])).out.trim() === 'before', 30_000);
+    // The bind reaches the sandbox just before the repair is recorded.
+    await waitFor('the repair to be recorded', async () => {
+      const [m] = await rows<{ health: string; state: string }>(sql`select health, state from mounts where host_path = ${path!}`);
+      return m?.health === 'ok' && m.state === 'mounted';
+    }, 10_000);
+    const types = await rows<{ type: string }>(sql`select e.type from events e join mounts m on m.id = e.mount_id where m.host_path = ${path!} order by e.seq`);
+    expect(types.map((t) => t.type)).toEqual(['mount.mounted', 'mount.degraded', 'mount.recovered']);
+    await deleteSandbox(server, id);
+    await expectConverged(w);
+  });
+});
