@@ -17,6 +17,7 @@ import { every } from './domain/loop.js';
 import { reconcileSandboxesOnce } from './domain/reconcile/reconcile-sandboxes.js';
 import { watchContainers } from './domain/sandbox/watch-containers.js';
 import { noVolumes } from './domain/volumes/port.js';
+import { startWebhookLoops } from './domain/webhooks/loops.js';
 
 // Composition root: config -> db -> migrate -> deps -> reconcile -> loops -> serve.
 async function main() {
@@ -58,6 +59,7 @@ async function main() {
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
   ];
   const watcher = watchContainers(deps);
+  const stopWebhooks = startWebhookLoops(deps);
 
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -68,7 +70,7 @@ async function main() {
     log.info({ signal }, 'shutting down');
     watcher.stop();
     server.close();
-    await Promise.all(loops.map((l) => l.stop()));
+    await Promise.all([...loops.map((l) => l.stop()), stopWebhooks()]);
     await handle.close();
     process.exit(0);
   };

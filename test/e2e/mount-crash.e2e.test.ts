@@ -105,7 +105,7 @@ describe('crash at every step, then restart', () => {
     server = await start();
     const id = await createSandbox(server, [w.volume('mid-unmount')]);
     await server.kill('SIGTERM');
-    server = await start({ UNMOUNT_SHIM_DELAY: '3' });
+    server = await start({ OSSFS_SHIM_UNMOUNT_DELAY: '3' });
     const deleting = deleteSandbox(server, id).catch(() => null);
     await killWhen(server, 'the unmount to start', async () => (await recorded(w)).some((l) => /^fusermount3 -u .*mnt_/.test(l)) && (await rows(sql`select 1 from mounts where state = 'unmounting'`)).length > 0);
     await deleting;

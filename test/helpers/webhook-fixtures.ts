@@ -7,10 +7,7 @@ import { realIds } from '../../src/domain/ids.js';
 import { noopMetrics } from '../../src/domain/metrics.js';
 import type { ContainerRuntime, Logger } from '../../src/domain/ports.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { Db } from '../../src/adapters/postgres/client.js';
-import { MIGRATIONS_FOLDER } from '../../src/adapters/postgres/migrate.js';
 import { createPostgresTestDb, type TestDb } from './db.js';
 
 /** A config for webhook/event tests: private targets allowed (the receiver is on loopback), a fixed key. */
@@ -102,12 +99,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, s
   }
 }
 
-/**
- * A fresh Postgres database with the migrations applied on the pool. (runMigrations' reserved-connection
- * path fails in drizzle's postgres-js driver at the time of writing: `reserved.options` is undefined.)
- */
-export async function freshPostgres(poolSize?: number): Promise<TestDb> {
-  const t = await createPostgresTestDb({ migrate: false, poolSize });
-  await migrate(drizzle(t.handle.sql!), { migrationsFolder: MIGRATIONS_FOLDER });
-  return t;
+/** A fresh, migrated Postgres database for one test file. */
+export function freshPostgres(poolSize?: number): Promise<TestDb> {
+  return createPostgresTestDb({ poolSize });
 }

@@ -47,3 +47,11 @@ describe('ossfs command builders (upstream command lines)', () => {
     expect(unmountCommands('2.0', '/m')[0]).toEqual({ bin: 'fusermount3', args: ['-u', '/m'] });
   });
 });
+
+describe('the environment mount tools run with', () => {
+  it('keeps the basics and OSSFS_/OSS_ settings, and drops the server secrets', async () => {
+    const { toolEnv } = await import('../../src/adapters/storage/run-command.js');
+    const env = toolEnv({ PATH: '/bin', HOME: '/root', LC_ALL: 'C', OSSFS_SHIM_RECORD: '/r', OSS_REGION: 'x', BERTH_SECRET_KEY: 'k', DATABASE_URL: 'postgres://u:p@h/d', BERTH_API_KEY: 'a' });
+    expect(env).toEqual({ PATH: '/bin', HOME: '/root', LC_ALL: 'C', OSSFS_SHIM_RECORD: '/r', OSS_REGION: 'x' });
+  });
+});

@@ -27,6 +27,8 @@ export type FuseMounterOptions = {
 const DEAD_CODES = new Set(['ENOTCONN', 'ECONNABORTED', 'EIO', 'ESTALE', 'ETIMEDOUT']);
 const MOUNT_NAME = /^mnt_[0-9a-z]+$/;
 const REPAIR_NAME = /^\.repair-(mnt_[0-9a-z]+)-(\d+)$/;
+/** How long a mount may take to show in mountinfo after its command returned. */
+const NOT_LISTED_GRACE_MS = 1500;
 /** A repair directory younger than this belongs to a repair in progress (maybe in another process). */
 const REPAIR_GRACE_MS = 5 * 60_000;
 
@@ -87,7 +89,8 @@ export function createFuseMounter(opts: FuseMounterOptions): Mounter {
   }
 
   async function waitReady(path: string): Promise<void> {
-    const deadline = Date.now() + readyTimeoutMs;
+    const started = Date.now();
+    const deadline = started + readyTimeoutMs;
     let seen = false;
     let last = 'not listed in mountinfo';
     for (;;) {
@@ -103,7 +106,9 @@ export function createFuseMounter(opts: FuseMounterOptions): Mounter {
           last = (err as NodeJS.ErrnoException).code ?? String(err);
           if (last === 'ENOTCONN') break;
         }
-      } else if (seen) {
+      } else if (seen || Date.now() - started > NOT_LISTED_GRACE_MS) {
+        // The tools mount before they daemonize, so a mount that is not listed soon after the command
+        // returned is gone already: s3fs-style tools exit 0 and then give up on a bad bucket or key.
         last = 'the mount went away right after mounting (wrong bucket, endpoint or credentials?)';
         break;
       }
