@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
 import { DockerodeRuntime } from './adapters/docker/dockerode-runtime.js';
+import { createMountDeps } from './adapters/storage/mount-deps.js';
 import { createLogger } from './adapters/logger.js';
 import { createPromMetrics } from './adapters/metrics.js';
 import { openDb } from './adapters/postgres/client.js';
@@ -16,7 +17,8 @@ import { loadInstanceId } from './domain/instance.js';
 import { every } from './domain/loop.js';
 import { reconcileSandboxesOnce } from './domain/reconcile/reconcile-sandboxes.js';
 import { watchContainers } from './domain/sandbox/watch-containers.js';
-import { noVolumes } from './domain/volumes/port.js';
+import { reconcileMountsOnce } from './domain/volumes/reconcile-mounts.js';
+import { createSandboxVolumes } from './domain/volumes/sandbox-volumes.js';
 import { startWebhookLoops } from './domain/webhooks/loops.js';
 
 // Composition root: config -> db -> migrate -> deps -> reconcile -> loops -> serve.
@@ -39,24 +41,28 @@ async function main() {
     process.exit(3);
   });
 
-  const deps: Deps = {
+  const base = {
     db: handle.db,
     runtime,
     clock: { now: () => new Date() },
     ids: realIds,
     log,
     config,
-    metrics: createPromMetrics(),
-    volumes: noVolumes,
     instanceId,
     processId: `${config.hostId}:${process.pid}:${randomBytes(4).toString('hex')}`,
   };
+  const mountDeps = createMountDeps(base);
+  const deps: Deps = { ...base, metrics: createPromMetrics(), volumes: createSandboxVolumes(mountDeps) };
 
   // Converge with Docker before serving, so the first answer already reflects the engine.
+  // Sandboxes first (a container that is gone releases nothing yet), then the mount ledger against
+  // Docker and the kernel's mount table.
   await reconcileSandboxesOnce(deps);
+  await reconcileMountsOnce(mountDeps);
   const loops = [
     every('reaper', config.reaperIntervalMs, () => reapOnce(deps), log),
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
+    every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(mountDeps), log),
   ];
   const watcher = watchContainers(deps);
   const stopWebhooks = startWebhookLoops(deps);

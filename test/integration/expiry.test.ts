@@ -84,6 +84,22 @@ describe('reaper', () => {
     }
   });
 
+  it('takes over at once the work of a process on this host that died, without waiting for its lease', async () => {
+    const s = await make(null);
+    const future = new Date(t.clock.now().getTime() + 300_000);
+    // pid 2^22+1 is above Linux's pid_max default range: no such process exists.
+    await t.deps.db.update(sandboxes).set({ state: 'Stopping', reason: 'user_delete', leaseOwner: 'test-host:4194305:dead', leaseUntil: future }).where(eq(sandboxes.id, s.id));
+    const alive = await make(null);
+    await t.deps.db.update(sandboxes).set({ state: 'Stopping', reason: 'user_delete', leaseOwner: `test-host:${process.ppid}:live`, leaseUntil: future }).where(eq(sandboxes.id, alive.id));
+    const res = await reapOnce(t.deps);
+    expect(res.resumedDeletes).toBe(1);
+    expect((await row(s.id)).deletedAt).not.toBeNull();
+    // A live owner (the test runner's parent process) keeps its lease.
+    expect((await row(alive.id)).deletedAt).toBeNull();
+    await t.deps.db.update(sandboxes).set({ leaseUntil: new Date(t.clock.now().getTime() - 1) }).where(eq(sandboxes.id, alive.id));
+    await reapOnce(t.deps);
+  });
+
   it('finishes a delete and discards a create whose owner died (lapsed lease)', async () => {
     const deleting = await make(null);
     const creating = await make(null);

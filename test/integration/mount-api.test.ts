@@ -160,6 +160,14 @@ describe('volumes through the sandbox API', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('the server app serves the mount routes under /v1 with the API key', async () => {
+    const res = await t.call('GET', '/v1/mounts?state=unmounted');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    const anon = await t.app.request('/v1/mounts');
+    expect(anon.status).toBe(401);
+  });
+
   it('the ledger rows hold no secret in clear', async () => {
     const rows = await t.deps.db.select().from(mounts);
     const refs = await t.deps.db.select().from(mountRefs);

@@ -67,7 +67,10 @@ export function createFuseMounter(opts: FuseMounterOptions): Mounter {
       if (r.code === 0 && now && isShared(now)) return { propagation: 'rslave' as const };
       opts.log.warn({ root, stderr: clip(r.stderr) }, 'mount root could not be made shared; a repaired mount will reach new sandboxes only');
       return { propagation: null };
-    })();
+    })().catch((err) => {
+      prepared = null; // e.g. the root could not be created: try again next time rather than fail forever
+      throw err;
+    });
     return prepared;
   }
 

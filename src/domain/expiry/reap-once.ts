@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNull, lte, ne, or } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lte, ne, or } from 'drizzle-orm';
 import { sandboxes } from '../../adapters/postgres/schema/index.js';
 import type { Deps } from '../deps.js';
 import { withTx } from '../tx.js';
+import { leaseIsDead } from '../volumes/lease.js';
 import { TRANSITION_LEASE_MS } from '../sandbox/create-sandbox.js';
 import { discardFailedSandbox, finishTeardown } from '../sandbox/teardown.js';
 
@@ -15,6 +16,7 @@ export type ReapResult = { expired: number; resumedDeletes: number; abandonedCre
  */
 export async function reapOnce(deps: Deps, opts: { limit?: number } = {}): Promise<ReapResult> {
   const now = deps.clock.now();
+  const orphaned = await transitionsOfDeadOwners(deps);
   const claimed = await withTx(deps.db, async (tx) => {
     const due = await tx
       .select({ id: sandboxes.id, state: sandboxes.state, containerId: sandboxes.containerId, expiresAt: sandboxes.expiresAt, reason: sandboxes.reason })
@@ -26,6 +28,7 @@ export async function reapOnce(deps: Deps, opts: { limit?: number } = {}): Promi
           or(
             and(lte(sandboxes.expiresAt, now), ne(sandboxes.state, 'Stopping'), ne(sandboxes.state, 'Pending')),
             and(inArray(sandboxes.state, ['Stopping', 'Pending']), lte(sandboxes.leaseUntil, now)),
+            ...orphaned.map((o) => and(eq(sandboxes.id, o.id), eq(sandboxes.leaseOwner, o.leaseOwner))),
           ),
         ),
       )
@@ -75,3 +78,18 @@ export async function reapOnce(deps: Deps, opts: { limit?: number } = {}): Promi
   return result;
 }
 
+
+/**
+ * In-flight creates and deletes whose owner was a process on this host that no longer exists (a crash
+ * or SIGKILL before a restart): their work can be taken over now instead of when the lease runs out, so
+ * a restarted server frees what they held at once. Owners on other hosts are trusted to their lease.
+ */
+async function transitionsOfDeadOwners(deps: Deps): Promise<Array<{ id: string; leaseOwner: string }>> {
+  const rows = await deps.db
+    .select({ id: sandboxes.id, leaseOwner: sandboxes.leaseOwner, leaseUntil: sandboxes.leaseUntil })
+    .from(sandboxes)
+    .where(and(isNull(sandboxes.deletedAt), eq(sandboxes.hostId, deps.config.hostId), inArray(sandboxes.state, ['Stopping', 'Pending']), isNotNull(sandboxes.leaseOwner)));
+  return rows
+    .filter((r) => r.leaseOwner !== deps.processId && leaseIsDead(deps, r))
+    .map((r) => ({ id: r.id, leaseOwner: r.leaseOwner! }));
+}

@@ -42,7 +42,7 @@ export async function discardFailedSandbox(
   how: { reason: string; actor: string },
 ): Promise<void> {
   if (row.containerId) await deps.runtime.remove(row.containerId);
-  await deps.volumes.release(row.id, { removeManaged: true });
+  await deps.volumes.release(row.id, { removeManaged: true, createFailed: true });
   await withTx(deps.db, async (tx) => {
     await tx.delete(sandboxVolumes).where(eq(sandboxVolumes.sandboxId, row.id));
     const [gone] = await tx.delete(sandboxes).where(eq(sandboxes.id, row.id)).returning({ id: sandboxes.id });
