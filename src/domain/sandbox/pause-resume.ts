@@ -1,55 +1,60 @@
 import type { Deps } from '../deps.js';
 import { conflict } from '../errors.js';
+import type { EventType } from '../events/types.js';
 import { settle, transition } from './claim.js';
 
 type PauseDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'processId' | 'runtime' | 'log'>;
 
-/** Running -> Pausing (committed) -> docker pause -> Paused. A second pause is a 409, never a 500. */
-export async function pauseSandbox(deps: PauseDeps, id: string, actor: string): Promise<void> {
+type Toggle = {
+  from: 'Running' | 'Paused';
+  via: 'Pausing' | 'Resuming';
+  to: 'Paused' | 'Running';
+  refuseCode: string;
+  verb: string;
+  event: EventType;
+  docker: (deps: PauseDeps, containerId: string) => Promise<void>;
+};
+
+const PAUSE: Toggle = {
+  from: 'Running', via: 'Pausing', to: 'Paused', refuseCode: 'DOCKER::SANDBOX_NOT_RUNNING', verb: 'paused', event: 'sandbox.paused',
+  docker: (deps, id) => deps.runtime.pause(id),
+};
+const RESUME: Toggle = {
+  from: 'Paused', via: 'Resuming', to: 'Running', refuseCode: 'DOCKER::SANDBOX_NOT_PAUSED', verb: 'resumed', event: 'sandbox.resumed',
+  docker: (deps, id) => deps.runtime.unpause(id),
+};
+
+const reasonOf = (state: 'Running' | 'Paused') => (state === 'Paused' ? 'CONTAINER_PAUSED' : 'CONTAINER_RUNNING');
+
+/**
+ * from -> via (committed) -> docker call -> to. The committed intermediate state makes a second pause (or
+ * resume) a 409 instead of a Docker error; a failed Docker call puts the row back where it was.
+ */
+async function toggle(deps: PauseDeps, id: string, actor: string, t: Toggle): Promise<void> {
   const before = await transition(deps, id, {
-    from: ['Running'],
-    to: 'Pausing',
-    reason: 'pausing',
-    message: 'Sandbox is being paused.',
-    refuse: (r) => conflict('DOCKER::SANDBOX_NOT_RUNNING', `Sandbox ${id} is ${r.state}; only a Running sandbox can be paused.`),
+    from: [t.from],
+    to: t.via,
+    reason: t.via.toLowerCase(),
+    message: `Sandbox is being ${t.verb}.`,
+    refuse: (r) => conflict(t.refuseCode, `Sandbox ${id} is ${r.state}; only a ${t.from} sandbox can be ${t.verb}.`),
   });
   try {
-    await deps.runtime.pause(before.containerId ?? '');
+    await t.docker(deps, before.containerId ?? '');
   } catch (err) {
-    await settle(deps, id, { from: 'Pausing', to: 'Running', reason: 'CONTAINER_RUNNING', message: 'Pause failed; sandbox is still running.' });
+    await settle(deps, id, { from: t.via, to: t.from, reason: reasonOf(t.from), message: `Could not be ${t.verb}; sandbox is still ${t.from.toLowerCase()}.` });
     throw err;
   }
   await settle(deps, id, {
-    from: 'Pausing',
-    to: 'Paused',
-    reason: 'CONTAINER_PAUSED',
-    message: 'Sandbox container is paused.',
-    event: { type: 'sandbox.paused', actor },
-    eventFrom: 'Running',
+    from: t.via,
+    to: t.to,
+    reason: reasonOf(t.to),
+    message: `Sandbox container is ${t.to.toLowerCase()}.`,
+    event: { type: t.event, actor },
+    eventFrom: t.from,
   });
 }
 
-/** Paused -> Resuming -> docker unpause -> Running. Resuming a running sandbox is a 409. */
-export async function resumeSandbox(deps: PauseDeps, id: string, actor: string): Promise<void> {
-  const before = await transition(deps, id, {
-    from: ['Paused'],
-    to: 'Resuming',
-    reason: 'resuming',
-    message: 'Sandbox is being resumed.',
-    refuse: (r) => conflict('DOCKER::SANDBOX_NOT_PAUSED', `Sandbox ${id} is ${r.state}; only a Paused sandbox can be resumed.`),
-  });
-  try {
-    await deps.runtime.unpause(before.containerId ?? '');
-  } catch (err) {
-    await settle(deps, id, { from: 'Resuming', to: 'Paused', reason: 'CONTAINER_PAUSED', message: 'Resume failed; sandbox is still paused.' });
-    throw err;
-  }
-  await settle(deps, id, {
-    from: 'Resuming',
-    to: 'Running',
-    reason: 'CONTAINER_RUNNING',
-    message: 'Sandbox container is running.',
-    event: { type: 'sandbox.resumed', actor },
-    eventFrom: 'Paused',
-  });
-}
+/** Running -> Paused. The TTL keeps running while paused, as upstream. */
+export const pauseSandbox = (deps: PauseDeps, id: string, actor: string) => toggle(deps, id, actor, PAUSE);
+/** Paused -> Running. Resuming a running sandbox is a 409. */
+export const resumeSandbox = (deps: PauseDeps, id: string, actor: string) => toggle(deps, id, actor, RESUME);
