@@ -1,20 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
 // Three tiers, all run by `npm test`. Docker, FUSE and Postgres are shared host state, so files run one
-// at a time in the integration and e2e tiers (each file still gets its own database).
+// at a time in the integration and e2e tiers (each file still gets its own database), and the e2e tier
+// (real server processes, timing-sensitive crash and delivery tests) starts once the others are done.
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000 },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
@@ -25,6 +27,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
