@@ -12,13 +12,14 @@ say() { echo "[setup] $*"; }
 dk() { docker -H "unix://$DOCKER_SOCK" "$@"; }
 
 need=()
-for bin in dockerd busybox s3fs fusermount fusermount3 psql; do command -v "$bin" >/dev/null 2>&1 || need+=("$bin"); done
+for bin in dockerd busybox s3fs fusermount fusermount3 psql docker-registry htpasswd; do command -v "$bin" >/dev/null 2>&1 || need+=("$bin"); done
 if [ ${#need[@]} -gt 0 ]; then
   say "installing packages (missing: ${need[*]})"
   apt-get update -qq
   # --no-upgrade: never move packages the machine already has (postgresql-common, ...).
   apt-get install -y -qq --no-install-recommends --no-upgrade \
-    docker.io busybox-static s3fs fuse3 postgresql postgresql-client iptables >/dev/null
+    docker.io busybox-static s3fs fuse3 postgresql postgresql-client iptables \
+    docker-registry apache2-utils >/dev/null   # a local registry with auth, for the image-pull tests
 fi
 
 if ! dk version >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -46,6 +46,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerProc>
     ...opts.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A data folder we made ourselves goes with the process; one the caller passed outlives it (restarts).
+  if (!opts.dataDir) child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const lines: string[] = [];
   let listening: ((v: { port: number; instanceId: string }) => void) | undefined;
   const ready = new Promise<{ port: number; instanceId: string }>((resolve, reject) => {
