@@ -5,7 +5,7 @@ import type { Db } from '../ports.js';
 import { mountHostPath } from './identity.js';
 import { leaseUntil, newToken } from './lease.js';
 import type { MountDeps } from './mount-deps.js';
-import { LIVE_INDEX_WHERE, liveByIdentity, lockIdentitiesShared, rowsOf } from './mount-rows.js';
+import { LIVE_INDEX_WHERE, liveByIdentity, rowsOf } from './mount-rows.js';
 import { volumeSpecRecord, type AcquiredMount, type Plan, type PlannedMount } from './plan.js';
 import { MOUNT_LEASE_MS } from './states.js';
 
@@ -16,7 +16,7 @@ type AcquireDeps = Pick<MountDeps, 'ids' | 'clock' | 'config' | 'processId' | 's
  * upsert the live mount row, add this sandbox's reference, and move absent/failed -> mounting with our
  * lease token. Nothing physical happens here; materialize runs the command after the commit.
  *
- * Every identity is locked shared first (mount-rows.ts: lockIdentitiesShared), so any number of creates
+ * Every identity is locked shared first (berth_mount_join; mount-rows.ts explains the lock), so any number of creates
  * join at once while a release about to mark the mount unmounting (exclusive) waits for them, then counts
  * their committed references. A create that comes later reads the row after that release committed: an
  * unmounting generation is not live any more, so it makes a new one at a new path. Identities are locked
@@ -24,15 +24,54 @@ type AcquireDeps = Pick<MountDeps, 'ids' | 'clock' | 'config' | 'processId' | 's
  */
 export async function acquireVolumes(tx: Db, deps: AcquireDeps, plan: Plan): Promise<void> {
   plan.acquired.clear();
+  if (plan.mounts.length === 0) return recordVolumes(tx, plan);
+  // One round trip for the common case (migrations/0006: berth_mount_join): lock every identity shared,
+  // then, in a statement whose snapshot follows the locks, join each mounted/mounting live row and, when
+  // all were joined, record the sandbox's volumes too. The locks stay held until our commit.
+  const keys = plan.mounts.map((m) => m.identityKey);
+  const found = rowsOf<{ o_identity_key: string; o_id: string; o_host_path: string; o_state: string }>(
+    await tx.execute(sql`select o_identity_key, o_id, o_host_path, o_state from berth_mount_join(${plan.sandboxId}, ${keysArray(keys)}, ${volumesJson(plan)}::jsonb)`),
+  );
+  for (const r of found)
+    if (r.o_state === 'mounted' || r.o_state === 'mounting') plan.acquired.set(r.o_identity_key, { mountId: r.o_id, hostPath: r.o_host_path, role: 'join', token: null });
+  if (plan.acquired.size === plan.mounts.length) return;
+
+  // Some identity has no joinable generation: become its owner (or join whoever beat us to it).
   const now = deps.clock.now();
-  await lockIdentitiesShared(tx, plan.mounts.map((m) => m.identityKey));
   for (const m of plan.mounts) {
+    if (plan.acquired.has(m.identityKey)) continue;
     let acquired: AcquiredMount | null = null;
     for (let attempt = 0; attempt < 5 && !acquired; attempt++) acquired = (await join(tx, plan.sandboxId, m)) ?? (await own(tx, deps, plan.sandboxId, m, now));
     if (!acquired) throw runtimeFailure('VOLUME::OSSFS_MOUNT_FAILED', `Volume '${m.volumeNames[0]}': the mount is busy; try again.`);
     plan.acquired.set(m.identityKey, acquired);
   }
+  await recordVolumes(tx, plan);
+}
 
+/** A text[] parameter that postgres.js and PGlite both bind the same way: a Postgres array literal. */
+function keysArray(keys: string[]) {
+  // Identity keys are hex HMACs (identity.ts), so the literal needs no quoting.
+  return `{${keys.join(',')}}`;
+}
+
+/** sandbox_volumes rows as berth_mount_join takes them; mount ids are filled in there from the joins. */
+function volumesJson(plan: Plan): string | null {
+  if (plan.volumes.length === 0) return null;
+  return JSON.stringify(
+    plan.volumes.map((v) => ({
+      name: v.name,
+      backend: v.kind,
+      mount_path: v.mountPath,
+      read_only: v.readOnly,
+      sub_path: v.subPath ?? null,
+      spec: volumeSpecRecord(v, plan.mounts),
+      identity_key: v.kind === 'ossfs' ? v.identityKey : null,
+      managed_volume: v.kind === 'pvc' && v.willCreate ? v.claimName : null,
+    })),
+  );
+}
+
+async function recordVolumes(tx: Db, plan: Plan): Promise<void> {
   if (plan.volumes.length === 0) return;
   await tx.insert(sandboxVolumes).values(
     plan.volumes.map((v) => ({

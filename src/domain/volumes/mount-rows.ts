@@ -28,13 +28,23 @@ export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
 }
 
-/** Which of these mounts still have at least one reference (an index probe each; no full count). */
-export async function referencedAmong(db: Db, mountIds: string[]): Promise<Set<string>> {
+/**
+ * Which of these mounts still have at least one reference (an index probe each; no full count).
+ * waitForDeletes: a reference nobody is deleting (xmax unset) counts at once; otherwise one is locked
+ * FOR KEY SHARE, which waits for a delete in flight and skips the row once that delete commits.
+ */
+export async function referencedAmong(db: Db, mountIds: string[], opts: { waitForDeletes?: boolean } = {}): Promise<Set<string>> {
   if (mountIds.length === 0) return new Set();
   const values = sql.join([...new Set(mountIds)].map((id) => sql`(${id})`), sql`, `);
   const rows = rowsOf<{ id: string }>(
-    await db.execute(sql`select v.id from (values ${values}) as v(id)
-                         where exists (select 1 from ${mountRefs} r where r.mount_id = v.id)`),
+    await db.execute(
+      opts.waitForDeletes
+        ? sql`select v.id from (values ${values}) as v(id)
+              where exists (select 1 from ${mountRefs} r where r.mount_id = v.id and r.xmax = 0)
+                 or exists (select 1 from ${mountRefs} r where r.mount_id = v.id limit 1 for key share)`
+        : sql`select v.id from (values ${values}) as v(id)
+              where exists (select 1 from ${mountRefs} r where r.mount_id = v.id)`,
+    ),
   );
   return new Set(rows.map((r) => r.id));
 }

@@ -2,7 +2,7 @@ import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { mountRefs, sandboxes, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
 import type { MountDeps } from './mount-deps.js';
 import { runOwnedUnmount } from './mount-flow.js';
-import { referencedAmong, rowsOf } from './mount-rows.js';
+import { rowsOf } from './mount-rows.js';
 import { isOurs } from './pvc-volume.js';
 import { claimUnreferenced } from './unreferenced.js';
 
@@ -17,19 +17,23 @@ export type ReleaseOptions = {
 };
 
 /**
- * Drop a sandbox's references (call it once its container is gone; idempotent). The delete is one
- * autocommitted statement that locks nothing shared, so the releases of a busy shared mount never queue
- * behind one another. Only when a read made after that commit finds a mount unreferenced does a locked
- * transaction decide (claimUnreferenced): of two releases racing for the last reference, the one that
- * committed last always sees none left, so exactly one of them moves the mount to unmounting.
+ * Drop a sandbox's references (call it once its container is gone; idempotent). One autocommitted
+ * statement that locks nothing shared deletes them and says, per mount, whether another reference is
+ * plainly still there, so the releases of a busy shared mount never queue behind one another and cost one
+ * round trip. A reference counts as "still there" only when no one is deleting it (its xmax is unset): of
+ * racing releases of a mount's last references, the one that deleted last finds every other one already
+ * marked and asks claimUnreferenced, which waits for those deletes and decides under its locks. A
+ * reference that looks gone but is not (a locker, a rolled-back delete) only costs that locked check.
  */
 export async function releaseSandboxVolumes(deps: MountDeps, sandboxId: string, opts: ReleaseOptions, actor = 'ledger'): Promise<void> {
-  const dropped = rowsOf<{ mount_id: string }>(
-    await deps.db.execute(sql`delete from ${mountRefs} where ${mountRefs.sandboxId} = ${sandboxId} returning ${mountRefs.mountId} as mount_id`),
-  ).map((r) => r.mount_id);
-  if (dropped.length > 0) {
-    const held = await referencedAmong(deps.db, dropped);
-    const toUnmount = await claimUnreferenced(deps, dropped.filter((id) => !held.has(id)), { skipLocked: false });
+  const dropped = rowsOf<{ mount_id: string; held: boolean }>(
+    await deps.db.execute(sql`with dropped as (delete from ${mountRefs} where ${mountRefs.sandboxId} = ${sandboxId} returning ${mountRefs.mountId} as mount_id)
+      select d.mount_id, exists (select 1 from ${mountRefs} r where r.mount_id = d.mount_id and r.sandbox_id <> ${sandboxId} and r.xmax = 0) as held
+      from dropped d`),
+  );
+  const unheld = dropped.filter((r) => !r.held).map((r) => r.mount_id);
+  if (unheld.length > 0) {
+    const toUnmount = await claimUnreferenced(deps, unheld, { skipLocked: false });
     await Promise.all(toUnmount.map((u) => runOwnedUnmount(deps, u.id, u.token, actor)));
   }
   if (!opts.removeManaged) return;

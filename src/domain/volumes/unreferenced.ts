@@ -30,8 +30,9 @@ export async function claimUnreferenced(
       .orderBy(mounts.identityKey)
       .for('update', opts.skipLocked ? { skipLocked: true } : undefined);
     if (locked.length === 0) return [];
-    // A new statement, so a new snapshot: taken after the locks above were granted.
-    const held = await referencedAmong(tx, locked.map((m) => m.id));
+    // A new statement, so a new snapshot: taken after the locks above were granted. It also waits for
+    // releases still deleting references (release.ts counts on that), so it decides on their outcome.
+    const held = await referencedAmong(tx, locked.map((m) => m.id), { waitForDeletes: true });
     const now = deps.clock.now();
     const out: { id: string; token: string }[] = [];
     for (const row of locked) {
