@@ -77,4 +77,38 @@ describe('events from the real server', () => {
     await waitFor(() => receiver.delivered.some((r) => r.headers['webhook-id'] === firstId && JSON.parse(r.body).data.sandboxId === id), 60_000);
     await receiver.close();
   });
+
+  it('with two server processes on one database, every event reaches the endpoint (duplicates counted)', async () => {
+    const second = await startServer({ databaseUrl: db.url, env });
+    try {
+      const receiver = await startReceiver();
+      const hook = (await (await server.api('/v1/webhooks', { method: 'POST', body: JSON.stringify({ url: receiver.url(), eventTypes: ['sandbox.created', 'sandbox.running', 'sandbox.deleted'] }) })).json()) as { id: string };
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const via = i % 2 === 0 ? server : second;
+        const r = await via.api('/v1/sandboxes', {
+          method: 'POST',
+          body: JSON.stringify({ image: { uri: 'berth-base:latest' }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: {}, timeout: 600 }),
+        });
+        const { id } = (await r.json()) as { id: string };
+        ids.push(id);
+        expect((await via.api(`/v1/sandboxes/${id}`, { method: 'DELETE' })).status).toBe(204);
+      }
+      const mine = () => receiver.delivered.filter((d) => ids.includes(JSON.parse(d.body).data.sandboxId));
+      await waitFor(() => new Set(mine().map((d) => d.headers['webhook-id'])).size >= ids.length * 3, 30_000);
+      const perEvent = new Map<string, number>();
+      for (const d of mine()) perEvent.set(String(d.headers['webhook-id']), (perEvent.get(String(d.headers['webhook-id'])) ?? 0) + 1);
+      const duplicates = [...perEvent.values()].reduce((n, c) => n + c - 1, 0);
+      console.log(`two processes: ${perEvent.size} events delivered, ${duplicates} duplicate receipts`);
+      expect(perEvent.size).toBe(ids.length * 3);
+      for (const id of ids) {
+        const types = mine().filter((d) => JSON.parse(d.body).data.sandboxId === id).map((d) => JSON.parse(d.body).type);
+        expect(new Set(types)).toEqual(new Set(['sandbox.created', 'sandbox.running', 'sandbox.deleted']));
+      }
+      await server.api(`/v1/webhooks/${hook.id}`, { method: 'DELETE' });
+      await receiver.close();
+    } finally {
+      await second.kill();
+    }
+  });
 });
