@@ -54,7 +54,9 @@ async function main() {
   const mountDeps = createMountDeps(base);
   const deps: Deps = { ...base, metrics: createPromMetrics(), volumes: createSandboxVolumes(mountDeps) };
 
-  // Converge with Docker before serving, so the first answer already reflects the engine.
+  // Subscribe to Docker's events first, then converge before serving: nothing that happens between the
+  // boot reconcile and the subscription can be missed, and the first answer already reflects the engine.
+  const watcher = watchContainers(deps);
   // Sandboxes first (a container that is gone releases nothing yet), then the mount ledger against
   // Docker and the kernel's mount table.
   await reconcileSandboxesOnce(deps);
@@ -64,7 +66,6 @@ async function main() {
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
     every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(mountDeps), log),
   ];
-  const watcher = watchContainers(deps);
   const stopWebhooks = startWebhookLoops(deps);
 
   const app = createApp(deps);
