@@ -10,7 +10,7 @@ let server: ServerProc;
 const create = (body: Record<string, unknown>) =>
   server.api('/v1/sandboxes', {
     method: 'POST',
-    body: JSON.stringify({ image: { uri: IMAGE }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '128Mi' }, ...body }),
+    body: JSON.stringify({ image: { uri: IMAGE }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '128Mi', pids: '128' }, ...body }),
   });
 const json = async (r: Response) => (await r.json()) as Record<string, any>;
 const waitFor = async <T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> => {
@@ -48,6 +48,7 @@ describe('a sandbox from create to delete', () => {
     expect(info.State.Running).toBe(true);
     expect(info.HostConfig.Memory).toBe(128 * 2 ** 20);
     expect(info.HostConfig.NanoCpus).toBe(5e8);
+    expect(info.HostConfig.PidsLimit).toBe(128);
     expect(info.HostConfig.CapDrop).toContain('SYS_ADMIN');
     expect(info.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
     expect(info.Config.Env).toContain('GREETING=hi');

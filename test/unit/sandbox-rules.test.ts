@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { assertValidMetadata, mergeMetadata, parseMetadataFilter } from '../../src/domain/sandbox/metadata.js';
 import { parseCpu, parseGpu, parseMemory, parseResourceLimits } from '../../src/domain/sandbox/resources.js';
 import { stateForExit } from '../../src/domain/sandbox/states.js';
+import { sandboxContainerSpec } from '../../src/domain/sandbox/container-spec.js';
+import { loadConfig } from '../../src/config.js';
 import { validateCreate } from '../../src/domain/sandbox/validate-create.js';
 import { DomainError } from '../../src/domain/errors.js';
 
@@ -35,6 +37,10 @@ describe('resource limits (upstream parsing)', () => {
     expect(parseGpu('1')).toBe(1);
     expect(parseGpu('all')).toBe(-1);
     expect(parseGpu('x')).toBeUndefined();
+  });
+  it('parses a pids limit', () => {
+    expect(parseResourceLimits({ pids: '256' }).pids).toBe(256);
+    expect(parseResourceLimits({ pids: '0' })).toEqual({ pids: undefined, ignored: ['pids'] });
   });
   it('reports what it ignored', () => {
     expect(parseResourceLimits({ cpu: '1', memory: 'huge', disk: '1Gi' })).toEqual({ nanoCpus: 1e9, memoryBytes: undefined, ignored: ['memory', 'disk'] });
@@ -100,5 +106,21 @@ describe('container exit mapping', () => {
   it('maps exit 0 to Terminated and anything else to Failed', () => {
     expect(stateForExit(0).state).toBe('Terminated');
     expect(stateForExit(3)).toMatchObject({ state: 'Failed', reason: 'container_exited', message: 'Sandbox container exited with code 3.' });
+  });
+});
+
+describe('sandbox container spec', () => {
+  const config = loadConfig({ BERTH_PIDS_LIMIT: '4096' }, 'h');
+  const intent = (resourceLimits: Record<string, string>) => ({ id: 's1', containerName: 'sandbox-s1', image: 'i', entrypoint: ['x'], env: {}, resourceLimits });
+  it('lets a sandbox ask for fewer processes than the operator allows, never more', () => {
+    expect(sandboxContainerSpec(intent({ pids: '100' }), { config, instanceId: 'i', binds: [] }).spec.pidsLimit).toBe(100);
+    expect(sandboxContainerSpec(intent({ pids: '99999' }), { config, instanceId: 'i', binds: [] }).spec.pidsLimit).toBe(4096);
+    expect(sandboxContainerSpec(intent({}), { config, instanceId: 'i', binds: [] }).spec.pidsLimit).toBe(4096);
+  });
+  it('labels the container as berth\'s, with the instance, host and sandbox ids, and hardens it', () => {
+    const { spec } = sandboxContainerSpec(intent({ cpu: '250m', memory: '64Mi' }), { config, instanceId: 'inst', binds: ['/a:/b:ro'] });
+    expect(spec.labels).toMatchObject({ 'berth.managed': 'true', 'berth.instance': 'inst', 'berth.sandbox-id': 's1', 'berth.host-id': 'h', 'opensandbox.io/id': 's1' });
+    expect(spec).toMatchObject({ nanoCpus: 250_000_000, memoryBytes: 64 * 2 ** 20, securityOpt: ['no-new-privileges:true'], binds: ['/a:/b:ro'], publishedPorts: [44772, 8080] });
+    expect(spec.capDrop).toContain('NET_RAW');
   });
 });

@@ -33,7 +33,8 @@ export function sandboxContainerSpec(
     nanoCpus: limits.nanoCpus,
     memoryBytes: limits.memoryBytes,
     gpuCount: limits.gpuCount,
-    pidsLimit: config.pidsLimit,
+    // The operator's limit is a ceiling; a sandbox may ask for fewer processes, never more.
+    pidsLimit: limits.pids === undefined ? config.pidsLimit : Math.min(limits.pids, config.pidsLimit),
     networkMode: config.networkMode,
     publishedPorts: config.networkMode === 'host' ? [] : config.publishedPorts,
     publishHostIp: config.publishHostIp,

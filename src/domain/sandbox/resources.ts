@@ -2,7 +2,7 @@
  * Resource limits as upstream parses them (services/helpers.py): invalid values are ignored, not refused,
  * so a client that worked against upstream keeps working here. The caller logs what was ignored.
  */
-export type ParsedLimits = { nanoCpus?: number; memoryBytes?: number; gpuCount?: number; ignored: string[] };
+export type ParsedLimits = { nanoCpus?: number; memoryBytes?: number; gpuCount?: number; pids?: number; ignored: string[] };
 
 const MEMORY = /^\s*(\d+)([kmgti]i?|[kmgti]?b)?\s*$/i;
 const DECIMAL: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
@@ -37,6 +37,13 @@ export function parseGpu(v: string): number | undefined {
   return n > 0 ? n : undefined;
 }
 
+/** A process-count limit (berth's addition to upstream's keys): a positive integer. */
+export function parsePids(v: string): number | undefined {
+  if (!/^\d+$/.test(v.trim())) return undefined;
+  const n = Number(v.trim());
+  return n > 0 && Number.isSafeInteger(n) ? n : undefined;
+}
+
 export function parseResourceLimits(limits: Record<string, string>): ParsedLimits {
   const out: ParsedLimits = { ignored: [] };
   for (const [k, v] of Object.entries(limits)) {
@@ -46,6 +53,9 @@ export function parseResourceLimits(limits: Record<string, string>): ParsedLimit
     } else if (k === 'memory') {
       out.memoryBytes = parseMemory(v);
       if (out.memoryBytes === undefined) out.ignored.push(k);
+    } else if (k === 'pids') {
+      out.pids = parsePids(v);
+      if (out.pids === undefined) out.ignored.push(k);
     } else if (k === 'gpu') {
       out.gpuCount = parseGpu(v);
       if (out.gpuCount === undefined) out.ignored.push(k);
