@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
 import { DockerodeRuntime } from './adapters/docker/dockerode-runtime.js';
 import { createMountDeps } from './adapters/storage/mount-deps.js';
+import { networkTransport } from './adapters/webhooks/transport.js';
 import { createLogger } from './adapters/logger.js';
 import { createPromMetrics } from './adapters/metrics.js';
 import { openDb } from './adapters/postgres/client.js';
@@ -52,7 +53,7 @@ async function main() {
     processId: `${config.hostId}:${process.pid}:${randomBytes(4).toString('hex')}`,
   };
   const mountDeps = createMountDeps(base);
-  const deps: Deps = { ...base, metrics: createPromMetrics(), volumes: createSandboxVolumes(mountDeps) };
+  const deps: Deps = { ...base, metrics: createPromMetrics(), volumes: createSandboxVolumes(mountDeps), webhookTransport: networkTransport };
 
   // Subscribe to Docker's events first, then converge before serving: nothing that happens between the
   // boot reconcile and the subscription can be missed, and the first answer already reflects the engine.

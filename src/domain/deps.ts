@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Clock, ContainerRuntime, Db, Ids, Logger } from './ports.js';
 import type { Metrics } from './metrics.js';
 import type { SandboxVolumes } from './volumes/port.js';
+import type { WebhookTransport } from './webhooks/transport.js';
 
 /**
  * Everything a domain verb may touch, built once in main.ts. Verbs take the narrowest Pick<Deps, ...>
@@ -16,6 +17,8 @@ export type Deps = {
   config: Config;
   metrics: Metrics;
   volumes: SandboxVolumes;
+  /** how webhooks reach their receivers (HTTP sender, DNS resolver for the private-address check) */
+  webhookTransport: WebhookTransport;
   /** the deployment's identity (server_settings.instance_id); labels every container and volume */
   instanceId: string;
   /** this process, for leases: `${hostId}:${pid}:${random}` */

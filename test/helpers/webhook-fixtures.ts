@@ -9,6 +9,7 @@ import type { ContainerRuntime, Logger } from '../../src/domain/ports.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
 import type { Db } from '../../src/adapters/postgres/client.js';
 import { createPostgresTestDb, type TestDb } from './db.js';
+import { networkTransport } from '../../src/adapters/webhooks/transport.js';
 
 /** A config for webhook/event tests: private targets allowed (the receiver is on loopback), a fixed key. */
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -41,6 +42,7 @@ export function webhookDeps(db: Db, over: Partial<Deps> = {}): Deps {
     config: testConfig(),
     metrics: noopMetrics,
     volumes: noVolumes,
+    webhookTransport: networkTransport,
     instanceId: 'test-instance',
     processId: `test:${process.pid}:${randomBytes(4).toString('hex')}`,
     ...over,

@@ -10,6 +10,7 @@ import { realIds } from '../../src/domain/ids.js';
 import { silentLogger } from '../../src/adapters/logger.js';
 import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
+import { networkTransport } from '../../src/adapters/webhooks/transport.js';
 
 // Our /openapi.json must stay a superset of upstream's lifecycle spec: every path+method we are meant to
 // serve, every parameter, and every property of every request and response schema (recursively).
@@ -86,6 +87,7 @@ describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
       config: loadConfig({ BERTH_API_KEY: 'k' }),
       metrics: noopMetrics,
       volumes: noVolumes,
+      webhookTransport: networkTransport,
       instanceId: 'openapi-test',
       processId: 'openapi-test',
     };

@@ -69,6 +69,8 @@ describe('webhook delivery', () => {
       expect(rx.all).toHaveLength(0);
       await rx.up();
       await waitFor(() => rx.delivered.length === 1, 10_000);
+      // Wait for the settle too: stopping first would hand the received delivery back as pending.
+      await waitFor(async () => (await listDeliveries(deps, ep.id, { limit: 10 }))[0]?.status === 'succeeded', 10_000);
     } finally {
       await stop();
     }

@@ -33,6 +33,8 @@ it('fan-out, claim, retry, delivery, SSE replay and prune on PGlite', async () =
   const stop = startWebhookLoops(deps, { policy: policyWith({ scheduleMs: [50, 50], jitter: 0 }), intervalMs: 20 });
   try {
     await waitFor(() => rx.delivered.length === 5, 15_000);
+    // Received is not yet settled: stopping the loops now would hand an unsettled delivery back as pending.
+    await waitFor(async () => (await listDeliveries(deps, ep.id, { limit: 10 })).every((d) => d.status === 'succeeded'), 15_000);
   } finally {
     await stop();
   }

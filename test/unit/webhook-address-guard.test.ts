@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkWebhookUrl, isDisallowedAddress } from '../../src/adapters/webhooks/address-guard.js';
+import { checkWebhookUrl, isDisallowedAddress } from '../../src/domain/webhooks/address-policy.js';
+import { dnsResolver } from '../../src/adapters/webhooks/dns-resolver.js';
 
 describe('SSRF address classification', () => {
   it.each([
@@ -38,7 +39,7 @@ describe('checkWebhookUrl', () => {
   });
 
   it('resolves names with the real resolver: localhost is refused', async () => {
-    expect(await checkWebhookUrl('http://localhost:9/x', false)).toEqual({ ok: false, reason: 'private_address' });
+    expect(await checkWebhookUrl('http://localhost:9/x', false, dnsResolver)).toEqual({ ok: false, reason: 'private_address' });
   });
 
   it('refuses unresolvable hosts and non-http schemes', async () => {
@@ -46,12 +47,12 @@ describe('checkWebhookUrl', () => {
       throw new Error('ENOTFOUND');
     };
     expect(await checkWebhookUrl('https://nope.invalid/', false, fail)).toEqual({ ok: false, reason: 'unresolvable' });
-    expect(await checkWebhookUrl('ftp://example.com/', false)).toEqual({ ok: false, reason: 'invalid_url' });
-    expect(await checkWebhookUrl('file:///etc/passwd', true)).toEqual({ ok: false, reason: 'invalid_url' });
-    expect(await checkWebhookUrl('not a url', true)).toEqual({ ok: false, reason: 'invalid_url' });
+    expect(await checkWebhookUrl('ftp://example.com/', false, dnsResolver)).toEqual({ ok: false, reason: 'invalid_url' });
+    expect(await checkWebhookUrl('file:///etc/passwd', true, dnsResolver)).toEqual({ ok: false, reason: 'invalid_url' });
+    expect(await checkWebhookUrl('not a url', true, dnsResolver)).toEqual({ ok: false, reason: 'invalid_url' });
   });
 
   it('allows private targets when the operator says so', async () => {
-    expect(await checkWebhookUrl('http://127.0.0.1:3000/hook', true)).toEqual({ ok: true });
+    expect(await checkWebhookUrl('http://127.0.0.1:3000/hook', true, dnsResolver)).toEqual({ ok: true });
   });
 });

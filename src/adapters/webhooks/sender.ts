@@ -1,21 +1,6 @@
-/** What one HTTP attempt came to. `error` is a short, secret-free description (never the URL). */
-export type SendResult = {
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  retryAfter: string | null;
-};
+import type { Sender, SendResult } from '../../domain/webhooks/transport.js';
 
-export type SendRequest = {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-  /** aborts the request early (server shutdown) */
-  signal?: AbortSignal;
-};
-
-export type Sender = (req: SendRequest) => Promise<SendResult>;
+export type { Sender, SendResult };
 
 const USER_AGENT = 'berth-webhooks/1';
 

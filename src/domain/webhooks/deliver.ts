@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { events, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
-import { checkWebhookUrl, type Resolver } from '../../adapters/webhooks/address-guard.js';
-import { fetchSender, type SendResult, type Sender } from '../../adapters/webhooks/sender.js';
+import { checkWebhookUrl } from './address-policy.js';
+import type { Resolver, SendResult, Sender } from './transport.js';
 import type { Deps } from '../deps.js';
 import { toEventDto, type EventDto } from '../events/dto.js';
 import type { ClaimedGroup } from './claim.js';
@@ -11,7 +11,7 @@ import { releaseLeases, settleAttempt, type Outcome } from './settle.js';
 import { settleSuccesses, type Success } from './settle-success.js';
 import { signedHeaders } from './signature.js';
 
-export type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log'>;
+export type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log' | 'webhookTransport'>;
 export type DeliverOptions = {
   send?: Sender;
   resolve?: Resolver;
@@ -33,7 +33,7 @@ const noAttempt = (error: string): SendResult => ({ statusCode: null, durationMs
  * its retry.
  */
 export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: ClaimedGroup, opts: DeliverOptions = {}) {
-  const send = opts.send ?? fetchSender;
+  const send = opts.send ?? deps.webhookTransport.send;
   const tally: Record<Outcome, number> = { succeeded: 0, retry: 0, failed: 0, lost_lease: 0 };
   const list = group.deliveries;
   if (list.length === 0) return tally;
@@ -45,7 +45,7 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
   }
   const evRows = await deps.db.select().from(events).where(inArray(events.seq, list.map((d) => Number(d.eventSeq))));
   const bySeq = new Map(evRows.map((r) => [Number(r.seq), toEventDto(r)]));
-  const urlCheck = await checkWebhookUrl(ep.url, deps.config.webhookAllowPrivate, opts.resolve);
+  const urlCheck = await checkWebhookUrl(ep.url, deps.config.webhookAllowPrivate, opts.resolve ?? deps.webhookTransport.resolve);
 
   // While the endpoint has no failure record, successes are settled together (one statement per run);
   // anything else goes through settleAttempt, after the successes before it.

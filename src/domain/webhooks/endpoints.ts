@@ -1,5 +1,6 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import { checkWebhookUrl, type Resolver } from '../../adapters/webhooks/address-guard.js';
+import { checkWebhookUrl } from './address-policy.js';
+import type { Resolver } from './transport.js';
 import { webhookEndpoints } from '../../adapters/postgres/schema/index.js';
 import type { Deps } from '../deps.js';
 import type { EventType } from '../events/types.js';
@@ -13,17 +14,17 @@ export type CreateWebhookInput = { url: string; description?: string | null; eve
 export type UpdateWebhookInput = Partial<CreateWebhookInput>;
 export type WebhookWithSecret = WebhookEndpointDto & { secret: string };
 
-type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config'>;
+type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'webhookTransport'>;
 
 /** Refuse URLs that are not http(s), do not resolve, or reach private addresses (unless config allows them). */
-export async function assertDeliverableUrl(config: Deps['config'], url: string, resolve?: Resolver): Promise<void> {
+export async function assertDeliverableUrl(config: Deps['config'], url: string, resolve: Resolver): Promise<void> {
   const check = await checkWebhookUrl(url, config.webhookAllowPrivate, resolve);
   if (check.ok) return;
   throw check.reason === 'private_address' ? urlNotAllowed() : invalidUrl();
 }
 
 export async function createWebhook(deps: D, input: CreateWebhookInput): Promise<WebhookWithSecret> {
-  await assertDeliverableUrl(deps.config, input.url);
+  await assertDeliverableUrl(deps.config, input.url, deps.webhookTransport.resolve);
   const secret = generateSecret();
   const now = deps.clock.now();
   const [row] = await deps.db
@@ -55,7 +56,7 @@ export async function getWebhook(deps: Pick<Deps, 'db'>, id: string): Promise<We
 
 /** Enabling an endpoint (again) clears its failure record, so one old failure cannot disable it at once. */
 export async function updateWebhook(deps: D, id: string, input: UpdateWebhookInput): Promise<WebhookEndpointDto> {
-  if (input.url !== undefined) await assertDeliverableUrl(deps.config, input.url);
+  if (input.url !== undefined) await assertDeliverableUrl(deps.config, input.url, deps.webhookTransport.resolve);
   const set: Partial<typeof webhookEndpoints.$inferInsert> = { updatedAt: deps.clock.now() };
   if (input.url !== undefined) set.url = input.url;
   if (input.description !== undefined) set.description = input.description;

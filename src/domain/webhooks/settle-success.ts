@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { SendResult } from '../../adapters/webhooks/sender.js';
+import type { SendResult } from './transport.js';
 import type { Deps } from '../deps.js';
 import { ASYNC_COMMIT, rowsOf, type WebhookDeliveryRow } from './rows.js';
 

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
-import type { SendResult } from '../../adapters/webhooks/sender.js';
+import type { SendResult } from './transport.js';
 import type { Deps } from '../deps.js';
 import { appendEvent } from '../events/append.js';
 import { withTx } from '../tx.js';

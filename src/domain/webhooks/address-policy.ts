@@ -1,5 +1,5 @@
-import { lookup } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
+import type { Resolver } from './transport.js';
 
 // SSRF guard for webhook URLs. Addresses are compared as bytes, so every spelling of an address
 // (::ffff:127.0.0.1, ::ffff:7f00:1, 0x7f.1, 2130706433 after WHATWG URL normalisation) lands on one rule.
@@ -83,16 +83,12 @@ export function isDisallowedAddress(ip: string): boolean {
 
 export type UrlCheck = { ok: true } | { ok: false; reason: 'invalid_url' | 'unresolvable' | 'private_address' };
 
-export type Resolver = (host: string) => Promise<string[]>;
-
-const dnsResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-
 /**
  * Is this URL one berth may POST to? http(s) only; every address the host resolves to must be public unless
  * the operator allows private targets. Checked on create/update and again before each delivery run, which
  * narrows (but cannot close) the DNS-rebinding window: fetch resolves the name once more by itself.
  */
-export async function checkWebhookUrl(raw: string, allowPrivate: boolean, resolve: Resolver = dnsResolver): Promise<UrlCheck> {
+export async function checkWebhookUrl(raw: string, allowPrivate: boolean, resolve: Resolver): Promise<UrlCheck> {
   let url: URL;
   try {
     url = new URL(raw);
