@@ -245,12 +245,15 @@ describe('mount ledger on Postgres', () => {
   });
 
   it('two server processes sharing the database never double-mount and never unmount early (invariant 6)', async () => {
+    // Two processes on one host: each names a live pid that is not this test's own (a lease whose owner
+    // carries our own pid is taken for an earlier incarnation of this process, i.e. dead).
+    const one = buildMountDeps({ db: db(), mounter, processId: `test-host:${process.ppid}:${randomUUID().slice(0, 8)}` });
     const other = buildMountDeps({ db: db(), mounter, processId: `test-host:1:${randomUUID().slice(0, 8)}` });
     mounter.mountDelayMs = 40;
     const refsAtUnmount = assertZeroRefsOnUnmount();
-    const created = await Promise.all(Array.from({ length: 40 }, (_, i) => createWithVolumes(i % 2 ? other : deps, [ossfsVolume('d', { bucket })])));
+    const created = await Promise.all(Array.from({ length: 40 }, (_, i) => createWithVolumes(i % 2 ? other : one, [ossfsVolume('d', { bucket })])));
     expect(mounter.count('mount')).toBe(1);
-    const svA = createSandboxVolumes(deps);
+    const svA = createSandboxVolumes(one);
     const svB = createSandboxVolumes(other);
     await Promise.all(created.slice(0, 39).map((c, i) => (i % 2 ? svB : svA).release(c.sandboxId, { removeManaged: true })));
     expect(mounter.count('unmount')).toBe(0);
