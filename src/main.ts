@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
@@ -50,7 +51,7 @@ async function main() {
     log,
     config,
     instanceId,
-    processId: `${config.hostId}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    processId: `${config.hostId}:${process.pid}:${pidNamespace()}-${randomBytes(4).toString('hex')}`,
   };
   const mountDeps = createMountDeps(base);
   const deps: Deps = { ...base, metrics: createPromMetrics(), volumes: createSandboxVolumes(mountDeps), webhookTransport: networkTransport };
@@ -84,6 +85,15 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The inode of this process's pid namespace: a pid is only meaningful (and checkable) within it. */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+  } catch {
+    return '0';
+  }
 }
 
 main().catch((err) => {

@@ -41,3 +41,16 @@ describe('mount leases', () => {
     expect(leaseIsDead(deps, { leaseOwner: newToken(processIdFor(false, 'other-host')), leaseUntil: future })).toBe(false);
   });
 });
+
+describe('mount leases across pid namespaces', () => {
+  const config = testConfig();
+  const future = new Date('2030-01-01T00:01:00Z');
+  const deps = { clock: { now: () => new Date('2030-01-01T00:00:00Z') }, config, processId: `${config.hostId}:${process.pid}:4026531836-aaaa` };
+
+  it('an owner with our pid in another pid namespace (another container on this host) keeps its lease', () => {
+    expect(leaseIsDead(deps, { leaseOwner: newToken(`${config.hostId}:${process.pid}:4026532999-bbbb`), leaseUntil: future })).toBe(false);
+  });
+  it('an owner with our pid in our namespace is an earlier incarnation of this process: dead', () => {
+    expect(leaseIsDead(deps, { leaseOwner: newToken(`${config.hostId}:${process.pid}:4026531836-cccc`), leaseUntil: future })).toBe(true);
+  });
+});

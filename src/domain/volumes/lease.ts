@@ -11,11 +11,16 @@ export function newToken(processId: string): string {
   return `${processId}#${randomBytes(6).toString('hex')}`;
 }
 
-function parseProcessId(processId: string): { host: string; pid: number } | null {
+/**
+ * `host:pid:tail`, where main.ts starts the tail with the pid namespace (`<ns inode>-<random>`): two
+ * berth containers on one host can both be pid 1, and a pid only means something inside its namespace.
+ */
+function parseProcessId(processId: string): { host: string; pid: number; ns: string | null } | null {
   const parts = processId.split(':');
   if (parts.length < 3) return null;
   const pid = Number(parts[parts.length - 2]);
-  return Number.isInteger(pid) && pid > 0 ? { host: parts.slice(0, -2).join(':'), pid } : null;
+  const ns = /^(\d+)-/.exec(parts[parts.length - 1]!)?.[1] ?? null;
+  return Number.isInteger(pid) && pid > 0 ? { host: parts.slice(0, -2).join(':'), pid, ns } : null;
 }
 
 function pidAlive(pid: number): boolean {
@@ -37,6 +42,9 @@ export function leaseIsDead(deps: LeaseDeps, row: { leaseOwner: string | null; l
   if (owner === deps.processId) return false;
   const parsed = parseProcessId(owner);
   if (!parsed || parsed.host !== deps.config.hostId) return false;
+  // Another pid namespace (another container on this host): its pids cannot be checked from here.
+  const ours = parseProcessId(deps.processId);
+  if (parsed.ns !== null && ours?.ns !== undefined && ours.ns !== null && parsed.ns !== ours.ns) return false;
   // Same host, another process: dead if its pid is gone, or if the pid is ours (an earlier incarnation).
   return parsed.pid === process.pid || !pidAlive(parsed.pid);
 }
