@@ -1,10 +1,16 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema/index.js';
+
+const execFileAsync = promisify(execFile);
+const INITDB_SCRIPT = fileURLToPath(new URL('./pglite-initdb.mjs', import.meta.url));
 
 /** One type for the postgres.js pool, PGlite and a transaction: the domain takes this. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -39,9 +45,9 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
     mkdirSync(dataDir, { recursive: true });
     const path = `${dataDir}/pgdata`;
     if (!existsSync(`${path}/PG_VERSION`)) {
-      // The first open runs initdb inside the WASM heap, which never shrinks: closing that instance and
-      // reopening the new cluster roughly halves the server's resident memory for the rest of its life.
-      await (await PGlite.create(path)).close();
+      // initdb grows PGlite's WASM heap, which never shrinks: run it in a short-lived child process so the
+      // server only ever holds the (much smaller) heap of an existing cluster.
+      await execFileAsync(process.execPath, [INITDB_SCRIPT, path]);
     }
     pglite = await PGlite.create(path);
   }
