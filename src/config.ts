@@ -23,6 +23,8 @@ const envSchema = z.object({
   BERTH_INSECURE_NO_AUTH: bool(false),
   OPENSANDBOX_INSECURE_SERVER: bool(false),
   DATABASE_URL: z.string().optional(),
+  /** Prepared statements on the Postgres connection; off behind a pooler that cannot carry them. */
+  BERTH_DB_PREPARE: bool(true),
   BERTH_DATA_DIR: z.string().default('.berth-data'),
   DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
   BERTH_HOST_ID: z.string().optional(),
@@ -57,6 +59,7 @@ export type Config = {
   apiKey: string | undefined;
   insecureNoAuth: boolean;
   databaseUrl: string | undefined;
+  dbPrepare: boolean;
   dataDir: string;
   dockerSocket: string;
   hostId: string;
@@ -100,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     apiKey: e.BERTH_API_KEY || e.OPENSANDBOX_SERVER_API_KEY || undefined,
     insecureNoAuth: e.BERTH_INSECURE_NO_AUTH || e.OPENSANDBOX_INSECURE_SERVER,
     databaseUrl: e.DATABASE_URL || undefined,
+    dbPrepare: e.BERTH_DB_PREPARE,
     dataDir: e.BERTH_DATA_DIR,
     dockerSocket: e.DOCKER_SOCKET,
     hostId: e.BERTH_HOST_ID ?? hostname,

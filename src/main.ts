@@ -33,7 +33,7 @@ async function main() {
   }
   if (!config.apiKey) log.warn({}, 'running WITHOUT authentication (BERTH_INSECURE_NO_AUTH)');
 
-  const handle = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const handle = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, prepare: config.dbPrepare });
   await runMigrations(handle);
   const instanceId = await loadInstanceId(handle.db);
 

@@ -1,0 +1,102 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
+import { rowsOf } from '../../src/domain/volumes/mount-rows.js';
+import { createPostgresTestDb, type TestDb } from '../helpers/db.js';
+
+// The tuned postgres.js client (src/adapters/postgres/tuned-client.ts) replaces postgres.js's own BEGIN /
+// COMMIT handling under drizzle, so its transaction semantics are checked here against the real server.
+let t: TestDb;
+let unprepared: DbHandle;
+beforeAll(async () => {
+  t = await createPostgresTestDb({ migrate: false, poolSize: 3 });
+  unprepared = await openDb({ databaseUrl: t.url, poolSize: 2, prepare: false });
+  await t.handle.db.execute(sql`create table tc (id int primary key, note text)`);
+});
+afterAll(async () => {
+  await unprepared.close();
+  await t.drop();
+});
+
+const ids = async () => rowsOf<{ id: number }>(await t.handle.db.execute(sql`select id from tc order by id`)).map((r) => r.id);
+
+describe('tuned Postgres client: transactions', () => {
+  it('commits what the body wrote and returns its result', async () => {
+    const out = await t.handle.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into tc values (1, 'a')`);
+      await tx.execute(sql`insert into tc values (2, 'b')`);
+      return 'done';
+    });
+    expect(out).toBe('done');
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('the first statement already runs inside the transaction (BEGIN went out before it)', async () => {
+    await expect(
+      t.handle.db.transaction(async (tx) => {
+        await tx.execute(sql`insert into tc values (10, 'first')`);
+        throw new Error('body failed');
+      }),
+    ).rejects.toThrow('body failed');
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('a failed statement whose error the body swallowed does not pass for a commit', async () => {
+    await expect(
+      t.handle.db.transaction(async (tx) => {
+        await tx.execute(sql`insert into tc values (11, 'kept?')`);
+        await tx.execute(sql`insert into tc values (1, 'duplicate')`).catch(() => {});
+      }),
+    ).rejects.toThrow(/ROLLBACK/);
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('a nested transaction rolls back to its savepoint and the outer one still commits', async () => {
+    await t.handle.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into tc values (20, 'outer')`);
+      await expect(
+        tx.transaction(async (inner) => {
+          await inner.execute(sql`insert into tc values (21, 'inner')`);
+          throw new Error('inner failed');
+        }),
+      ).rejects.toThrow('inner failed');
+      await tx.transaction(async (inner) => {
+        await inner.execute(sql`insert into tc values (22, 'inner ok')`);
+      });
+    });
+    expect(await ids()).toEqual([1, 2, 20, 22]);
+  });
+
+  it('many more concurrent transactions than connections all commit, and none is left holding one', async () => {
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        t.handle.db.transaction(async (tx) => {
+          await tx.execute(sql`insert into tc values (${100 + i}, 'c')`);
+          await tx.execute(sql`select pg_sleep(0.005)`);
+        }),
+      ),
+    );
+    expect((await ids()).filter((id) => id >= 100)).toHaveLength(40);
+    // Every connection went back to the pool: a plain query on each of the 3 still answers at once.
+    await Promise.all([1, 2, 3].map(() => t.handle.db.execute(sql`select 1`)));
+  });
+});
+
+describe('tuned Postgres client: prepared statements', () => {
+  const preparedLike = async (db: DbHandle['db'], marker: string) =>
+    db.transaction(async (tx) => {
+      // The marker sits in the statement's text (as an alias); a statement with no parameters is sent as a
+      // simple query either way, so this one has one.
+      await tx.execute(sql`select ${1}::int as ${sql.raw(marker)}`);
+      const rows = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from pg_prepared_statements where statement like ${`%${marker}%`} and statement not like '%pg_prepared_statements%'`));
+      return rows[0]!.n;
+    });
+
+  it('names the statements it sends, so the server plans each text once per connection', async () => {
+    expect(await preparedLike(t.handle.db, 'marker_on')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sends them unnamed with prepare: false (BERTH_DB_PREPARE=false)', async () => {
+    expect(await preparedLike(unprepared.db, 'marker_off')).toBe(0);
+  });
+});
