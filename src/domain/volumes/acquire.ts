@@ -5,7 +5,7 @@ import type { Db } from '../ports.js';
 import { mountHostPath } from './identity.js';
 import { leaseUntil, newToken } from './lease.js';
 import type { MountDeps } from './mount-deps.js';
-import { LIVE_INDEX_WHERE, liveByIdentity, rowsOf } from './mount-rows.js';
+import { LIVE_INDEX_WHERE, liveByIdentity, rowsOf, textArray } from './mount-rows.js';
 import { volumeSpecRecord, type AcquiredMount, type Plan, type PlannedMount } from './plan.js';
 import { MOUNT_LEASE_MS } from './states.js';
 
@@ -30,7 +30,7 @@ export async function acquireVolumes(tx: Db, deps: AcquireDeps, plan: Plan): Pro
   // all were joined, record the sandbox's volumes too. The locks stay held until our commit.
   const keys = plan.mounts.map((m) => m.identityKey);
   const found = rowsOf<{ o_identity_key: string; o_id: string; o_host_path: string; o_state: string }>(
-    await tx.execute(sql`select o_identity_key, o_id, o_host_path, o_state from berth_mount_join(${plan.sandboxId}, ${keysArray(keys)}, ${volumesJson(plan)}::jsonb)`),
+    await tx.execute(sql`select o_identity_key, o_id, o_host_path, o_state from berth_mount_join(${plan.sandboxId}, ${textArray(keys)}, ${volumesJson(plan)}::jsonb)`),
   );
   for (const r of found)
     if (r.o_state === 'mounted' || r.o_state === 'mounting') plan.acquired.set(r.o_identity_key, { mountId: r.o_id, hostPath: r.o_host_path, role: 'join', token: null });
@@ -46,12 +46,6 @@ export async function acquireVolumes(tx: Db, deps: AcquireDeps, plan: Plan): Pro
     plan.acquired.set(m.identityKey, acquired);
   }
   await recordVolumes(tx, plan);
-}
-
-/** A text[] parameter that postgres.js and PGlite both bind the same way: a Postgres array literal. */
-function keysArray(keys: string[]) {
-  // Identity keys are hex HMACs (identity.ts), so the literal needs no quoting.
-  return `{${keys.join(',')}}`;
 }
 
 /** sandbox_volumes rows as berth_mount_join takes them; mount ids are filled in there from the joins. */

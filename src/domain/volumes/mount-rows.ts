@@ -23,6 +23,14 @@ export const LIVE_INDEX_WHERE = sql`${mounts.state} in ('absent', 'mounting', 'm
 
 export const liveByIdentity = (identityKey: string) => and(eq(mounts.identityKey, identityKey), isLive);
 
+/**
+ * A text[] parameter that postgres.js and PGlite both bind the same way: a Postgres array literal, every
+ * element quoted (so commas, braces, spaces and NULL-looking strings stay plain text).
+ */
+export function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
+
 /** postgres.js returns an array of rows, PGlite an object with `rows`. */
 export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);

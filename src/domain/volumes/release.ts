@@ -1,8 +1,8 @@
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { mountRefs, sandboxes, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { sandboxes, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
 import type { MountDeps } from './mount-deps.js';
 import { runOwnedUnmount } from './mount-flow.js';
-import { rowsOf } from './mount-rows.js';
+import { dropSandboxRefs } from './drop-refs.js';
 import { isOurs } from './pvc-volume.js';
 import { claimUnreferenced } from './unreferenced.js';
 
@@ -20,18 +20,14 @@ export type ReleaseOptions = {
  * Drop a sandbox's references (call it once its container is gone; idempotent). One autocommitted
  * statement that locks nothing shared deletes them and says, per mount, whether another reference is
  * plainly still there, so the releases of a busy shared mount never queue behind one another and cost one
- * round trip. A reference counts as "still there" only when no one is deleting it (its xmax is unset): of
+ * round trip (shared with the releases in flight at the same moment: drop-refs.ts). A reference counts as "still there" only when no one is deleting it (its xmax is unset): of
  * racing releases of a mount's last references, the one that deleted last finds every other one already
  * marked and asks claimUnreferenced, which waits for those deletes and decides under its locks. A
  * reference that looks gone but is not (a locker, a rolled-back delete) only costs that locked check.
  */
 export async function releaseSandboxVolumes(deps: MountDeps, sandboxId: string, opts: ReleaseOptions, actor = 'ledger'): Promise<void> {
-  const dropped = rowsOf<{ mount_id: string; held: boolean }>(
-    await deps.db.execute(sql`with dropped as (delete from ${mountRefs} where ${mountRefs.sandboxId} = ${sandboxId} returning ${mountRefs.mountId} as mount_id)
-      select d.mount_id, exists (select 1 from ${mountRefs} r where r.mount_id = d.mount_id and r.sandbox_id <> ${sandboxId} and r.xmax = 0) as held
-      from dropped d`),
-  );
-  const unheld = dropped.filter((r) => !r.held).map((r) => r.mount_id);
+  const dropped = await dropSandboxRefs(deps.db, sandboxId);
+  const unheld = dropped.filter((r) => !r.held).map((r) => r.mountId);
   if (unheld.length > 0) {
     const toUnmount = await claimUnreferenced(deps, unheld, { skipLocked: false });
     await Promise.all(toUnmount.map((u) => runOwnedUnmount(deps, u.id, u.token, actor)));
