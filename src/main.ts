@@ -3,6 +3,8 @@ import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
+import { loadServerKey } from './adapters/crypto/secret-box.js';
+import { createWebhookSecrets } from './adapters/crypto/webhook-secrets.js';
 import { DockerodeRuntime } from './adapters/docker/dockerode-runtime.js';
 import { createMountDeps } from './adapters/storage/mount-deps.js';
 import { networkTransport } from './adapters/webhooks/transport.js';
@@ -54,7 +56,13 @@ async function main() {
     processId: `${config.hostId}:${process.pid}:${pidNamespace()}-${randomBytes(4).toString('hex')}`,
   };
   const mountDeps = createMountDeps(base);
-  const deps: Deps = { ...base, metrics: createPromMetrics(), volumes: createSandboxVolumes(mountDeps), webhookTransport: networkTransport };
+  const deps: Deps = {
+    ...base,
+    metrics: createPromMetrics(),
+    volumes: createSandboxVolumes(mountDeps),
+    webhookTransport: networkTransport,
+    webhookSecrets: createWebhookSecrets(loadServerKey(config)),
+  };
 
   // Subscribe to Docker's events first, then converge before serving: nothing that happens between the
   // boot reconcile and the subscription can be missed, and the first answer already reflects the engine.

@@ -14,6 +14,7 @@ import { DockerodeRuntime } from '../../src/adapters/docker/dockerode-runtime.js
 import { silentLogger } from '../../src/adapters/logger.js';
 import { openDb } from '../../src/adapters/postgres/client.js';
 import { runMigrations } from '../../src/adapters/postgres/migrate.js';
+import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/domain/deps.js';
@@ -92,6 +93,7 @@ async function main() {
       metrics: noopMetrics,
       volumes: noVolumes,
       webhookTransport: networkTransport,
+      webhookSecrets: createWebhookSecrets(randomBytes(32)), // the profile creates no webhooks
       instanceId,
       processId: `${config.hostId}:${process.pid}:profile`,
     };

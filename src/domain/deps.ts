@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Clock, ContainerRuntime, Db, Ids, Logger } from './ports.js';
 import type { Metrics } from './metrics.js';
 import type { SandboxVolumes } from './volumes/port.js';
+import type { WebhookSecrets } from './webhooks/secrets-port.js';
 import type { WebhookTransport } from './webhooks/transport.js';
 
 /**
@@ -19,6 +20,8 @@ export type Deps = {
   volumes: SandboxVolumes;
   /** how webhooks reach their receivers (HTTP sender, DNS resolver for the private-address check) */
   webhookTransport: WebhookTransport;
+  /** seals webhook signing secrets at rest, under a key derived from the server key */
+  webhookSecrets: WebhookSecrets;
   /** the deployment's identity (server_settings.instance_id); labels every container and volume */
   instanceId: string;
   /** this process, for leases: `${hostId}:${pid}:${random}` */

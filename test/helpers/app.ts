@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { PrometheusMetrics } from '../../src/adapters/metrics.js';
+import { loadServerKey } from '../../src/adapters/crypto/secret-box.js';
+import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Deps } from '../../src/domain/deps.js';
@@ -15,6 +17,8 @@ import { networkTransport } from '../../src/adapters/webhooks/transport.js';
 export const TEST_API_KEY = 'test-key-0123456789';
 export const TEST_INSTANCE_ID = 'test-instance';
 export const TEST_IMAGE = 'berth-base:latest';
+/** set in the config, so loading the server key never writes a key file into the working directory */
+const TEST_SECRET_KEY = '07'.repeat(32);
 
 export type DbKind = 'postgres' | 'pglite';
 /** For describe.each: every HTTP integration suite runs against real Postgres and the embedded PGlite. */
@@ -46,7 +50,7 @@ export async function buildTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
   runtime.images.add(TEST_IMAGE);
   const clock = new FixedClock();
   const log = new RecordingLogger();
-  const config: Config = { ...loadConfig({ BERTH_API_KEY: TEST_API_KEY, BERTH_PUBLIC_HOST: '127.0.0.1' }, 'test-host'), ...opts.config };
+  const config: Config = { ...loadConfig({ BERTH_API_KEY: TEST_API_KEY, BERTH_PUBLIC_HOST: '127.0.0.1', BERTH_SECRET_KEY: TEST_SECRET_KEY }, 'test-host'), ...opts.config };
   const deps: Deps = {
     db: testDb.handle.db,
     runtime,
@@ -57,6 +61,7 @@ export async function buildTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
     metrics: opts.metrics ?? new PrometheusMetrics({ processMetrics: false }),
     volumes: opts.volumes ?? noVolumes,
     webhookTransport: networkTransport,
+    webhookSecrets: createWebhookSecrets(loadServerKey(config)),
     instanceId: TEST_INSTANCE_ID,
     processId: 'test-host:1:cafe',
   };

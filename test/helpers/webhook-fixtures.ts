@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadServerKey } from '../../src/adapters/crypto/secret-box.js';
+import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Deps } from '../../src/domain/deps.js';
 import { realIds } from '../../src/domain/ids.js';
@@ -33,16 +35,19 @@ export const silentLog: Logger = {
 
 /** A Deps for the event and webhook verbs; the sandbox ports are never touched by them. */
 export function webhookDeps(db: Db, over: Partial<Deps> = {}): Deps {
+  const config = over.config ?? testConfig();
   return {
     db,
     runtime: {} as ContainerRuntime,
     clock: { now: () => new Date() },
     ids: realIds,
     log: silentLog,
-    config: testConfig(),
+    config,
     metrics: noopMetrics,
     volumes: noVolumes,
     webhookTransport: networkTransport,
+    // From the config's key: deps built with one config (other dispatchers, a child process) open each other's secrets.
+    webhookSecrets: createWebhookSecrets(loadServerKey(config)),
     instanceId: 'test-instance',
     processId: `test:${process.pid}:${randomBytes(4).toString('hex')}`,
     ...over,

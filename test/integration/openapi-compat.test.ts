@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/adapters/logger.js';
 import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
 import { networkTransport } from '../../src/adapters/webhooks/transport.js';
+import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
 
 // Our /openapi.json must stay a superset of upstream's lifecycle spec: every path+method we are meant to
 // serve, every parameter, and every property of every request and response schema (recursively).
@@ -88,6 +89,7 @@ describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
       metrics: noopMetrics,
       volumes: noVolumes,
       webhookTransport: networkTransport,
+      webhookSecrets: createWebhookSecrets(Buffer.alloc(32)), // and seals nothing
       instanceId: 'openapi-test',
       processId: 'openapi-test',
     };

@@ -11,7 +11,7 @@ import { releaseLeases, settleAttempt, type Outcome } from './settle.js';
 import { settleSuccesses, type Success } from './settle-success.js';
 import { signedHeaders } from './signature.js';
 
-export type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log' | 'webhookTransport'>;
+export type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log' | 'webhookTransport' | 'webhookSecrets'>;
 export type DeliverOptions = {
   send?: Sender;
   resolve?: Resolver;
@@ -69,7 +69,7 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
     else {
       const body = webhookBody(ev);
       const ts = Math.floor(attemptedAt.getTime() / 1000);
-      const headers = signedHeaders(signingSecrets(deps.config, ep, attemptedAt), ev.id, ts, body);
+      const headers = signedHeaders(signingSecrets(deps.webhookSecrets, ep, attemptedAt), ev.id, ts, body);
       res = await send({ url: ep.url, headers: { ...headers }, body, timeoutMs: p.requestTimeoutMs, signal: opts.signal });
       if (opts.signal?.aborted && res.statusCode === null) {
         // Interrupted by shutdown: the receiver may or may not have it; another run sends it (again).

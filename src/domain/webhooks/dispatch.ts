@@ -11,7 +11,7 @@ export type DispatchResult = { claimed: number; succeeded: number; retry: number
  * same without waiting for slow endpoints.
  */
 export async function dispatchOnce(
-  deps: Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log' | 'webhookTransport'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log' | 'webhookTransport' | 'webhookSecrets'>,
   opts: DeliverOptions & { policy?: DeliveryPolicy } = {},
 ): Promise<DispatchResult> {
   const p = opts.policy ?? DEFAULT_POLICY;

@@ -7,14 +7,13 @@ import type { EventType } from '../events/types.js';
 import { toEndpointDto, type WebhookEndpointDto } from './dto.js';
 import { invalidUrl, urlNotAllowed, webhookNotFound } from './errors.js';
 import { DEFAULT_POLICY } from './policy.js';
-import { sealSecret } from './secrets.js';
 import { generateSecret } from './signature.js';
 
 export type CreateWebhookInput = { url: string; description?: string | null; eventTypes?: EventType[]; enabled?: boolean };
 export type UpdateWebhookInput = Partial<CreateWebhookInput>;
 export type WebhookWithSecret = WebhookEndpointDto & { secret: string };
 
-type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'webhookTransport'>;
+type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'webhookTransport' | 'webhookSecrets'>;
 
 /** Refuse URLs that are not http(s), do not resolve, or reach private addresses (unless config allows them). */
 export async function assertDeliverableUrl(config: Deps['config'], url: string, resolve: Resolver): Promise<void> {
@@ -33,7 +32,7 @@ export async function createWebhook(deps: D, input: CreateWebhookInput): Promise
       id: deps.ids.prefixed('whk'),
       url: input.url,
       description: input.description ?? null,
-      secretEnc: sealSecret(deps.config, secret),
+      secretEnc: deps.webhookSecrets.seal(secret),
       eventTypes: dedupe(input.eventTypes ?? []),
       enabled: input.enabled ?? true,
       createdAt: now,
@@ -85,7 +84,7 @@ export async function rotateWebhookSecret(deps: D, id: string, graceMs = DEFAULT
     .set({
       previousSecretEnc: sql`${webhookEndpoints.secretEnc}`, // the value before this update
       previousSecretExpiresAt: new Date(now.getTime() + graceMs),
-      secretEnc: sealSecret(deps.config, secret),
+      secretEnc: deps.webhookSecrets.seal(secret),
       updatedAt: now,
     })
     .where(eq(webhookEndpoints.id, id))

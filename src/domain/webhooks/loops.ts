@@ -15,7 +15,7 @@ export type WebhookLoopOptions = DeliverOptions & {
   maxInFlight?: number;
 };
 
-type LoopDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log' | 'webhookTransport'>;
+type LoopDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'processId' | 'log' | 'webhookTransport' | 'webhookSecrets'>;
 
 /**
  * The webhook scheduler: every tick fans out new events, claims due deliveries and starts each endpoint's
