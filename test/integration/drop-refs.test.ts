@@ -89,3 +89,27 @@ describe.each(kinds)('dropping references together (%s)', (_kind, open) => {
     expect(await dropSandboxRefs(t.handle.db, '00000000-0000-4000-8000-000000000000')).toEqual([]);
   });
 });
+
+describe('dropping references while another transaction deletes one (postgres)', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createMountTestDb(10);
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  // The race the xmax rule exists for: two releases (two processes) of a mount's last two references. The
+  // one whose statement reads the other's reference as "being deleted" must report its own as unheld, so
+  // that the last of them always asks claimUnreferenced and the mount is never left behind.
+  it('a reference someone else is deleting does not count as held', async () => {
+    const deps = buildMountDeps({ db: t.handle.db });
+    const a = await createWithVolumes(deps, [ossfsVolume('d', { bucket: 'racing' })]);
+    const b = await createWithVolumes(deps, [ossfsVolume('d', { bucket: 'racing' })]);
+    const [ref] = await t.handle.db.select().from(mountRefs).where(eq(mountRefs.sandboxId, a.sandboxId));
+    await t.handle.sql!.begin(async (other) => {
+      await other`delete from mount_refs where sandbox_id = ${b.sandboxId}`;
+      expect(await dropSandboxRefs(t.handle.db, a.sandboxId)).toEqual([{ mountId: ref!.mountId, held: false }]);
+    });
+  });
+});
