@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, mountRefs, mounts, sandboxes } from '../../src/adapters/postgres/schema/index.js';
 import { withTx } from '../../src/domain/tx.js';
-import { newToken } from '../../src/domain/volumes/lease.js';
+import { newToken } from '../../src/domain/lease.js';
 import { reconcileMountsOnce } from '../../src/domain/volumes/reconcile-mounts.js';
 import { createSandboxVolumes } from '../../src/domain/volumes/sandbox-volumes.js';
 import { FakeRuntime } from '../fakes/fake-runtime.js';

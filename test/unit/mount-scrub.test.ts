@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leaseIsDead, newToken } from '../../src/domain/volumes/lease.js';
+import { leaseIsDead, newToken } from '../../src/domain/lease.js';
 import { clip, scrubSecrets } from '../../src/domain/volumes/scrub.js';
 import { processIdFor, testConfig } from '../fixtures/mount-deps.js';
 

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNotNull, isNull, lte, ne, or } from 'drizzle-orm';
 import { sandboxes } from '../../adapters/postgres/schema/index.js';
 import type { Deps } from '../deps.js';
 import { withTx } from '../tx.js';
-import { leaseIsDead } from '../volumes/lease.js';
+import { leaseIsDead } from '../lease.js';
 import { TRANSITION_LEASE_MS } from '../sandbox/create-sandbox.js';
 import { discardFailedSandbox, finishTeardown } from '../sandbox/teardown.js';
 

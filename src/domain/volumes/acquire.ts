@@ -3,7 +3,7 @@ import { mountRefs, mounts, sandboxVolumes } from '../../adapters/postgres/schem
 import { runtimeFailure } from '../errors.js';
 import type { Db } from '../ports.js';
 import { mountHostPath } from './identity.js';
-import { leaseUntil, newToken } from './lease.js';
+import { leaseUntil, newToken } from '../lease.js';
 import type { MountDeps } from './mount-deps.js';
 import { LIVE_INDEX_WHERE, liveByIdentity, rowsOf, textArray } from './mount-rows.js';
 import { volumeSpecRecord, type AcquiredMount, type Plan, type PlannedMount } from './plan.js';

@@ -4,7 +4,7 @@ import { appendEvents } from '../events/append.js';
 import type { NewEvent } from '../events/types.js';
 import { withTx } from '../tx.js';
 import { mountEvent } from './events.js';
-import { leaseIsDead, leaseUntil, newToken } from './lease.js';
+import { leaseIsDead, leaseUntil, newToken } from '../lease.js';
 import type { MountDeps } from './mount-deps.js';
 import { countRefs, loadMount, lockIdentitiesExclusive, type MountRow } from './mount-rows.js';
 import { MountFailure, type OssfsCredentials, type OssfsSpec } from './mounter-port.js';

@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, ne } from 'drizzle-orm';
 import { mountRefs, mounts, sandboxes } from '../../adapters/postgres/schema/index.js';
-import { leaseIsDead } from './lease.js';
+import { leaseIsDead } from '../lease.js';
 import type { MountDeps } from './mount-deps.js';
 import { runOwnedMount, runOwnedUnmount, takeOver } from './mount-flow.js';
 import type { MountRow } from './mount-rows.js';

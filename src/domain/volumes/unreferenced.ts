@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { mounts } from '../../adapters/postgres/schema/index.js';
 import { withTx } from '../tx.js';
-import { leaseIsDead, leaseUntil, newToken } from './lease.js';
+import { leaseIsDead, leaseUntil, newToken } from '../lease.js';
 import type { MountDeps } from './mount-deps.js';
 import { lockIdentitiesExclusive, referencedAmong } from './mount-rows.js';
 import { MOUNT_LEASE_MS } from './states.js';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { MountDeps } from './mount-deps.js';
+import type { Deps } from './deps.js';
 
 /**
- * A lease names the process doing a mount or unmount and how long the others must wait. The owner token is
+ * A lease names the process doing a piece of work (a mount or unmount; a create or delete the reaper may
+ * take over) and how long the others must wait. The owner token is
  * `<processId>#<nonce>`: the nonce tells two creates of one process apart (only the one that moved the
  * row to mounting runs the command), the processId (`host:pid:random`) lets a process on the same host
  * see at once that the owner died (crash tests, restarts) instead of waiting for the lease to run out.
@@ -32,7 +33,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-type LeaseDeps = Pick<MountDeps, 'clock' | 'config' | 'processId'>;
+type LeaseDeps = Pick<Deps, 'clock' | 'config' | 'processId'>;
 
 /** True when nobody is working on the row any more: no owner, an expired lease, or an owner that is gone. */
 export function leaseIsDead(deps: LeaseDeps, row: { leaseOwner: string | null; leaseUntil: Date | null }): boolean {
@@ -49,6 +50,6 @@ export function leaseIsDead(deps: LeaseDeps, row: { leaseOwner: string | null; l
   return parsed.pid === process.pid || !pidAlive(parsed.pid);
 }
 
-export function leaseUntil(deps: Pick<MountDeps, 'clock'>, ms: number): Date {
+export function leaseUntil(deps: Pick<Deps, 'clock'>, ms: number): Date {
   return new Date(deps.clock.now().getTime() + ms);
 }
