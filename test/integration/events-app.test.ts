@@ -1,11 +1,9 @@
-import { serve, type ServerType } from '@hono/node-server';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { Deps } from '../../src/domain/deps.js';
 import { appendEvent } from '../../src/domain/events/append.js';
 import type { TestDb } from '../helpers/db.js';
+import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
 import { openSse } from '../helpers/sse-client.js';
 import { freshPostgres, testConfig, waitFor, webhookDeps } from '../helpers/webhook-fixtures.js';
 
@@ -14,21 +12,18 @@ import { freshPostgres, testConfig, waitFor, webhookDeps } from '../helpers/webh
 const KEY = 'events-app-key-0123456789';
 let t: TestDb;
 let deps: Deps;
-let server: ServerType;
+let listening: Listening;
 let base: string;
 
 beforeAll(async () => {
   t = await freshPostgres();
   deps = webhookDeps(t.handle.db, { config: testConfig({ BERTH_API_KEY: KEY, BERTH_CORS_ORIGINS: 'https://dash.example' }) });
   const app = createApp(deps);
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  listening = await listenOnRandomPort(app.fetch);
+  base = listening.base;
 });
 afterAll(async () => {
-  (server as Server).closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await listening.close();
   await t.drop();
 });
 

@@ -1,6 +1,4 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/domain/deps.js';
 import { isDomainError } from '../../src/domain/errors.js';
@@ -8,13 +6,14 @@ import { appendEvent } from '../../src/domain/events/append.js';
 import type { NewEvent } from '../../src/domain/events/types.js';
 import { isEventStreamPath, registerEventRoutes } from '../../src/http/routes/events.js';
 import type { TestDb } from '../helpers/db.js';
+import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
 import { openSse } from '../helpers/sse-client.js';
 import { freshPostgres, waitFor, webhookDeps } from '../helpers/webhook-fixtures.js';
 
 // A real listening server (node-server), a real streaming HTTP client, real Postgres.
 let t: TestDb;
 let deps: Deps;
-let server: ServerType;
+let listening: Listening;
 let base: string;
 
 beforeAll(async () => {
@@ -25,14 +24,11 @@ beforeAll(async () => {
   });
   app.onError((err, c) => (isDomainError(err) ? c.json({ code: err.code, message: err.message }, 400) : c.json({ code: 'X', message: 'x' }, 500)));
   registerEventRoutes(app, deps, { pollMs: 20, heartbeatMs: 150 });
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  listening = await listenOnRandomPort(app.fetch);
+  base = listening.base;
 });
 afterAll(async () => {
-  (server as import('node:http').Server).closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await listening.close();
   await t.drop();
 });
 
@@ -151,17 +147,15 @@ describe('GET /v1/events (SSE)', () => {
     });
     const app = new OpenAPIHono();
     registerEventRoutes(app, { ...deps, db: counting }, { pollMs: 10, heartbeatMs: 10_000 });
-    const srv = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((r) => srv.once('listening', r));
-    const c = await openSse(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1/events`);
+    const srv = await listenOnRandomPort(app.fetch);
+    const c = await openSse(`${srv.base}/v1/events`);
     await waitFor(() => selects >= 5);
     await c.close();
     await new Promise((r) => setTimeout(r, 100));
     const settled = selects;
     await new Promise((r) => setTimeout(r, 300));
     expect(selects - settled).toBe(0);
-    (srv as import('node:http').Server).closeAllConnections();
-    await new Promise((r) => srv.close(r));
+    await srv.close();
   });
 
   it('tells the auth middleware which path may carry ?api_key=', () => {
