@@ -4,8 +4,8 @@ import { openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
 import { rowsOf } from '../../src/domain/volumes/mount-rows.js';
 import { createPostgresTestDb, type TestDb } from '../helpers/db.js';
 
-// The tuned postgres.js client (src/adapters/postgres/tuned-client.ts) replaces postgres.js's own BEGIN /
-// COMMIT handling under drizzle, so its transaction semantics are checked here against the real server.
+// The tuned postgres.js client (src/adapters/postgres/tuned-client.ts) sits between drizzle and
+// postgres.js, in transactions too, so its transaction semantics are checked here against the real server.
 let t: TestDb;
 let unprepared: DbHandle;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ describe('tuned Postgres client: transactions', () => {
     expect(await ids()).toEqual([1, 2]);
   });
 
-  it('the first statement already runs inside the transaction (BEGIN went out before it)', async () => {
+  it('rolls back what the first statements wrote when the body fails', async () => {
     await expect(
       t.handle.db.transaction(async (tx) => {
         await tx.execute(sql`insert into tc values (10, 'first')`);
@@ -47,7 +47,7 @@ describe('tuned Postgres client: transactions', () => {
         await tx.execute(sql`insert into tc values (11, 'kept?')`);
         await tx.execute(sql`insert into tc values (1, 'duplicate')`).catch(() => {});
       }),
-    ).rejects.toThrow(/ROLLBACK/);
+    ).rejects.toThrow(/duplicate key/);
     expect(await ids()).toEqual([1, 2]);
   });
 
@@ -100,3 +100,4 @@ describe('tuned Postgres client: prepared statements', () => {
     expect(await preparedLike(unprepared.db, 'marker_off')).toBe(0);
   });
 });
+
