@@ -35,6 +35,13 @@ const envSchema = z.object({
   BERTH_PUBLISH_HOST_IP: z.string().default('127.0.0.1'),
   /** Host name or IP written into endpoint answers. */
   BERTH_PUBLIC_HOST: z.string().optional(),
+  /**
+   * Where clients reach this server (e.g. https://berth.example.com), for use_server_proxy answers;
+   * unset = the request's own Host. Only the scheme is dropped: a path prefix (behind a gateway) is kept.
+   */
+  BERTH_PUBLIC_URL: z.string().regex(/^([a-z][a-z0-9+.-]*:\/\/)?[^\s/]+(\/\S*)?$/i, 'must be a URL like https://host[:port][/path]').optional(),
+  /** The unauthenticated reverse proxy to sandbox ports at /sandboxes/{id}/proxy/{port} (upstream's server proxy). */
+  BERTH_SERVER_PROXY: bool(true),
   BERTH_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(60).optional(),
   BERTH_PIDS_LIMIT: z.coerce.number().int().min(1).default(4096),
   BERTH_DROP_CAPABILITIES: csv.optional(),
@@ -47,6 +54,8 @@ const envSchema = z.object({
   BERTH_SECRET_KEY: z.string().optional(),
   BERTH_REAPER_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   BERTH_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How often berth vacuums its churned tables where no autovacuum runs (PGlite; autovacuum = off). */
+  BERTH_VACUUM_INTERVAL_MS: z.coerce.number().int().min(1000).default(600_000),
   BERTH_LOG_LEVEL: z.string().default('info'),
   BERTH_WEBHOOK_ALLOW_PRIVATE: bool(false),
   BERTH_CORS_ORIGINS: csv,
@@ -67,6 +76,8 @@ export type Config = {
   publishedPorts: number[];
   publishHostIp: string;
   publicHost: string;
+  publicUrl: string | undefined;
+  serverProxy: boolean;
   maxTimeoutSeconds: number | undefined;
   pidsLimit: number;
   dropCapabilities: string[];
@@ -78,6 +89,7 @@ export type Config = {
   secretKey: string | undefined;
   reaperIntervalMs: number;
   reconcileIntervalMs: number;
+  vacuumIntervalMs: number;
   logLevel: string;
   webhookAllowPrivate: boolean;
   corsOrigins: string[];
@@ -111,6 +123,8 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     publishedPorts: e.BERTH_PUBLISHED_PORTS && e.BERTH_PUBLISHED_PORTS.length > 0 ? e.BERTH_PUBLISHED_PORTS : [44772, 8080],
     publishHostIp: e.BERTH_PUBLISH_HOST_IP,
     publicHost: e.BERTH_PUBLIC_HOST ?? (wildcard ? '127.0.0.1' : e.BERTH_HOST),
+    publicUrl: e.BERTH_PUBLIC_URL || undefined,
+    serverProxy: e.BERTH_SERVER_PROXY,
     maxTimeoutSeconds: e.BERTH_MAX_TIMEOUT_SECONDS,
     pidsLimit: e.BERTH_PIDS_LIMIT,
     dropCapabilities: e.BERTH_DROP_CAPABILITIES && e.BERTH_DROP_CAPABILITIES.length > 0 ? e.BERTH_DROP_CAPABILITIES : DEFAULT_DROP_CAPABILITIES,
@@ -122,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     secretKey: e.BERTH_SECRET_KEY,
     reaperIntervalMs: e.BERTH_REAPER_INTERVAL_MS,
     reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,
+    vacuumIntervalMs: e.BERTH_VACUUM_INTERVAL_MS,
     logLevel: e.BERTH_LOG_LEVEL,
     webhookAllowPrivate: e.BERTH_WEBHOOK_ALLOW_PRIVATE,
     corsOrigins: e.BERTH_CORS_ORIGINS,

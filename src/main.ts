@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
@@ -12,8 +13,10 @@ import { createLogger } from './adapters/logger.js';
 import { createPromMetrics } from './adapters/metrics.js';
 import { openDb } from './adapters/postgres/client.js';
 import { runMigrations } from './adapters/postgres/migrate.js';
+import { needsOwnVacuum, vacuumOnce } from './adapters/postgres/vacuum.js';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
+import { attachProxyUpgrade } from './http/proxy-upgrade.js';
 import type { Deps } from './domain/deps.js';
 import { reapOnce } from './domain/expiry/reap-once.js';
 import { realIds } from './domain/ids.js';
@@ -76,12 +79,18 @@ async function main() {
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
     every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(mountDeps), log),
   ];
+  if (await needsOwnVacuum(handle)) {
+    log.info({ db: handle.kind, everyMs: config.vacuumIntervalMs }, 'no autovacuum on this database: berth vacuums its own tables');
+    loops.push(every('vacuum', config.vacuumIntervalMs, () => vacuumOnce(handle), log));
+  }
   const stopWebhooks = startWebhookLoops(deps);
 
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     log.info({ port: info.port, host: config.host, db: handle.kind, instanceId, processId: deps.processId }, 'berth listening');
   });
+  // WebSocket through the server proxy: node-server hands upgrades to no one, so the tunnel hooks the server.
+  if (config.serverProxy) attachProxyUpgrade(server as Server, deps);
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
