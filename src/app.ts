@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { cors } from 'hono/cors';
 import { PrometheusMetrics } from './adapters/metrics.js';
 import type { Deps } from './domain/deps.js';
@@ -10,7 +11,9 @@ import { errorJson, handleError, handleNotFound, validationHook } from './http/e
 import { accessLog } from './http/middleware/access-log.js';
 import { apiKeyAuth, API_KEY_HEADER } from './http/middleware/auth.js';
 import { REQUEST_ID_HEADER, requestId } from './http/middleware/request-id.js';
+import { isProxyPath } from './http/proxy-path.js';
 import { registerOperationRoutes, registerTelemetryRoutes } from './http/routes/operations.js';
+import { registerProxyRoutes } from './http/routes/proxy.js';
 import { registerEventRoutes } from './http/routes/events.js';
 import { registerMountRoutes } from './http/routes/mounts.js';
 import { registerSandboxRoutes } from './http/routes/sandboxes.js';
@@ -29,9 +32,13 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(deps: Deps): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.use('*', requestId(), accessLog(deps.log), cors(corsOptions(deps.config.corsOrigins)), apiKeyAuth(deps.config));
+  // The server proxy streams bodies of any size to the sandbox (file uploads to execd): no limit there.
   app.use(
     '*',
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorJson(c, 413, 'GENERAL::PAYLOAD_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes.`) }),
+    except(
+      (c) => isProxyPath(c.req.path),
+      bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorJson(c, 413, 'GENERAL::PAYLOAD_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes.`) }),
+    ),
   );
   app.onError(handleError(deps.log));
   app.notFound(handleNotFound);
@@ -50,6 +57,9 @@ export function createApp(deps: Deps): OpenAPIHono {
   registerMountRoutes(api, deps);
   app.route('/v1', api); // served and documented under /v1
   Hono.prototype.route.call(app, '/', api); // served at / too, but the plain mount keeps the document from listing it twice
+
+  // The server proxy: plain routes at / and /v1, outside the OpenAPI document (see routes/proxy.ts).
+  registerProxyRoutes(app, deps);
 
   // Groups whose paths already start with /v1 (berth's own APIs, served only there):
   registerWebhookRoutes(app, deps);

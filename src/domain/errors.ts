@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not_found' // 404
   | 'conflict' // 409
   | 'runtime' // 500: Docker, mount tool or other dependency failed
+  | 'upstream' // 502: a sandbox's own service (behind the server proxy) could not be reached
   | 'unavailable' // 503
   | 'not_implemented'; // 501
 

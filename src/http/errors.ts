@@ -14,6 +14,7 @@ export const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
   conflict: 409,
   runtime: 500,
   not_implemented: 501,
+  upstream: 502,
   unavailable: 503,
 };
 
@@ -74,6 +75,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'The operation conflicts with the current state',
   500: 'An unexpected server error occurred',
   501: 'The operation is not implemented by this server',
+  502: 'The sandbox port behind the server proxy could not be reached',
   503: 'A dependency (the container engine) is unavailable',
 };
 

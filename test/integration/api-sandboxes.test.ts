@@ -108,8 +108,10 @@ describe.each(DB_KINDS)('lifecycle API on %s', (kind) => {
     expect(ep.status).toBe(200);
     const direct = await ep.json();
     expect(direct.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    const viaExecd = await (await t.call('GET', `/v1/sandboxes/${id}/endpoints/18080?use_server_proxy=false`)).json();
+    expect(viaExecd).toEqual({ endpoint: `${direct.endpoint}/proxy/18080` });
     const proxied = await (await t.call('GET', `/v1/sandboxes/${id}/endpoints/18080?use_server_proxy=true`)).json();
-    expect(proxied).toEqual({ endpoint: `${direct.endpoint}/proxy/18080` });
+    expect(proxied).toEqual({ endpoint: `localhost/sandboxes/${id}/proxy/18080` });
 
     const deleted = await t.call('DELETE', `/v1/sandboxes/${id}`);
     expect(deleted.status).toBe(204);

@@ -10,7 +10,7 @@ import type { TestDb } from '../helpers/db.js';
 import { freshPostgres, startReceiver, testConfig, webhookDeps } from '../helpers/webhook-fixtures.js';
 
 // A minimal app standing in for the lead's: requestId, DomainError -> status, zod errors -> 400.
-const STATUS: Record<ErrorKind, number> = { invalid: 400, unauthenticated: 401, not_found: 404, conflict: 409, runtime: 500, unavailable: 503, not_implemented: 501 };
+const STATUS: Record<ErrorKind, number> = { invalid: 400, unauthenticated: 401, not_found: 404, conflict: 409, runtime: 500, unavailable: 503, not_implemented: 501, upstream: 502 };
 function appFor(deps: Deps) {
   const app = new OpenAPIHono({
     defaultHook: (r, c) => (r.success ? undefined : c.json({ code: 'SANDBOX::INVALID_PARAMETER', message: 'invalid request' }, 400)),

@@ -5,7 +5,7 @@ import { apiKeyAuth, INVALID_API_KEY, MISSING_API_KEY } from '../../src/http/mid
 
 const KEY = 's3cret-key';
 
-function app(config: { apiKey: string | undefined; insecureNoAuth: boolean }) {
+function app(config: { apiKey: string | undefined; insecureNoAuth: boolean; serverProxy?: boolean }) {
   const a = new Hono();
   a.use('*', apiKeyAuth(config));
   a.get('*', (c) => c.text('ok'));
@@ -29,6 +29,15 @@ describe('apiKeyAuth', () => {
   it('exempts exactly /health, /docs and /openapi.json', async () => {
     for (const p of ['/health', '/docs', '/openapi.json']) expect(await status(p), p).toBe(200);
     for (const p of ['/healthz', '/health/x', '/docs/x', '/v1/health', '/openapi.jsonx', '/v1/openapi.json']) expect(await status(p), p).toBe(401);
+  });
+
+  it('exempts exactly the server-proxy route shape, and only while the proxy is on', async () => {
+    const on = app({ apiKey: KEY, insecureNoAuth: false, serverProxy: true });
+    const st = async (p: string) => (await on.request(p)).status;
+    for (const p of ['/sandboxes/sb/proxy/8080', '/sandboxes/sb/proxy/8080/', '/v1/sandboxes/sb/proxy/1/a/b?x=1']) expect(await st(p), p).toBe(200);
+    for (const p of ['/sandboxes/sb', '/v1/sandboxes/sb/endpoints/8080', '/sandboxes/sb/proxy/abc', '/sandboxes/sb/proxyx/80', '/v2/sandboxes/sb/proxy/80', '/x/sandboxes/sb/proxy/80', '/v1/sandboxes', '/sandboxes/sb/proxy'])
+      expect(await st(p), p).toBe(401);
+    expect(await status('/sandboxes/sb/proxy/8080')).toBe(401); // serverProxy not set: no exemption
   });
 
   it('takes ?api_key= only on the event stream', async () => {

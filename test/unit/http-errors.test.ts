@@ -29,6 +29,7 @@ describe('the error table', () => {
     ['conflict', 409],
     ['runtime', 500],
     ['not_implemented', 501],
+    ['upstream', 502],
     ['unavailable', 503],
   ])('%s -> %i, body {code, message} verbatim', async (kind, status) => {
     expect(STATUS_BY_KIND[kind]).toBe(status);

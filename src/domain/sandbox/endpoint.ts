@@ -1,29 +1,45 @@
 import type { Deps } from '../deps.js';
-import { conflict, invalid, runtimeFailure } from '../errors.js';
+import { invalid } from '../errors.js';
 import { getSandbox } from './get-sandbox.js';
+import { assertPort, routeToPort } from './port-route.js';
 
-/** The execd-style proxy port upstream routes every unpublished port through (opensandbox-compat §7). */
-export const PROXY_PORT = 44772;
+export { PROXY_PORT } from './port-route.js';
+
+export type EndpointOptions = {
+  /**
+   * Set for `use_server_proxy=true`: the request's own base (host[:port], scheme stripped), used when
+   * BERTH_PUBLIC_URL does not say where clients reach this server.
+   */
+  serverProxyBase?: string;
+};
 
 /**
  * Where a client reaches `port` of a sandbox: no scheme, as upstream. A published port answers
  * host:hostPort; any other port goes through the proxy port's `/proxy/<port>` path, as upstream does
  * with execd. No check that anything listens (the SDK asks for 44772 and 18080 right after create).
+ * With the server proxy asked for, the answer is this server's `/sandboxes/<id>/proxy/<port>` (no /v1,
+ * as upstream), so clients that cannot reach the published ports (loopback by default) still get through.
  */
 export async function getSandboxEndpoint(
   deps: Pick<Deps, 'db' | 'config'>,
   id: string,
   port: number,
+  opts: EndpointOptions = {},
 ): Promise<{ endpoint: string; headers?: Record<string, string> }> {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid('DOCKER::INVALID_PORT', 'Port must be between 1 and 65535.');
+  if (opts.serverProxyBase !== undefined && !deps.config.serverProxy)
+    throw invalid('SANDBOX::INVALID_PARAMETER', 'use_server_proxy=true is not available: the server proxy is disabled on this server.');
+  assertPort(port);
   const row = await getSandbox(deps, id);
-  const host = deps.config.publicHost;
-  if (deps.config.networkMode === 'host') return { endpoint: `${host}:${port}` };
-  const published = row.ports[String(port)];
-  if (published) return { endpoint: `${host}:${published}` };
-  const proxy = row.ports[String(PROXY_PORT)];
-  if (proxy) return { endpoint: `${host}:${proxy}/proxy/${port}` };
-  if (Object.keys(row.ports).length === 0)
-    throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Sandbox ${id} is ${row.state} and has no published ports.`);
-  throw runtimeFailure('DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE', `Port ${port} of sandbox ${id} is not published and no proxy port is configured.`);
+  if (opts.serverProxyBase !== undefined) {
+    const base = publicBase(deps.config.publicUrl) ?? opts.serverProxyBase;
+    return { endpoint: `${base}/sandboxes/${encodeURIComponent(row.id)}/proxy/${port}` };
+  }
+  const route = routeToPort(row, deps.config, port);
+  return { endpoint: `${deps.config.publicHost}:${route.hostPort}${route.pathPrefix}` };
+}
+
+/** `https://berth.example.com/base/` -> `berth.example.com/base`: the SDK adds the scheme itself. */
+export function publicBase(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  return url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '');
 }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.js';
 import { errorJson } from '../errors.js';
+import { isProxyPath } from '../proxy-path.js';
 
 export const API_KEY_HEADER = 'OPEN-SANDBOX-API-KEY';
 
@@ -44,7 +45,7 @@ function presentedKey(c: Context): string | undefined {
  * the length of the configured key leaks through response timing. Without a key the app only runs
  * when the operator said so explicitly (insecureNoAuth); building it otherwise is a programming error.
  */
-export function apiKeyAuth(config: Pick<Config, 'apiKey' | 'insecureNoAuth'>): MiddlewareHandler {
+export function apiKeyAuth(config: Pick<Config, 'apiKey' | 'insecureNoAuth'> & Partial<Pick<Config, 'serverProxy'>>): MiddlewareHandler {
   if (!config.apiKey) {
     if (!config.insecureNoAuth) throw new Error('no API key configured: set BERTH_API_KEY, or BERTH_INSECURE_NO_AUTH=true to run open');
     return (_c, next) => next();
@@ -52,6 +53,9 @@ export function apiKeyAuth(config: Pick<Config, 'apiKey' | 'insecureNoAuth'>): M
   const expected = digest(config.apiKey);
   return async (c, next) => {
     if (EXEMPT.has(c.req.path)) return next();
+    // The server proxy, as upstream: the SDK's execd client never sends the server's key. Only the exact
+    // route shape, and only while the proxy is on; the proxy strips any key before forwarding.
+    if (config.serverProxy && isProxyPath(c.req.path)) return next();
     const key = presentedKey(c);
     if (!key) return errorJson(c, 401, MISSING_API_KEY.code, MISSING_API_KEY.message);
     if (!timingSafeEqual(digest(key), expected)) return errorJson(c, 401, INVALID_API_KEY.code, INVALID_API_KEY.message);

@@ -237,7 +237,7 @@ export const EndpointQuery = z.object({
     .regex(/^(true|false|1|0|yes|no|on|off)$/i, 'must be true or false')
     .transform((v) => /^(true|1|yes|on)$/i.test(v))
     .optional()
-    .openapi({ type: 'boolean', default: false, description: 'Accepted; this server has no server proxy and always answers the direct endpoint.' }),
+    .openapi({ type: 'boolean', default: false, description: 'true: answer `{host}/sandboxes/{id}/proxy/{port}` (no scheme, no /v1), this server\'s reverse proxy to the port, which needs no API key. 400 when BERTH_SERVER_PROXY=false.' }),
   expires: z.string().optional().openapi({ pattern: '^(0|[1-9][0-9]*)$', description: 'Signed routes are not supported on Docker: 400 SANDBOX::API_NOT_SUPPORTED.' }),
 });
 

@@ -71,7 +71,10 @@ export function registerSandboxRoutes(app: OpenAPIHono, deps: Deps): void {
 
   app.openapi(r.getEndpointRoute, async (c) => {
     const { sandboxId, port } = c.req.valid('param');
-    assertEndpointOptions(c.req.valid('query'));
-    return c.json(await getSandboxEndpoint(deps, sandboxId, parsePort(port)), 200);
+    const q = c.req.valid('query');
+    assertEndpointOptions(q);
+    // The server-proxy answer names this server as the client reached it (upstream: the request's base URL).
+    const opts = q.use_server_proxy ? { serverProxyBase: c.req.header('host') ?? new URL(c.req.url).host } : {};
+    return c.json(await getSandboxEndpoint(deps, sandboxId, parsePort(port), opts), 200);
   });
 }

@@ -1,0 +1,33 @@
+import type { Context, Hono } from 'hono';
+import { forwardHttp } from '../../adapters/http-proxy/forward.js';
+import type { Forwarded } from '../../adapters/http-proxy/headers.js';
+import type { Deps } from '../../domain/deps.js';
+import { resolveProxyTarget } from '../../domain/sandbox/proxy-target.js';
+import { parseProxyRequest } from '../proxy-path.js';
+
+/**
+ * Upstream's server-side reverse proxy: ANY /sandboxes/{id}/proxy/{port}[/...] at / and /v1, HTTP here and
+ * WebSocket in proxy-upgrade.ts. No API key (the SDK's execd client does not send it; auth.ts exempts the
+ * exact shape), no body limit (uploads to execd go through here), and plain Hono routes: it is a tunnel,
+ * not a lifecycle operation, so it stays out of the OpenAPI document.
+ */
+export function registerProxyRoutes(app: Hono, deps: Deps): void {
+  if (!deps.config.serverProxy) return; // disabled: the paths fall through to the 404 handler
+  const handler = async (c: Context) => {
+    const url = new URL(c.req.url);
+    const req = parseProxyRequest(`${url.pathname}${url.search}`);
+    if (!req) return c.notFound();
+    const target = await resolveProxyTarget(deps, req.sandboxId, req.port);
+    return forwardHttp(c.req.raw, target, req.path, forwardedOf(c, url));
+  };
+  for (const prefix of ['', '/v1']) {
+    app.all(`${prefix}/sandboxes/:sandboxId/proxy/:port{[0-9]+}`, handler);
+    app.all(`${prefix}/sandboxes/:sandboxId/proxy/:port{[0-9]+}/*`, handler);
+  }
+}
+
+/** @hono/node-server puts the node request in c.env; app.request() in tests has none. */
+function forwardedOf(c: Context, url: URL): Forwarded {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return { for: incoming?.socket?.remoteAddress, proto: url.protocol.replace(/:$/, ''), host: c.req.header('host') ?? url.host };
+}
