@@ -35,7 +35,7 @@ import { FakeMounter } from '../test/fixtures/fake-mounter.js';
 import { buildMountDeps, createMountTestDb, createWithVolumes, ossfsVolume, TEST_SERVER_KEY } from '../test/fixtures/mount-deps.js';
 import { SHIM_DIR, startS3rver } from '../test/fixtures/s3rver.js';
 import { round, summarize, timed } from './lib/stats.js';
-import { networkTransport } from '../src/adapters/webhooks/transport.js';
+import { createNetworkTransport } from '../src/adapters/webhooks/transport.js';
 
 const PAIR_SECONDS = Number(process.env.BENCH_PAIRS_SECONDS ?? 3);
 const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 15);
@@ -129,7 +129,7 @@ async function createLatency() {
   const base = buildMountDeps({ db: testDb.handle.db, runtime, log, config: { ossfsMountRoot: join(work, 'root'), publishedPorts: [8080], networkMode: 'bridge', apiKey: 'bench-mounts-key' } });
   const mounter = createFuseMounter({ root: join(work, 'root'), ossfsBin: join(SHIM_DIR, 'ossfs'), ossfs2Bin: join(SHIM_DIR, 'ossfs2'), log });
   const mountDeps = { ...base, instanceId, mounter, secrets: createMountSecrets(TEST_SERVER_KEY) };
-  const deps: Deps = { ...mountDeps, metrics: createPromMetrics({ processMetrics: false }), volumes: createSandboxVolumes(mountDeps), webhookTransport: networkTransport };
+  const deps: Deps = { ...mountDeps, metrics: createPromMetrics({ processMetrics: false }), volumes: createSandboxVolumes(mountDeps), webhookTransport: createNetworkTransport({ allowPrivate: false }) };
   const app = createApp(deps);
   const headers = { 'content-type': 'application/json', 'OPEN-SANDBOX-API-KEY': 'bench-mounts-key' };
   const secret = `sk-${randomBytes(8).toString('hex')}`;

@@ -8,7 +8,7 @@ import { loadServerKey } from './adapters/crypto/secret-box.js';
 import { createWebhookSecrets } from './adapters/crypto/webhook-secrets.js';
 import { DockerodeRuntime } from './adapters/docker/dockerode-runtime.js';
 import { createMountDeps } from './adapters/storage/mount-deps.js';
-import { networkTransport } from './adapters/webhooks/transport.js';
+import { createNetworkTransport } from './adapters/webhooks/transport.js';
 import { createLogger } from './adapters/logger.js';
 import { createPromMetrics } from './adapters/metrics.js';
 import { openDb } from './adapters/postgres/client.js';
@@ -63,7 +63,7 @@ async function main() {
     ...base,
     metrics: createPromMetrics(),
     volumes: createSandboxVolumes(mountDeps),
-    webhookTransport: networkTransport,
+    webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
     webhookSecrets: createWebhookSecrets(loadServerKey(config)),
   };
 

@@ -24,7 +24,7 @@ import { noopMetrics } from '../../src/domain/metrics.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
 import { rawCreateOptions, rawCreateStart, rawRemove, removeByLabel, type SandboxShape } from './raw-docker.js';
 import { summarize } from './stats.js';
-import { networkTransport } from '../../src/adapters/webhooks/transport.js';
+import { createNetworkTransport } from '../../src/adapters/webhooks/transport.js';
 
 const N = Number(process.env.PROFILE_N ?? 10);
 const SHAPE: SandboxShape = { image: 'berth-base:latest', entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '256Mi' } };
@@ -92,7 +92,7 @@ async function main() {
       config,
       metrics: noopMetrics,
       volumes: noVolumes,
-      webhookTransport: networkTransport,
+      webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
       webhookSecrets: createWebhookSecrets(randomBytes(32)), // the profile creates no webhooks
       instanceId,
       processId: `${config.hostId}:${process.pid}:profile`,

@@ -12,7 +12,7 @@ import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 import { createPgliteTestDb, createPostgresTestDb, type TestDb } from './db.js';
-import { networkTransport } from '../../src/adapters/webhooks/transport.js';
+import { createNetworkTransport } from '../../src/adapters/webhooks/transport.js';
 
 export const TEST_API_KEY = 'test-key-0123456789';
 export const TEST_INSTANCE_ID = 'test-instance';
@@ -60,7 +60,7 @@ export async function buildTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
     config,
     metrics: opts.metrics ?? new PrometheusMetrics({ processMetrics: false }),
     volumes: opts.volumes ?? noVolumes,
-    webhookTransport: networkTransport,
+    webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
     webhookSecrets: createWebhookSecrets(loadServerKey(config)),
     instanceId: TEST_INSTANCE_ID,
     processId: 'test-host:1:cafe',

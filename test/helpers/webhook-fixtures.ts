@@ -11,7 +11,7 @@ import type { ContainerRuntime, Logger } from '../../src/domain/ports.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
 import type { Db } from '../../src/adapters/postgres/client.js';
 import { createPostgresTestDb, type TestDb } from './db.js';
-import { networkTransport } from '../../src/adapters/webhooks/transport.js';
+import { createNetworkTransport } from '../../src/adapters/webhooks/transport.js';
 
 /** A config for webhook/event tests: private targets allowed (the receiver is on loopback), a fixed key. */
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -45,7 +45,7 @@ export function webhookDeps(db: Db, over: Partial<Deps> = {}): Deps {
     config,
     metrics: noopMetrics,
     volumes: noVolumes,
-    webhookTransport: networkTransport,
+    webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
     // From the config's key: deps built with one config (other dispatchers, a child process) open each other's secrets.
     webhookSecrets: createWebhookSecrets(loadServerKey(config)),
     instanceId: 'test-instance',

@@ -10,7 +10,7 @@ import { realIds } from '../../src/domain/ids.js';
 import { silentLogger } from '../../src/adapters/logger.js';
 import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
-import { networkTransport } from '../../src/adapters/webhooks/transport.js';
+import { createNetworkTransport } from '../../src/adapters/webhooks/transport.js';
 import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
 
 // Our /openapi.json must stay a superset of upstream's lifecycle spec: every path+method we are meant to
@@ -88,7 +88,7 @@ describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
       config: loadConfig({ BERTH_API_KEY: 'k' }),
       metrics: noopMetrics,
       volumes: noVolumes,
-      webhookTransport: networkTransport,
+      webhookTransport: createNetworkTransport({ allowPrivate: false }),
       webhookSecrets: createWebhookSecrets(Buffer.alloc(32)), // and seals nothing
       instanceId: 'openapi-test',
       processId: 'openapi-test',

@@ -17,7 +17,7 @@ import { pruneOnce } from '../../src/domain/webhooks/prune.js';
 import type { TestDb } from '../helpers/db.js';
 import { freshPostgres, startReceiver, testConfig, waitFor, webhookDeps } from '../helpers/webhook-fixtures.js';
 
-// Real Postgres, real HTTP receivers on loopback, real fetch. Fast retry schedules keep it quick.
+// Real Postgres, real HTTP receivers on loopback, the real node:http sender. Fast retry schedules keep it quick.
 const fast = policyWith({ scheduleMs: [100, 150, 200, 250, 300], jitter: 0, requestTimeoutMs: 2_000 });
 
 let t: TestDb;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
-import { fetchSender, type Sender } from '../../src/adapters/webhooks/sender.js';
+import type { Sender } from '../../src/adapters/webhooks/sender.js';
 import type { Deps } from '../../src/domain/deps.js';
 import { appendEvent } from '../../src/domain/events/append.js';
 import { createWebhook } from '../../src/domain/webhooks/endpoints.js';
@@ -32,9 +32,10 @@ it('two dispatchers deliver every event to every endpoint, in order, and the dup
   const a = webhookDeps(t.handle.db, { config, processId: 'proc-a' });
   const b = webhookDeps(second.db, { config, processId: 'proc-b' });
   const sends = { a: 0, b: 0 };
+  const deps = { a, b };
   const counting = (k: 'a' | 'b'): Sender => async (req) => {
     sends[k]++;
-    return fetchSender(req);
+    return deps[k].webhookTransport.send(req);
   };
 
   // every tenth event is refused once (503), so retries and the ordering hold also run across processes

@@ -85,8 +85,9 @@ export type UrlCheck = { ok: true } | { ok: false; reason: 'invalid_url' | 'unre
 
 /**
  * Is this URL one berth may POST to? http(s) only; every address the host resolves to must be public unless
- * the operator allows private targets. Checked on create/update and again before each delivery run, which
- * narrows (but cannot close) the DNS-rebinding window: fetch resolves the name once more by itself.
+ * the operator allows private targets. Checked on create/update and again before each delivery run, for a
+ * clear reason early. It cannot close the DNS-rebinding window alone (the connection resolves the name once
+ * more): the transport applies isDisallowedAddress again to the addresses it connects to.
  */
 export async function checkWebhookUrl(raw: string, allowPrivate: boolean, resolve: Resolver): Promise<UrlCheck> {
   let url: URL;

@@ -1,6 +1,8 @@
 /**
  * What webhook delivery needs from the network, as a port: an HTTP sender and a host-name resolver.
- * adapters/webhooks implements both (global fetch, node:dns); tests may pass their own.
+ * adapters/webhooks implements both (node:http(s), node:dns); tests may pass their own. A Sender must refuse
+ * to connect to addresses the SSRF policy blocks (checked on the addresses it actually connects to), since
+ * the name may resolve differently than it did for the up-front check.
  */
 
 /** What one HTTP attempt came to. `error` is a short, secret-free description (never the URL). */
