@@ -17,6 +17,7 @@ import { registerProxyRoutes } from './http/routes/proxy.js';
 import { registerEventRoutes } from './http/routes/events.js';
 import { registerMountRoutes } from './http/routes/mounts.js';
 import { registerSandboxRoutes } from './http/routes/sandboxes.js';
+import { registerSnapshotRoutes } from './http/routes/snapshots.js';
 import { registerWebhookRoutes } from './http/routes/webhooks.js';
 
 /** Lifecycle request bodies are small JSON documents; anything bigger is refused before it is buffered. */
@@ -52,6 +53,7 @@ export function createApp(deps: Deps): OpenAPIHono {
   // mounted, so register on `api` BEFORE the two mounts below.
   const api = new OpenAPIHono({ defaultHook: validationHook });
   registerSandboxRoutes(api, deps);
+  registerSnapshotRoutes(api, deps);
   registerTelemetryRoutes(api, deps);
   // Groups with paths relative to /v1 (served at /v1 and /):
   registerMountRoutes(api, deps);

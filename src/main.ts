@@ -23,6 +23,7 @@ import { realIds } from './domain/ids.js';
 import { loadInstanceId } from './domain/instance.js';
 import { every } from './domain/loop.js';
 import { reconcileSandboxesOnce } from './domain/reconcile/reconcile-sandboxes.js';
+import { reapSnapshotsOnce } from './domain/snapshots/reap-snapshots.js';
 import { watchContainers } from './domain/sandbox/watch-containers.js';
 import { reconcileMountsOnce } from './domain/volumes/reconcile-mounts.js';
 import { createSandboxVolumes } from './domain/volumes/sandbox-volumes.js';
@@ -74,8 +75,11 @@ async function main() {
   // Docker and the kernel's mount table.
   await reconcileSandboxesOnce(deps);
   await reconcileMountsOnce(mountDeps);
+  // Snapshot commits and image removals an earlier incarnation left half done (its pid is gone).
+  await reapSnapshotsOnce(deps);
   const loops = [
     every('reaper', config.reaperIntervalMs, () => reapOnce(deps), log),
+    every('snapshots', config.reaperIntervalMs, () => reapSnapshotsOnce(deps), log),
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
     every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(mountDeps), log),
   ];

@@ -78,6 +78,13 @@ export interface ContainerRuntime {
   listOwned(instanceId: string): Promise<ContainerState[]>;
   /** Subscribe to container events for berth's containers; returns an unsubscribe function. */
   subscribe(instanceId: string, onEvent: (e: ContainerEvent) => void, onError: (err: Error) => void): () => void;
+  /**
+   * `docker commit` (pausing a running container for the copy) to `image.repo:image.tag`, with extra image
+   * labels. Returns the new image's id. The caller owns the tag: it removes it when the snapshot goes.
+   */
+  commit(containerId: string, image: { repo: string; tag: string; labels: Record<string, string> }): Promise<{ imageId: string }>;
+  /** Remove an image by reference: 'absent' when there is none, 'in_use' when a container still uses it. */
+  removeImage(ref: string): Promise<'removed' | 'absent' | 'in_use'>;
   /** Named volumes (pvc backend) */
   inspectVolume(name: string): Promise<{ name: string; driver: string; mountpoint: string; labels: Record<string, string> } | null>;
   createVolume(name: string, labels: Record<string, string>): Promise<void>;
@@ -90,6 +97,8 @@ export const LABELS = {
   instance: 'berth.instance',
   sandboxId: 'berth.sandbox-id',
   hostId: 'berth.host-id',
+  /** on snapshot images: the snapshot they hold */
+  snapshotId: 'berth.snapshot-id',
   /** upstream's id label, so OpenSandbox tooling that greps labels still finds our containers */
   upstreamId: 'opensandbox.io/id',
 } as const;

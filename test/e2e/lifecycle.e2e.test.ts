@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containersOf, removeInstanceContainers, startServer, type ServerProc } from '../helpers/server.js';
+import { waitForValue } from '../helpers/wait.js';
 
 // The whole life of a sandbox on a real server process, the embedded database and the real Docker engine.
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -13,15 +14,7 @@ const create = (body: Record<string, unknown>) =>
     body: JSON.stringify({ image: { uri: IMAGE }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '128Mi', pids: '128' }, ...body }),
   });
 const json = async (r: Response) => (await r.json()) as Record<string, any>;
-const waitFor = async <T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
+const waitFor = <T>(fn: () => Promise<T | undefined>, ms = 15_000) => waitForValue(fn, ms);
 
 beforeAll(async () => {
   server = await startServer();

@@ -278,3 +278,43 @@ describe('the SDK\'s raw lifecycle client (openapi-fetch)', () => {
     expect(await containerOf(id)).toBeUndefined();
   });
 });
+
+describe('snapshots through the SDK', () => {
+  it('creates, polls, lists, restores from and deletes a snapshot', async () => {
+    const src = await createSandbox({ metadata: { via: 'snapshot' } });
+    let snapshotId: string | undefined;
+    try {
+      const snap = await manager.createSnapshot(src.id, { name: `sdk-${RUN}` });
+      snapshotId = snap.id;
+      expect(snap).toMatchObject({ sandboxId: src.id, name: `sdk-${RUN}`, status: { state: 'Creating' } });
+      expect(snap.createdAt).toBeInstanceOf(Date);
+      let info = snap;
+      for (let i = 0; i < 300 && info.status.state === 'Creating'; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        info = await manager.getSnapshot(snap.id);
+      }
+      expect(info.status.state).toBe('Ready');
+      expect(info.status.lastTransitionAt).toBeInstanceOf(Date);
+
+      const listed = await manager.listSnapshots({ sandboxId: src.id, states: ['Ready'], name: `sdk-${RUN}` });
+      expect(listed.items.map((s) => s.id)).toEqual([snap.id]);
+
+      const restored = await createSandbox({ image: undefined, snapshotId: snap.id });
+      try {
+        const rinfo = await restored.getInfo();
+        expect(rinfo).toMatchObject({ snapshotId: snap.id, status: { state: 'Running' } });
+        expect(rinfo.image).toBeUndefined();
+        await apiError(manager.deleteSnapshot(snap.id), 409, 'SNAPSHOT::DELETE_CONFLICT');
+      } finally {
+        await restored.kill();
+      }
+      await manager.deleteSnapshot(snap.id);
+      snapshotId = undefined;
+      await apiError(manager.getSnapshot(snap.id), 404, 'SNAPSHOT::NOT_FOUND');
+      await expect(docker.getImage(`berth-snapshot:${snap.id}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await src.kill();
+      if (snapshotId) await docker.getImage(`berth-snapshot:${snapshotId}`).remove({ force: true }).catch(() => {});
+    }
+  }, 120_000);
+});

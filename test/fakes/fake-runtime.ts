@@ -1,7 +1,7 @@
 import { runtimeFailure } from '../../src/domain/errors.js';
 import { LABELS, type ContainerEvent, type ContainerRuntime, type ContainerSpec, type ContainerState } from '../../src/domain/ports.js';
 
-export type FailableOp = 'pull' | 'start' | 'pause' | 'unpause' | 'remove';
+export type FailableOp = 'pull' | 'start' | 'pause' | 'unpause' | 'remove' | 'commit' | 'removeImage';
 
 type FakeContainer = { spec: ContainerSpec; state: ContainerState; createdAt: number };
 type FakeVolume = { name: string; driver: string; mountpoint: string; labels: Record<string, string> };
@@ -13,6 +13,8 @@ const FAILURE_CODES: Record<FailableOp, string> = {
   pause: 'DOCKER::SANDBOX_PAUSE_FAILED',
   unpause: 'DOCKER::SANDBOX_RESUME_FAILED',
   remove: 'DOCKER::SANDBOX_DELETE_FAILED',
+  commit: 'DOCKER::SANDBOX_SNAPSHOT_FAILED',
+  removeImage: 'DOCKER::SNAPSHOT_IMAGE_REMOVE_FAILED',
 };
 
 /**
@@ -23,6 +25,10 @@ export class FakeRuntime implements ContainerRuntime {
   readonly containers = new Map<string, FakeContainer>();
   readonly volumes = new Map<string, FakeVolume>();
   readonly images = new Set<string>();
+  /** committed images: ref -> id and labels */
+  readonly committed = new Map<string, { imageId: string; labels: Record<string, string>; from: string }>();
+  /** when set, commit waits for this promise first (tests hold a snapshot in Creating) */
+  commitGate: Promise<void> | null = null;
   /** every call, in order, e.g. "ensureImage busybox:latest", "createAndStart sandbox-<id>" */
   readonly calls: string[] = [];
   private readonly failures = new Map<FailableOp, { remaining: number; message: string }>();
@@ -142,6 +148,29 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.must(containerId);
     c.state = { ...c.state, status: 'exited', running: false, paused: false, exitCode, finishedAt: new Date(), pid: 0 };
     this.emit({ action: 'die', containerId, labels: c.state.labels, exitCode, time: new Date() });
+  }
+
+  async commit(containerId: string, image: { repo: string; tag: string; labels: Record<string, string> }): Promise<{ imageId: string }> {
+    const ref = `${image.repo}:${image.tag}`;
+    this.calls.push(`commit ${containerId} ${ref}`);
+    if (this.commitGate) await this.commitGate;
+    this.maybeFail('commit');
+    this.must(containerId);
+    const imageId = `sha256:${(++this.seq).toString(16).padStart(64, '0')}`;
+    this.images.add(ref);
+    this.committed.set(ref, { imageId, labels: { ...image.labels }, from: containerId });
+    return { imageId };
+  }
+
+  /** Like the engine: a container that still exists with this image keeps it ('in_use'). */
+  async removeImage(ref: string): Promise<'removed' | 'absent' | 'in_use'> {
+    this.calls.push(`removeImage ${ref}`);
+    this.maybeFail('removeImage');
+    if (!this.images.has(ref)) return 'absent';
+    if ([...this.containers.values()].some((c) => c.spec.image === ref)) return 'in_use';
+    this.images.delete(ref);
+    this.committed.delete(ref);
+    return 'removed';
   }
 
   async inspectVolume(name: string): Promise<FakeVolume | null> {

@@ -265,4 +265,38 @@ describe('DockerodeRuntime against the local engine', () => {
     expect(await runtime.inspectVolume(name)).toBeNull();
     await expect(runtime.removeVolume(name)).resolves.toBeUndefined();
   });
+
+  it('commits a container (pausing a running one, keeping a paused one paused) and removes the image unless in use', async () => {
+    const tag = `it-${run}`;
+    const ref = `berth-snapshot:${tag}`;
+    try {
+      const src = await runtime.createAndStart(spec({ cmd: ['sh', '-c', 'echo from-commit > /marker && tail -f /dev/null'] }));
+      await waitFor(async () => ((await docker.getContainer(src.containerId).inspect()).State.Running ? true : undefined));
+      await new Promise((r) => setTimeout(r, 300)); // let the echo run
+      const { imageId } = await runtime.commit(src.containerId, { repo: 'berth-snapshot', tag, labels: { [LABELS.snapshotId]: tag, [LABELS.instance]: instanceId } });
+      expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const image = await docker.getImage(ref).inspect();
+      expect(image.Id).toBe(imageId);
+      expect(image.Config.Labels).toMatchObject({ [LABELS.snapshotId]: tag, [LABELS.instance]: instanceId });
+      expect((await runtime.inspect(src.containerId))?.running).toBe(true);
+
+      await runtime.pause(src.containerId);
+      await runtime.commit(src.containerId, { repo: 'berth-snapshot', tag: `${tag}-paused`, labels: {} });
+      expect((await runtime.inspect(src.containerId))?.paused).toBe(true);
+      expect(await runtime.removeImage(`${ref}-paused`)).toBe('removed');
+      await runtime.remove(src.containerId);
+
+      // A label value that would need quoting is refused before the engine sees it.
+      await expect(runtime.commit('nope', { repo: 'berth-snapshot', tag, labels: { a: 'x y' } })).rejects.toThrow();
+      await expectDomainError(runtime.commit('berth-no-such-container', { repo: 'berth-snapshot', tag, labels: {} }), 'not_found', 'DOCKER::SANDBOX_NOT_FOUND');
+
+      const user = await runtime.createAndStart(spec({ image: ref }));
+      expect(await runtime.removeImage(ref)).toBe('in_use');
+      await runtime.remove(user.containerId);
+      expect(await runtime.removeImage(ref)).toBe('removed');
+      expect(await runtime.removeImage(ref)).toBe('absent');
+    } finally {
+      for (const r of [ref, `${ref}-paused`]) await docker.getImage(r).remove({ force: true }).catch(() => {});
+    }
+  });
 });

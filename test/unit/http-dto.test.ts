@@ -11,6 +11,7 @@ const row = (over: Partial<SandboxRow> = {}): SandboxRow => ({
   message: 'Sandbox container started successfully.',
   lastTransitionAt: at,
   image: 'busybox:latest',
+  snapshotId: null,
   entrypoint: ['sleep', '1'],
   env: { SECRET: 'do-not-echo' },
   resourceLimits: { cpu: '1' },

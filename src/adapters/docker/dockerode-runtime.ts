@@ -5,6 +5,7 @@ import { buildCreateOptions } from './container-spec.js';
 import { isEnded, stateFromInspect, stateFromSummary } from './container-state.js';
 import { dockerMessage, isDockerNotFound } from './docker-errors.js';
 import { ensureImage, type RegistryAuth } from './docker-image.js';
+import { commitContainer, removeImage } from './docker-snapshots.js';
 import { createVolume, inspectVolume, removeVolume, type VolumeInfo } from './docker-volumes.js';
 import { ownedLabelFilters, subscribeEvents } from './event-subscription.js';
 
@@ -134,6 +135,14 @@ export class DockerodeRuntime implements ContainerRuntime {
 
   subscribe(instanceId: string, onEvent: (e: ContainerEvent) => void, onError: (err: Error) => void): () => void {
     return subscribeEvents(this.docker, this.log, instanceId, onEvent, onError);
+  }
+
+  commit(containerId: string, image: { repo: string; tag: string; labels: Record<string, string> }): Promise<{ imageId: string }> {
+    return commitContainer(this.docker, containerId, image);
+  }
+
+  removeImage(ref: string): Promise<'removed' | 'absent' | 'in_use'> {
+    return removeImage(this.docker, ref);
   }
 
   inspectVolume(name: string): Promise<VolumeInfo | null> {

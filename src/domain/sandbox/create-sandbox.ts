@@ -1,7 +1,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sandboxes, type SandboxRow } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, snapshots, type SandboxRow } from '../../adapters/postgres/schema/index.js';
 import type { Deps } from '../deps.js';
 import { isDomainError, runtimeFailure } from '../errors.js';
+import { restoreImage } from '../snapshots/rules.js';
+import { findSnapshot } from '../snapshots/read-snapshots.js';
 import { appendEvent } from '../events/append.js';
 import { withTx } from '../tx.js';
 import { sandboxContainerSpec } from './container-spec.js';
@@ -30,13 +32,21 @@ export async function createSandbox(deps: Deps, input: CreateSandboxInput, actor
 }
 
 async function provision(deps: Deps, input: CreateSandboxInput, actor: string): Promise<SandboxRow> {
-  const valid = validateCreate(input, deps.config);
+  const snapshot = input.snapshotId !== undefined ? await findSnapshot(deps, input.snapshotId) : undefined;
+  const valid = validateCreate(input, deps.config, snapshot);
   const id = deps.ids.sandbox();
   const plan = await deps.volumes.prepare(id, valid.volumes);
-  await deps.runtime.ensureImage(valid.image, valid.auth);
+  // A snapshot's image is local to this engine; asking a registry for it would only leak its name.
+  if (valid.snapshotId === null) await deps.runtime.ensureImage(valid.image, valid.auth);
 
   const createdAt = deps.clock.now();
   const row = await withTx(deps.db, async (tx) => {
+    if (valid.snapshotId !== null) {
+      // Under a share lock: a delete of the snapshot either sees this sandbox (DELETE_CONFLICT) or made the
+      // snapshot Deleting before we got here (NOT_READY). Its image cannot vanish under the new container.
+      const [s] = await tx.select().from(snapshots).where(eq(snapshots.id, valid.snapshotId)).for('share');
+      restoreImage(valid.snapshotId, s ?? null);
+    }
     const [inserted] = await tx
       .insert(sandboxes)
       .values({
@@ -46,6 +56,7 @@ async function provision(deps: Deps, input: CreateSandboxInput, actor: string): 
         message: 'Sandbox is being provisioned.',
         lastTransitionAt: createdAt,
         image: valid.image,
+        snapshotId: valid.snapshotId,
         entrypoint: valid.entrypoint,
         env: valid.env,
         resourceLimits: valid.resourceLimits,
@@ -62,7 +73,7 @@ async function provision(deps: Deps, input: CreateSandboxInput, actor: string): 
       })
       .returning();
     await deps.volumes.acquire(tx, id, plan);
-    await appendEvent(tx, deps, { type: 'sandbox.created', sandboxId: id, toState: 'Pending', actor, data: { image: valid.image } });
+    await appendEvent(tx, deps, { type: 'sandbox.created', sandboxId: id, toState: 'Pending', actor, data: valid.snapshotId === null ? { image: valid.image } : { snapshotId: valid.snapshotId } });
     return inserted!;
   });
 

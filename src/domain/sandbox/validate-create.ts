@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import { invalid } from '../errors.js';
+import { restoreImage, RESTORE_ENTRYPOINT } from '../snapshots/rules.js';
 import type { VolumeRequest } from '../volumes/port.js';
 import { assertValidMetadata } from './metadata.js';
 
@@ -21,7 +22,10 @@ export type CreateSandboxInput = {
 };
 
 export type ValidCreate = {
+  /** what the container runs: the image uri, or the snapshot's image tag for a restore */
   image: string;
+  /** set for a restore */
+  snapshotId: string | null;
   auth?: { username: string; password: string };
   entrypoint: string[];
   timeoutSeconds: number | null;
@@ -43,11 +47,19 @@ const IMAGE_REF = new RegExp(
 );
 const ENV_KEY = /^[^=\0]+$/;
 
+/** The snapshot a restore names, as read before validation (null: no such snapshot). */
+export type RestoreSource = { state: string; imageRef: string } | null;
+
 /**
- * Service-level checks in upstream's order (opensandbox-compat §2.1): extensions, snapshot, entrypoint,
- * metadata, platform, timeout, secureAccess, networkPolicy. Volumes come after, in the volumes module.
+ * Service-level checks in upstream's order (opensandbox-compat §2.1): the request model's exactly-one-of
+ * image/snapshotId, then extensions, snapshot, entrypoint, metadata, platform, timeout, secureAccess,
+ * networkPolicy. Volumes come after, in the volumes module. The caller reads the snapshot beforehand
+ * (a read has no side effects), so the order of the answers stays upstream's while this stays pure.
  */
-export function validateCreate(input: CreateSandboxInput, config: Pick<Config, 'maxTimeoutSeconds'>): ValidCreate {
+export function validateCreate(input: CreateSandboxInput, config: Pick<Config, 'maxTimeoutSeconds'>, snapshot?: RestoreSource): ValidCreate {
+  if (input.image && input.snapshotId !== undefined)
+    throw invalid('SANDBOX::INVALID_PARAMETER', 'Provide exactly one of image or snapshotId, not both.');
+  if (!input.image && input.snapshotId === undefined) throw invalid('SANDBOX::INVALID_PARAMETER', 'image or snapshotId is required.');
   const extensions = input.extensions ?? {};
   if (RENEW_EXTEND in extensions) {
     const v = extensions[RENEW_EXTEND]!;
@@ -55,14 +67,20 @@ export function validateCreate(input: CreateSandboxInput, config: Pick<Config, '
       throw invalid('SANDBOX::INVALID_PARAMETER', `extensions['${RENEW_EXTEND}'] must be an integer between 300 and 86400.`);
   }
   if ('poolRef' in extensions) throw invalid('SANDBOX::UNSUPPORTED_POOL_REF', 'poolRef is not supported on the Docker runtime.');
-  if (input.snapshotId !== undefined)
-    throw invalid('SANDBOX::INVALID_PARAMETER', 'snapshotId is not supported by this server; create from an image.');
-  if (!input.image) throw invalid('SANDBOX::INVALID_PARAMETER', 'image is required.');
-  if (input.image.uri.length > 512 || !IMAGE_REF.test(input.image.uri))
-    throw invalid('SANDBOX::INVALID_PARAMETER', `image.uri '${input.image.uri.slice(0, 80)}' is not a valid image reference.`);
-  if (!input.entrypoint || input.entrypoint.length === 0 || input.entrypoint[0] === '')
+  let image: string;
+  let entrypoint = input.entrypoint;
+  if (input.snapshotId !== undefined) {
+    image = restoreImage(input.snapshotId, snapshot ?? null);
+    entrypoint ??= RESTORE_ENTRYPOINT;
+  } else {
+    const uri = input.image!.uri;
+    if (uri.length > 512 || !IMAGE_REF.test(uri))
+      throw invalid('SANDBOX::INVALID_PARAMETER', `image.uri '${uri.slice(0, 80)}' is not a valid image reference.`);
+    image = uri;
+  }
+  if (!entrypoint || entrypoint.length === 0 || entrypoint[0] === '')
     throw invalid('DOCKER::INVALID_ENTRYPOINT', 'Entrypoint must be a non-empty list of strings.');
-  if (input.entrypoint.some((a) => a.includes('\0')))
+  if (entrypoint.some((a) => a.includes('\0')))
     throw invalid('DOCKER::INVALID_ENTRYPOINT', 'Entrypoint arguments must not contain NUL characters.');
   const metadata = input.metadata ?? {};
   assertValidMetadata(metadata, 'SANDBOX::INVALID_METADATA_LABEL');
@@ -93,9 +111,10 @@ export function validateCreate(input: CreateSandboxInput, config: Pick<Config, '
   }
 
   return {
-    image: input.image.uri,
-    auth: input.image.auth,
-    entrypoint: input.entrypoint,
+    image,
+    snapshotId: input.snapshotId ?? null,
+    auth: input.image?.auth,
+    entrypoint: [...entrypoint],
     timeoutSeconds: timeout,
     resourceLimits: input.resourceLimits ?? {},
     env,

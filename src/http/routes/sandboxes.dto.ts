@@ -34,9 +34,12 @@ export function toCreateResponse(row: SandboxRow): z.input<typeof CreateSandboxR
   };
 }
 
-/** GET, list items and the PATCH answer: the create shape plus the image (its uri only; never credentials). */
+/**
+ * GET, list items and the PATCH answer: the create shape plus the startup source, the image (its uri only;
+ * never credentials) or, for a restore, the snapshotId (its image tag is berth's business).
+ */
 export function toSandbox(row: SandboxRow): z.input<typeof Sandbox> {
-  return { ...toCreateResponse(row), image: { uri: row.image } };
+  return row.snapshotId !== null ? { ...toCreateResponse(row), snapshotId: row.snapshotId } : { ...toCreateResponse(row), image: { uri: row.image } };
 }
 
 export function toListResponse(result: ListSandboxesResult, q: { page: number; pageSize: number }): z.input<typeof ListSandboxesResponse> {

@@ -96,7 +96,7 @@ export const Volume = z
 export const CreateSandboxRequest = z
   .object({
     image: orNull(ImageSpec),
-    snapshotId: orNull(z.string()).openapi({ description: 'Restore from a snapshot. Not supported by this server (400).' }),
+    snapshotId: orNull(z.string().min(1)).openapi({ description: 'Restore from a Ready snapshot (exactly one of image/snapshotId). entrypoint then defaults to ["tail","-f","/dev/null"].' }),
     platform: orNull(PlatformSpec),
     timeout: z
       .number()
@@ -109,7 +109,7 @@ export const CreateSandboxRequest = z
     resourceRequests: orNull(StringMap).openapi({ description: 'Kubernetes resource requests; accepted and ignored on Docker.' }),
     env: orNull(z.record(z.string(), z.string().nullable())).openapi({ description: 'Environment variables; null values are dropped.' }),
     metadata: orNull(StringMap).openapi({ description: 'Labels for filtering (Kubernetes label rules; prefix opensandbox.io/ is reserved).' }),
-    entrypoint: orNull(z.array(z.string()).min(1)).openapi({ description: 'The sandbox main process, e.g. ["tail","-f","/dev/null"]. Required with image.' }),
+    entrypoint: orNull(z.array(z.string()).min(1)).openapi({ description: 'The sandbox main process, e.g. ["tail","-f","/dev/null"]. Required with image; optional with snapshotId.' }),
     networkPolicy: orNull(NetworkPolicy),
     credentialProxy: orNull(CredentialProxyConfig),
     secureAccess: orNull(z.boolean()).openapi({ description: 'Kubernetes gateway only; true is refused on Docker.' }),
@@ -156,8 +156,8 @@ export const Sandbox = z
         auth: z.object({ username: z.string(), password: z.string() }).optional().openapi({ description: 'Never returned.' }),
       })
       .optional()
-      .openapi({ description: 'The image the sandbox runs (its uri only; registry credentials are never stored or returned).' }),
-    snapshotId: z.string().optional().openapi({ description: 'Never set by this server (no snapshots).' }),
+      .openapi({ description: 'The image the sandbox runs (its uri only; registry credentials are never stored or returned). Absent for a snapshot restore.' }),
+    snapshotId: z.string().optional().openapi({ description: 'Set (instead of image) when the sandbox was restored from a snapshot.' }),
   })
   .openapi('Sandbox');
 
@@ -179,7 +179,7 @@ const SandboxIdSchema = z.string().min(1).openapi({ param: { name: 'sandboxId', 
 export const SandboxIdParams = z.object({ sandboxId: SandboxIdSchema });
 
 /** A decimal query integer with bounds and a default ("abc", "1e3", "-1" are 400s naming the parameter). */
-const queryInt = (dflt: number, min: number, max: number) =>
+export const queryInt = (dflt: number, min: number, max: number) =>
   z
     .string()
     .regex(/^\d+$/, 'must be an integer')
@@ -189,8 +189,9 @@ const queryInt = (dflt: number, min: number, max: number) =>
     .transform((v) => v ?? dflt)
     .openapi({ type: 'integer', minimum: min, maximum: max, default: dflt });
 
-export const ListSandboxesQuery = z.object({
-  state: z
+/** `?state=A&state=B`: a repeatable filter, always an array once parsed (one value arrives as a string). */
+export const repeatedStateQuery = (example: string) =>
+  z
     .union([z.string(), z.array(z.string())])
     .optional()
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
@@ -198,8 +199,11 @@ export const ListSandboxesQuery = z.object({
       type: 'array',
       items: { type: 'string' },
       param: { style: 'form', explode: true },
-      description: 'Filter by state, case-insensitive; repeat for OR: ?state=Running&state=Paused',
-    }),
+      description: `Filter by state, case-insensitive; repeat for OR: ${example}`,
+    });
+
+export const ListSandboxesQuery = z.object({
+  state: repeatedStateQuery('?state=Running&state=Paused'),
   metadata: z.string().optional().openapi({
     description: 'ONE parameter holding k=v&k2=v2 (AND), URL-encoded once: ?metadata=team%3Dml%26env%3Dprod',
   }),

@@ -2,3 +2,4 @@ export * from './sandboxes.js';
 export * from './mounts.js';
 export * from './events.js';
 export * from './webhooks.js';
+export * from './snapshots.js';

@@ -13,7 +13,10 @@ export const sandboxes = pgTable(
     reason: text('reason'),
     message: text('message'),
     lastTransitionAt: timestamp('last_transition_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** the image the container runs; for a snapshot restore, the snapshot's image tag */
     image: text('image').notNull(),
+    /** set when the sandbox was restored from a snapshot (GET answers snapshotId instead of image) */
+    snapshotId: text('snapshot_id'),
     entrypoint: jsonb('entrypoint').$type<string[]>().notNull(),
     env: jsonb('env').$type<Record<string, string>>().notNull().default({}),
     resourceLimits: jsonb('resource_limits').$type<Record<string, string>>().notNull().default({}),
@@ -43,6 +46,8 @@ export const sandboxes = pgTable(
     // list metadata filter: metadata @> '{"k":"v"}'
     index('sandboxes_metadata_idx').using('gin', sql`${t.metadata} jsonb_path_ops`),
     index('sandboxes_container_idx').on(t.containerId),
+    // snapshot delete: is a live sandbox still running from it?
+    index('sandboxes_snapshot_idx').on(t.snapshotId).where(sql`${t.snapshotId} is not null`),
   ],
 );
 
