@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerodeRuntime } from '../../src/adapters/docker/dockerode-runtime.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { LABELS, type ContainerEvent, type ContainerSpec, type Logger } from '../../src/domain/ports.js';
+import { waitForValue } from '../helpers/wait.js';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const run = randomBytes(4).toString('hex');
@@ -53,15 +54,7 @@ async function expectDomainError(p: Promise<unknown>, kind: string, code: string
   return err as DomainError;
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(fn: () => Promise<T | undefined> | T | undefined, ms = 10_000) => waitForValue(fn, ms, 50);
 
 beforeAll(async () => {
   await runtime.ping();

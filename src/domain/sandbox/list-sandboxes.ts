@@ -2,6 +2,7 @@ import { and, desc, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { sandboxes, type SandboxRow } from '../../adapters/postgres/schema/index.js';
 import type { Deps } from '../deps.js';
 import { SANDBOX_STATES } from './states.js';
+import { matchStates } from '../state-filter.js';
 
 export type ListSandboxesInput = { states: string[]; metadata: Record<string, string>; page: number; pageSize: number };
 export type ListSandboxesResult = { items: SandboxRow[]; totalItems: number };
@@ -13,8 +14,7 @@ export type ListSandboxesResult = { items: SandboxRow[]; totalItems: number };
 export async function listSandboxes(deps: Pick<Deps, 'db'>, input: ListSandboxesInput): Promise<ListSandboxesResult> {
   const where: SQL[] = [isNull(sandboxes.deletedAt)];
   if (input.states.length > 0) {
-    const wanted = new Set(input.states.map((s) => s.toLowerCase()));
-    const canonical = SANDBOX_STATES.filter((s) => wanted.has(s.toLowerCase()));
+    const canonical = matchStates(input.states, SANDBOX_STATES);
     // An unknown state name matches nothing, as an equality filter would.
     where.push(canonical.length > 0 ? inArray(sandboxes.state, canonical) : sql`false`);
   }

@@ -1,4 +1,5 @@
 import { conflict, notFound } from '../errors.js';
+import { matchStates } from '../state-filter.js';
 
 /** Spec state names (sandbox-lifecycle.yml SnapshotState). Deleting marks an image removal in flight. */
 export const SNAPSHOT_STATES = ['Creating', 'Ready', 'Failed', 'Deleting'] as const;
@@ -39,6 +40,5 @@ export function restoreImage(snapshotId: string, snapshot: { state: string; imag
 
 /** Canonical state names for a case-insensitive filter; an unknown name matches nothing. */
 export function canonicalStates(wanted: string[]): SnapshotState[] {
-  const lower = new Set(wanted.map((s) => s.toLowerCase()));
-  return SNAPSHOT_STATES.filter((s) => lower.has(s.toLowerCase()));
+  return matchStates(wanted, SNAPSHOT_STATES);
 }
