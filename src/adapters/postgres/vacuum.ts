@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../domain/rows.js';
 import type { DbHandle } from './client.js';
 
 /** berth's tables that churn: every create, transition, delete, mount and delivery writes or deletes rows. */
@@ -15,9 +16,8 @@ type Handle = Pick<DbHandle, 'db' | 'kind'>;
  */
 export async function needsOwnVacuum(handle: Handle): Promise<boolean> {
   if (handle.kind === 'pglite') return true;
-  const result = await handle.db.execute(sql`select current_setting('autovacuum') as setting`);
-  const rows = Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? []);
-  return (rows[0] as { setting?: string } | undefined)?.setting !== 'on';
+  const [row] = rowsOf<{ setting: string }>(await handle.db.execute(sql`select current_setting('autovacuum') as setting`));
+  return row?.setting !== 'on';
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { mountRefs, mounts } from '../../adapters/postgres/schema/index.js';
 import type { Db } from '../ports.js';
+import { rowsOf } from '../rows.js';
 import { LIVE_STATES } from './states.js';
 
 export type MountRow = typeof mounts.$inferSelect;
@@ -31,10 +32,8 @@ export function textArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
-/** postgres.js returns an array of rows, PGlite an object with `rows`. */
-export function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
-}
+// Re-exported: the ledger's modules (and their tests) take it from here with the other row helpers.
+export { rowsOf };
 
 /**
  * Which of these mounts still have at least one reference (an index probe each; no full count).

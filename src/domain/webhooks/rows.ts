@@ -11,10 +11,7 @@ export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed';
 /** The dispatcher's name for itself in the cursor table. */
 export const FANOUT_CURSOR = 'webhooks';
 
-/** drizzle's execute() returns an array on postgres.js and { rows } on PGlite. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
+export { rowsOf } from '../rows.js';
 
 /**
  * Commit this transaction without waiting for the WAL flush. Used for the dispatcher's own bookkeeping
