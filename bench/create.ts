@@ -39,7 +39,13 @@ let seq = 0;
 const rid = (prefix: string) => ({ 'X-Request-ID': `${prefix}${++seq}` });
 
 async function apiCreate(server: ServerProc, tag = 'bench-warm-'): Promise<{ ms: number; id: string }> {
-  const body = JSON.stringify({ image: { uri: SHAPE.image }, entrypoint: SHAPE.entrypoint, resourceLimits: SHAPE.resourceLimits, timeout: 600, metadata: { bench: 'create' } });
+  const body = JSON.stringify({
+    image: { uri: SHAPE.image },
+    entrypoint: SHAPE.entrypoint,
+    resourceLimits: SHAPE.resourceLimits,
+    timeout: 600,
+    metadata: { bench: 'create' },
+  });
   const { ms, value } = await timed(async () => {
     const res = await server.api('/v1/sandboxes', { method: 'POST', body, headers: rid(tag) });
     const json = (await res.json()) as { id?: string; message?: string };
@@ -141,8 +147,20 @@ async function main() {
   const ratio = (a: number, b: number) => round(a / b, 3);
   const figures = {
     n: N,
-    create: { api: s.apiCreate, apiServerSide: s.apiCreateServer, raw: s.rawCreate, ratioP50: ratio(s.apiCreate.p50, s.rawCreate.p50), ratioP95: ratio(s.apiCreate.p95, s.rawCreate.p95) },
-    delete: { api: s.apiDelete, apiServerSide: s.apiDeleteServer, raw: s.rawRemove, ratioP50: ratio(s.apiDelete.p50, s.rawRemove.p50), ratioP95: ratio(s.apiDelete.p95, s.rawRemove.p95) },
+    create: {
+      api: s.apiCreate,
+      apiServerSide: s.apiCreateServer,
+      raw: s.rawCreate,
+      ratioP50: ratio(s.apiCreate.p50, s.rawCreate.p50),
+      ratioP95: ratio(s.apiCreate.p95, s.rawCreate.p95),
+    },
+    delete: {
+      api: s.apiDelete,
+      apiServerSide: s.apiDeleteServer,
+      raw: s.rawRemove,
+      ratioP50: ratio(s.apiDelete.p50, s.rawRemove.p50),
+      ratioP95: ratio(s.apiDelete.p95, s.rawRemove.p95),
+    },
     list: { postgres: pg, pglite },
     rss: { idleMb: c.idle.rssMb, afterCreatesMb: c.after.rssMb, peakMb: c.after.hwmMb },
     targets: { createRatioP50: 1.15, listP50Ms: 20 },

@@ -107,9 +107,11 @@ async function burst(r: Rig): Promise<{ appendPerSec: number; webhookPerSec: num
   r.sseAt.clear();
   const t0 = performance.now();
   let next = 0;
-  await Promise.all([0, 1, 2, 3].map(async () => {
-    while (next < BURST) await append(r, next++);
-  }));
+  await Promise.all(
+    [0, 1, 2, 3].map(async () => {
+      while (next < BURST) await append(r, next++);
+    }),
+  );
   const appended = performance.now();
   await waitFor(() => r.webhookAt.size >= BURST && r.sseAt.size >= BURST, 120_000, 50);
   const last = (m: Map<string, number>) => Math.max(...m.values());

@@ -15,27 +15,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { sql } from 'drizzle-orm';
-import { createMountSecrets } from '../src/adapters/crypto/mount-secrets.js';
 import { DockerodeRuntime } from '../src/adapters/docker/dockerode-runtime.js';
-import { createPromMetrics } from '../src/adapters/metrics.js';
-import { sandboxes } from '../src/adapters/postgres/schema/index.js';
+import { sandboxes } from '../src/db/schema/index.js';
 import { createFuseMounter } from '../src/adapters/storage/fuse-mounter.js';
 import { readMountinfo } from '../src/adapters/storage/mountinfo.js';
 import { runCommand } from '../src/adapters/storage/run-command.js';
 import { createApp } from '../src/app.js';
 import type { Deps } from '../src/domain/deps.js';
-import { withTx } from '../src/domain/tx.js';
+import { withTx } from '../src/db/tx.js';
 import { acquireVolumes } from '../src/domain/volumes/acquire.js';
 import { Plan } from '../src/domain/volumes/plan.js';
 import { prepareVolumes } from '../src/domain/volumes/prepare.js';
 import { releaseSandboxVolumes } from '../src/domain/volumes/release.js';
-import { createSandboxVolumes } from '../src/domain/volumes/sandbox-volumes.js';
 import { RecordingLogger } from '../test/fakes/recording-logger.js';
 import { FakeMounter } from '../test/fixtures/fake-mounter.js';
-import { buildMountDeps, createMountTestDb, createWithVolumes, ossfsVolume, TEST_SERVER_KEY } from '../test/fixtures/mount-deps.js';
+import { buildMountDeps, createMountTestDb, createWithVolumes, ossfsVolume } from '../test/fixtures/mount-deps.js';
 import { SHIM_DIR, startS3rver } from '../test/fixtures/s3rver.js';
 import { round, summarize, timed } from './lib/stats.js';
-import { createNetworkTransport } from '../src/adapters/webhooks/transport.js';
 
 const PAIR_SECONDS = Number(process.env.BENCH_PAIRS_SECONDS ?? 3);
 const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 15);
@@ -58,7 +54,16 @@ async function ledgerThroughput() {
     for (let i = 0; i < ids.length; i += 1000) {
       const now = new Date();
       await testDb.handle.db.insert(sandboxes).values(
-        ids.slice(i, i + 1000).map((id) => ({ id, state: 'Running', lastTransitionAt: now, image: 'x', entrypoint: [], createdAt: now, containerName: `s-${id}`, hostId: deps.config.hostId })),
+        ids.slice(i, i + 1000).map((id) => ({
+          id,
+          state: 'Running',
+          lastTransitionAt: now,
+          image: 'x',
+          entrypoint: [],
+          createdAt: now,
+          containerName: `s-${id}`,
+          hostId: deps.config.hostId,
+        })),
       );
     }
     let next = 0;
@@ -102,7 +107,10 @@ async function ledgerThroughput() {
     const bcpu = process.cpuUsage(bcpu0);
     const floorCpuMs = round((bcpu.user + bcpu.system) / 1000 / base, 2);
     results[`${clients} client${clients > 1 ? 's' : ''}`] = { ledger, floor, ratio: round(ledger / floor, 2) };
-    say(`ledger: ${clients} clients -> ${ledger} pairs/s; raw floor ${floor} pairs/s; ratio ${round(ledger / floor, 2)}; client CPU per pair ${ledgerCpuMs} ms (floor ${floorCpuMs} ms)`);
+    say(
+      `ledger: ${clients} clients -> ${ledger} pairs/s; raw floor ${floor} pairs/s; ratio ${round(ledger / floor, 2)}; ` +
+        `client CPU per pair ${ledgerCpuMs} ms (floor ${floorCpuMs} ms)`,
+    );
   }
   return results;
 }
@@ -124,18 +132,37 @@ async function createLatency() {
   const instanceId = `bench-mounts-${randomUUID().slice(0, 8)}`;
   cleanups.push(async () => {
     const cs = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instanceId}`] } });
-    await Promise.all(cs.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+    await Promise.all(
+      cs.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => {}),
+      ),
+    );
   });
-  const base = buildMountDeps({ db: testDb.handle.db, runtime, log, config: { ossfsMountRoot: join(work, 'root'), publishedPorts: [8080], networkMode: 'bridge', apiKey: 'bench-mounts-key' } });
   const mounter = createFuseMounter({ root: join(work, 'root'), ossfsBin: join(SHIM_DIR, 'ossfs'), ossfs2Bin: join(SHIM_DIR, 'ossfs2'), log });
-  const mountDeps = { ...base, instanceId, mounter, secrets: createMountSecrets(TEST_SERVER_KEY) };
-  const deps: Deps = { ...mountDeps, metrics: createPromMetrics({ processMetrics: false }), volumes: createSandboxVolumes(mountDeps), webhookTransport: createNetworkTransport({ allowPrivate: false }) };
+  const config = { publishedPorts: [8080], networkMode: 'bridge', apiKey: 'bench-mounts-key' };
+  const deps: Deps = buildMountDeps({ db: testDb.handle.db, runtime, log, mounter, instanceId, config });
   const app = createApp(deps);
   const headers = { 'content-type': 'application/json', 'OPEN-SANDBOX-API-KEY': 'bench-mounts-key' };
   const secret = `sk-${randomBytes(8).toString('hex')}`;
   const body = (volumes: unknown[]) =>
-    JSON.stringify({ image: { uri: 'berth-base:latest' }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '256Mi' }, timeout: 600, volumes });
-  const shared = [{ name: 'data', mountPath: '/data', subPath: 'bench', ossfs: { bucket: 'bench-bucket', endpoint: s3.endpoint, version: '2.0', accessKeyId: 'S3RVER', accessKeySecret: secret } }];
+    JSON.stringify({
+      image: { uri: 'berth-base:latest' },
+      entrypoint: ['tail', '-f', '/dev/null'],
+      resourceLimits: { cpu: '500m', memory: '256Mi' },
+      timeout: 600,
+      volumes,
+    });
+  const shared = [
+    {
+      name: 'data',
+      mountPath: '/data',
+      subPath: 'bench',
+      ossfs: { bucket: 'bench-bucket', endpoint: s3.endpoint, version: '2.0', accessKeyId: 'S3RVER', accessKeySecret: secret },
+    },
+  ];
   const create = async (volumes: unknown[]) => {
     const { ms, value } = await timed(async () => {
       const res = await app.request('/v1/sandboxes', { method: 'POST', headers, body: body(volumes) });

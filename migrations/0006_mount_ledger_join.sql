@@ -12,7 +12,7 @@ DECLARE
   joined_ids jsonb := '{}'::jsonb;
   n_joined int := 0;
 BEGIN
-  -- Namespace 0x6d6e74 ('mnt'), as IDENTITY_LOCK_NS in domain/volumes/mount-rows.ts.
+  -- Namespace 0x6d6e74 ('mnt'), as LOCK_KEYS.mountIdentityNamespace in src/db/locks.ts (test/unit/db-locks.test.ts compares them).
   FOREACH k IN ARRAY p_identity_keys LOOP
     PERFORM pg_advisory_xact_lock_shared(7171700, hashtext(k));
   END LOOP;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: host set-up (Docker engine, base image, Postgres, FUSE),
-# dependencies, typecheck, then every tier (unit, integration, e2e) with nothing skipped.
+# dependencies, typecheck, lint (layer boundaries, format), then every tier (unit, integration, e2e) with nothing skipped.
 # Prints "N passed, N failed" at the end (CI reads that line). Extra args go to vitest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund || exit 1
 fi
 npx tsc --noEmit || { echo "0 passed, 1 failed (typecheck)"; exit 1; }
+npm run --silent lint || { echo "0 passed, 1 failed (lint: eslint boundaries or prettier)"; exit 1; }
 report=.vitest-report.json
 rm -f "$report"
 npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json --outputFile="$report" "$@"

@@ -4,14 +4,13 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
 import { cors } from 'hono/cors';
-import { PrometheusMetrics } from './adapters/metrics.js';
 import type { Deps } from './domain/deps.js';
 import './http/context.js';
 import { errorJson, handleError, handleNotFound, validationHook } from './http/errors.js';
 import { accessLog } from './http/middleware/access-log.js';
 import { apiKeyAuth, API_KEY_HEADER } from './http/middleware/auth.js';
 import { REQUEST_ID_HEADER, requestId } from './http/middleware/request-id.js';
-import { isProxyPath } from './http/proxy-path.js';
+import { isProxyPath } from './http/proxy/proxy-path.js';
 import { registerOperationRoutes, registerTelemetryRoutes } from './http/routes/operations.js';
 import { registerProxyRoutes } from './http/routes/proxy.js';
 import { registerEventRoutes } from './http/routes/events.js';
@@ -25,7 +24,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The HTTP application. No per-request state lives outside the context and Postgres (see wrangler-free.md):
- * everything a handler needs comes in through `deps`, built once in main.ts.
+ * everything a handler needs comes in through `deps`, built once by composeDeps.
  *
  * Middleware order matters: the request id is outermost (so even a 401 or a 500 carries it), then the access
  * log (so it sees the final status), then CORS (a preflight carries no API key), then auth.
@@ -44,8 +43,7 @@ export function createApp(deps: Deps): OpenAPIHono {
   app.onError(handleError(deps.log));
   app.notFound(handleNotFound);
 
-  const metrics = deps.metrics instanceof PrometheusMetrics ? deps.metrics : new PrometheusMetrics({ processMetrics: false });
-  registerOperationRoutes(app, deps, metrics);
+  registerOperationRoutes(app, deps);
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'berth API' }));
 
   // Route groups whose paths are relative to /v1 go on `api`; it is served under /v1 (what the SDK calls)

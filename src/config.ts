@@ -5,7 +5,12 @@ import { z } from 'zod';
 const csv = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 const bool = (dflt: boolean) =>
   z
@@ -39,7 +44,10 @@ const envSchema = z.object({
    * Where clients reach this server (e.g. https://berth.example.com), for use_server_proxy answers;
    * unset = the request's own Host. Only the scheme is dropped: a path prefix (behind a gateway) is kept.
    */
-  BERTH_PUBLIC_URL: z.string().regex(/^([a-z][a-z0-9+.-]*:\/\/)?[^\s/]+(\/\S*)?$/i, 'must be a URL like https://host[:port][/path]').optional(),
+  BERTH_PUBLIC_URL: z
+    .string()
+    .regex(/^([a-z][a-z0-9+.-]*:\/\/)?[^\s/]+(\/\S*)?$/i, 'must be a URL like https://host[:port][/path]')
+    .optional(),
   /** The unauthenticated reverse proxy to sandbox ports at /sandboxes/{id}/proxy/{port} (upstream's server proxy). */
   BERTH_SERVER_PROXY: bool(true),
   BERTH_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(60).optional(),
@@ -59,7 +67,10 @@ const envSchema = z.object({
   BERTH_LOG_LEVEL: z.string().default('info'),
   BERTH_WEBHOOK_ALLOW_PRIVATE: bool(false),
   BERTH_CORS_ORIGINS: csv,
-  BERTH_EVENT_RETENTION_HOURS: z.coerce.number().min(1).default(24 * 7),
+  BERTH_EVENT_RETENTION_HOURS: z.coerce
+    .number()
+    .min(1)
+    .default(24 * 7),
 });
 
 export type Config = {
@@ -98,7 +109,15 @@ export type Config = {
 
 /** Upstream's default cap_drop list (opensandbox-compat §9.5). */
 export const DEFAULT_DROP_CAPABILITIES = [
-  'AUDIT_WRITE', 'MKNOD', 'NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'SYS_MODULE', 'SYS_PTRACE', 'SYS_TIME', 'SYS_TTY_CONFIG',
+  'AUDIT_WRITE',
+  'MKNOD',
+  'NET_ADMIN',
+  'NET_RAW',
+  'SYS_ADMIN',
+  'SYS_MODULE',
+  'SYS_PTRACE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
 ];
 
 export function loadConfig(env: Record<string, string | undefined>, hostname = 'localhost'): Config {

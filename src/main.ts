@@ -4,29 +4,23 @@ import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
-import { loadServerKey } from './adapters/crypto/secret-box.js';
-import { createWebhookSecrets } from './adapters/crypto/webhook-secrets.js';
 import { DockerodeRuntime } from './adapters/docker/dockerode-runtime.js';
-import { createMountDeps } from './adapters/storage/mount-deps.js';
-import { createNetworkTransport } from './adapters/webhooks/transport.js';
 import { createLogger } from './adapters/logger.js';
 import { createPromMetrics } from './adapters/metrics.js';
 import { openDb } from './adapters/postgres/client.js';
 import { runMigrations } from './adapters/postgres/migrate.js';
 import { needsOwnVacuum, vacuumOnce } from './adapters/postgres/vacuum.js';
 import { createApp } from './app.js';
+import { composeDeps } from './compose.js';
 import { loadConfig } from './config.js';
-import { attachProxyUpgrade } from './http/proxy-upgrade.js';
-import type { Deps } from './domain/deps.js';
+import { attachProxyUpgrade } from './http/proxy/upgrade.js';
 import { reapOnce } from './domain/expiry/reap-once.js';
-import { realIds } from './domain/ids.js';
 import { loadInstanceId } from './domain/instance.js';
 import { every } from './domain/loop.js';
 import { reconcileSandboxesOnce } from './domain/reconcile/reconcile-sandboxes.js';
 import { reapSnapshotsOnce } from './domain/snapshots/reap-snapshots.js';
 import { watchContainers } from './domain/sandbox/watch-containers.js';
 import { reconcileMountsOnce } from './domain/volumes/reconcile-mounts.js';
-import { createSandboxVolumes } from './domain/volumes/sandbox-volumes.js';
 import { startWebhookLoops } from './domain/webhooks/loops.js';
 
 // Composition root: config -> db -> migrate -> deps -> reconcile -> loops -> serve.
@@ -49,24 +43,15 @@ async function main() {
     process.exit(3);
   });
 
-  const base = {
+  const deps = composeDeps({
     db: handle.db,
     runtime,
-    clock: { now: () => new Date() },
-    ids: realIds,
     log,
     config,
     instanceId,
     processId: `${config.hostId}:${process.pid}:${pidNamespace()}-${randomBytes(4).toString('hex')}`,
-  };
-  const mountDeps = createMountDeps(base);
-  const deps: Deps = {
-    ...base,
     metrics: createPromMetrics(),
-    volumes: createSandboxVolumes(mountDeps),
-    webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
-    webhookSecrets: createWebhookSecrets(loadServerKey(config)),
-  };
+  });
 
   // Subscribe to Docker's events first, then converge before serving: nothing that happens between the
   // boot reconcile and the subscription can be missed, and the first answer already reflects the engine.
@@ -74,14 +59,14 @@ async function main() {
   // Sandboxes first (a container that is gone releases nothing yet), then the mount ledger against
   // Docker and the kernel's mount table.
   await reconcileSandboxesOnce(deps);
-  await reconcileMountsOnce(mountDeps);
+  await reconcileMountsOnce(deps);
   // Snapshot commits and image removals an earlier incarnation left half done (its pid is gone).
   await reapSnapshotsOnce(deps);
   const loops = [
     every('reaper', config.reaperIntervalMs, () => reapOnce(deps), log),
     every('snapshots', config.reaperIntervalMs, () => reapSnapshotsOnce(deps), log),
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
-    every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(mountDeps), log),
+    every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(deps), log),
   ];
   if (await needsOwnVacuum(handle)) {
     log.info({ db: handle.kind, everyMs: config.vacuumIntervalMs }, 'no autovacuum on this database: berth vacuums its own tables');

@@ -14,17 +14,15 @@ import { DockerodeRuntime } from '../../src/adapters/docker/dockerode-runtime.js
 import { silentLogger } from '../../src/adapters/logger.js';
 import { openDb } from '../../src/adapters/postgres/client.js';
 import { runMigrations } from '../../src/adapters/postgres/migrate.js';
-import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
 import { createApp } from '../../src/app.js';
+import { composeDeps } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/domain/deps.js';
-import { realIds } from '../../src/domain/ids.js';
 import { loadInstanceId } from '../../src/domain/instance.js';
 import { noopMetrics } from '../../src/domain/metrics.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
 import { rawCreateOptions, rawCreateStart, rawRemove, removeByLabel, type SandboxShape } from './raw-docker.js';
 import { summarize } from './stats.js';
-import { createNetworkTransport } from '../../src/adapters/webhooks/transport.js';
 
 const N = Number(process.env.PROFILE_N ?? 10);
 const SHAPE: SandboxShape = { image: 'berth-base:latest', entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '256Mi' } };
@@ -83,20 +81,17 @@ async function main() {
     wrap(handle.db as unknown as { transaction: () => Promise<unknown> }, 'transaction', 'db.tx');
 
     const runtime = new DockerodeRuntime(docker, silentLogger);
-    const deps: Deps = {
+    const deps: Deps = composeDeps({
       db: handle.db,
       runtime,
-      clock: { now: () => new Date() },
-      ids: realIds,
       log: silentLogger,
       config,
       metrics: noopMetrics,
       volumes: noVolumes,
-      webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
-      webhookSecrets: createWebhookSecrets(randomBytes(32)), // the profile creates no webhooks
+      serverKey: randomBytes(32), // the profile creates no webhooks or mounts
       instanceId,
       processId: `${config.hostId}:${process.pid}:profile`,
-    };
+    });
     const app = createApp(deps);
     const headers = { 'OPEN-SANDBOX-API-KEY': KEY, 'content-type': 'application/json' };
     const body = JSON.stringify({ image: { uri: SHAPE.image }, entrypoint: SHAPE.entrypoint, resourceLimits: SHAPE.resourceLimits, timeout: 600 });

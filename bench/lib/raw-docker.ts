@@ -36,6 +36,13 @@ export async function rawRemove(c: Docker.Container): Promise<void> {
 
 export async function removeByLabel(docker: Docker, label: string): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [label] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
   return list.length;
 }

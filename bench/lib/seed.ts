@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sandboxes, type NewSandboxRow } from '../../src/adapters/postgres/schema/index.js';
+import { sandboxes, type NewSandboxRow } from '../../src/db/schema/index.js';
 import type { Db } from '../../src/adapters/postgres/client.js';
 
 /** What the seeded rows look like, so the benchmark can check the server's totals. */

@@ -1,12 +1,14 @@
 import type { Config } from '../config.js';
 import type { Clock, ContainerRuntime, Db, Ids, Logger } from './ports.js';
 import type { Metrics } from './metrics.js';
+import type { MountSecrets } from './volumes/mount-secrets-port.js';
+import type { Mounter } from './volumes/mounter-port.js';
 import type { SandboxVolumes } from './volumes/port.js';
 import type { WebhookSecrets } from './webhooks/secrets-port.js';
 import type { WebhookTransport } from './webhooks/transport.js';
 
 /**
- * Everything a domain verb may touch, built once in main.ts. Verbs take the narrowest Pick<Deps, ...>
+ * Everything a domain verb may touch, built once by composeDeps (src/compose.ts). Verbs take the narrowest Pick<Deps, ...>
  * they need so tests pass fakes for the rest.
  */
 export type Deps = {
@@ -18,6 +20,10 @@ export type Deps = {
   config: Config;
   metrics: Metrics;
   volumes: SandboxVolumes;
+  /** mounts ossfs buckets on the host (FUSE) */
+  mounter: Mounter;
+  /** seals mount credentials at rest, under a key derived from the server key */
+  secrets: MountSecrets;
   /** how webhooks reach their receivers (HTTP sender, DNS resolver for the private-address check) */
   webhookTransport: WebhookTransport;
   /** seals webhook signing secrets at rest, under a key derived from the server key */

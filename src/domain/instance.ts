@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { serverSettings } from '../adapters/postgres/schema/index.js';
+import { serverSettings } from '../db/schema/index.js';
 import type { Db } from './ports.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Db } from '../adapters/postgres/client.js';
+import type { Db } from '../db/types.js';
 
 export type { Db };
 

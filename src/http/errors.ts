@@ -59,8 +59,7 @@ export function handleError(log: Logger): ErrorHandler {
   };
 }
 
-export const handleNotFound: NotFoundHandler = (c) =>
-  errorJson(c, 404, 'GENERAL::NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
+export const handleNotFound: NotFoundHandler = (c) => errorJson(c, 404, 'GENERAL::NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
 
 /** OpenAPIHono's defaultHook: a failed zod parse becomes 400 {code, message} naming the field(s). */
 export function validationHook(result: { success: boolean; target: string; error?: { issues: readonly Issue[] } }, c: Context) {
@@ -101,7 +100,10 @@ export function describeUnexpected(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { value: String(err).slice(0, 200) };
   const e = err as Error & { query?: unknown; params?: unknown; cause?: unknown; code?: unknown };
   const isQueryError = typeof e.query === 'string' && 'params' in e;
-  const frames = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n');
+  const frames = (e.stack ?? '')
+    .split('\n')
+    .filter((l) => l.trimStart().startsWith('at '))
+    .join('\n');
   const cause = e.cause as { name?: unknown; code?: unknown; message?: unknown } | undefined;
   return {
     name: e.name,

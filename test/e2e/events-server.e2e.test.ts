@@ -34,9 +34,12 @@ const createSandbox = async () =>
   ).json()) as { id: string };
 
 describe('events from the real server', () => {
-  it('delivers a sandbox\'s life to a webhook (signed) and to an SSE client, in order', async () => {
+  it("delivers a sandbox's life to a webhook (signed) and to an SSE client, in order", async () => {
     const receiver = await startReceiver();
-    const hook = (await (await server.api('/v1/webhooks', { method: 'POST', body: JSON.stringify({ url: receiver.url(), eventTypes: [] }) })).json()) as { id: string; secret: string };
+    const hook = (await (await server.api('/v1/webhooks', { method: 'POST', body: JSON.stringify({ url: receiver.url(), eventTypes: [] }) })).json()) as {
+      id: string;
+      secret: string;
+    };
     expect(hook.secret).toMatch(/^whsec_/);
     const sse = await openSse(`${server.url}/v1/events?api_key=${encodeURIComponent(server.headers['OPEN-SANDBOX-API-KEY']!)}`);
 
@@ -46,7 +49,11 @@ describe('events from the real server', () => {
     expect((await server.api(`/v1/sandboxes/${id}`, { method: 'DELETE' })).status).toBe(204);
 
     const want = ['sandbox.created', 'sandbox.running', 'sandbox.paused', 'sandbox.resumed', 'sandbox.deleted'];
-    const typesFor = (bodies: string[]) => bodies.map((b) => JSON.parse(b)).filter((e) => (e.data?.sandboxId ?? e.sandboxId) === id).map((e) => e.type);
+    const typesFor = (bodies: string[]) =>
+      bodies
+        .map((b) => JSON.parse(b))
+        .filter((e) => (e.data?.sandboxId ?? e.sandboxId) === id)
+        .map((e) => e.type);
     await waitFor(() => typesFor(receiver.delivered.map((r) => r.body)).length >= want.length, 20_000);
     expect(typesFor(receiver.delivered.map((r) => r.body))).toEqual(want);
     const wh = new Webhook(hook.secret);
@@ -82,7 +89,12 @@ describe('events from the real server', () => {
     const second = await startServer({ databaseUrl: db.url, env });
     try {
       const receiver = await startReceiver();
-      const hook = (await (await server.api('/v1/webhooks', { method: 'POST', body: JSON.stringify({ url: receiver.url(), eventTypes: ['sandbox.created', 'sandbox.running', 'sandbox.deleted'] }) })).json()) as { id: string };
+      const hook = (await (
+        await server.api('/v1/webhooks', {
+          method: 'POST',
+          body: JSON.stringify({ url: receiver.url(), eventTypes: ['sandbox.created', 'sandbox.running', 'sandbox.deleted'] }),
+        })
+      ).json()) as { id: string };
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {
         const via = i % 2 === 0 ? server : second;
@@ -102,7 +114,9 @@ describe('events from the real server', () => {
       console.log(`two processes: ${perEvent.size} events delivered, ${duplicates} duplicate receipts`);
       expect(perEvent.size).toBe(ids.length * 3);
       for (const id of ids) {
-        const types = mine().filter((d) => JSON.parse(d.body).data.sandboxId === id).map((d) => JSON.parse(d.body).type);
+        const types = mine()
+          .filter((d) => JSON.parse(d.body).data.sandboxId === id)
+          .map((d) => JSON.parse(d.body).type);
         expect(new Set(types)).toEqual(new Set(['sandbox.created', 'sandbox.running', 'sandbox.deleted']));
       }
       await server.api(`/v1/webhooks/${hook.id}`, { method: 'DELETE' });

@@ -18,7 +18,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.kill();
   if (server) await removeInstanceContainers(server.instanceId);
-  await docker.getImage(image).remove({ force: true }).catch(() => {});
+  await docker
+    .getImage(image)
+    .remove({ force: true })
+    .catch(() => {});
   await registry?.stop();
 });
 

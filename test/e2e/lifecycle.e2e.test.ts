@@ -11,7 +11,12 @@ let server: ServerProc;
 const create = (body: Record<string, unknown>) =>
   server.api('/v1/sandboxes', {
     method: 'POST',
-    body: JSON.stringify({ image: { uri: IMAGE }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '128Mi', pids: '128' }, ...body }),
+    body: JSON.stringify({
+      image: { uri: IMAGE },
+      entrypoint: ['tail', '-f', '/dev/null'],
+      resourceLimits: { cpu: '500m', memory: '128Mi', pids: '128' },
+      ...body,
+    }),
   });
 const json = async (r: Response) => (await r.json()) as Record<string, any>;
 const waitFor = <T>(fn: () => Promise<T | undefined>, ms = 15_000) => waitForValue(fn, ms);
@@ -104,7 +109,10 @@ describe('a sandbox from create to delete', () => {
   it('keeps a manual-cleanup sandbox without expiresAt and refuses to renew it', async () => {
     const created = await json(await create({}));
     expect(created.expiresAt).toBeUndefined();
-    const r = await server.api(`/v1/sandboxes/${created.id}/renew-expiration`, { method: 'POST', body: JSON.stringify({ expiresAt: new Date(Date.now() + 60_000).toISOString() }) });
+    const r = await server.api(`/v1/sandboxes/${created.id}/renew-expiration`, {
+      method: 'POST',
+      body: JSON.stringify({ expiresAt: new Date(Date.now() + 60_000).toISOString() }),
+    });
     expect(r.status).toBe(409);
     expect((await json(r)).code).toBe('DOCKER::INVALID_EXPIRATION');
     await server.api(`/v1/sandboxes/${created.id}`, { method: 'DELETE' });
@@ -129,7 +137,7 @@ describe('a sandbox from create to delete', () => {
     expect((await server.api(`/v1/sandboxes/${ok.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
-  it('records a container removed behind berth\'s back', async () => {
+  it("records a container removed behind berth's back", async () => {
     const { id } = await json(await create({}));
     const [c] = (await containersOf(server.instanceId)).filter((x) => x.Labels['berth.sandbox-id'] === id);
     await docker.getContainer(c!.Id).remove({ force: true });
@@ -165,7 +173,7 @@ describe('a sandbox from create to delete', () => {
     expect((await containersOf(server.instanceId)).length).toBe(before);
   });
 
-  it('requires the API key with upstream\'s codes, and echoes X-Request-ID everywhere', async () => {
+  it("requires the API key with upstream's codes, and echoes X-Request-ID everywhere", async () => {
     const missing = await fetch(`${server.url}/v1/sandboxes`, { headers: { 'X-Request-ID': 'req-123' } });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('x-request-id')).toBe('req-123');

@@ -75,7 +75,13 @@ describe('crash at every step, then restart', () => {
   it('killed while the mount command runs (mid-mount)', async () => {
     server = await start({ OSSFS_SHIM_DELAY_BEFORE: '3' });
     const creating = createSandbox(server, [w.volume('mid-mount')]).catch(() => null);
-    await killWhen(server, 'the mount command to start', async () => (await recorded(w)).some((l) => l.startsWith('ossfs2 mount') && l.includes('mnt_')) && (await rows(sql`select 1 from mounts where state = 'mounting'`)).length > 0);
+    await killWhen(
+      server,
+      'the mount command to start',
+      async () =>
+        (await recorded(w)).some((l) => l.startsWith('ossfs2 mount') && l.includes('mnt_')) &&
+        (await rows(sql`select 1 from mounts where state = 'mounting'`)).length > 0,
+    );
     expect(await creating).toBeNull();
     await sleep(3500); // the orphaned stand-in finishes its mount after berth died: the reconcile must clean it
     await restartAndConverge();
@@ -107,7 +113,12 @@ describe('crash at every step, then restart', () => {
     await server.kill('SIGTERM');
     server = await start({ OSSFS_SHIM_UNMOUNT_DELAY: '3' });
     const deleting = deleteSandbox(server, id).catch(() => null);
-    await killWhen(server, 'the unmount to start', async () => (await recorded(w)).some((l) => /^fusermount3 -u .*mnt_/.test(l)) && (await rows(sql`select 1 from mounts where state = 'unmounting'`)).length > 0);
+    await killWhen(
+      server,
+      'the unmount to start',
+      async () =>
+        (await recorded(w)).some((l) => /^fusermount3 -u .*mnt_/.test(l)) && (await rows(sql`select 1 from mounts where state = 'unmounting'`)).length > 0,
+    );
     await deleting;
     await sleep(3500);
     await restartAndConverge();
@@ -137,10 +148,14 @@ describe('a FUSE daemon killed under a running sandbox', () => {
     await waitFor('the sandbox to see the dead mount', async () => (await execIn(c, ['cat', '/data/d.txt'])).code !== 0, 10_000);
     await waitFor('the repair to reach the sandbox', async () => (await execIn(c, ['cat', '/data/d.txt'])).out.trim() === 'before', 30_000);
     // The bind reaches the sandbox just before the repair is recorded.
-    await waitFor('the repair to be recorded', async () => {
-      const [m] = await rows<{ health: string; state: string }>(sql`select health, state from mounts where host_path = ${path!}`);
-      return m?.health === 'ok' && m.state === 'mounted';
-    }, 10_000);
+    await waitFor(
+      'the repair to be recorded',
+      async () => {
+        const [m] = await rows<{ health: string; state: string }>(sql`select health, state from mounts where host_path = ${path!}`);
+        return m?.health === 'ok' && m.state === 'mounted';
+      },
+      10_000,
+    );
     const types = await rows<{ type: string }>(sql`select e.type from events e join mounts m on m.id = e.mount_id where m.host_path = ${path!} order by e.seq`);
     expect(types.map((t) => t.type)).toEqual(['mount.mounted', 'mount.degraded', 'mount.recovered']);
     await deleteSandbox(server, id);

@@ -85,7 +85,10 @@ describe('shared ossfs mounts through two berth processes', () => {
       [{ name: 'h', mountPath: '/h', host: { path: '/etc' } }],
       [{ ...w.volume('x'), ossfs: { ...(w.volume('x').ossfs as object), options: ['-o', 'allow_other'] } }],
     ]) {
-      const res = await a.api('/v1/sandboxes', { method: 'POST', body: JSON.stringify({ image: { uri: 'berth-base:latest' }, entrypoint: ['tail'], resourceLimits: {}, timeout: 60, volumes }) });
+      const res = await a.api('/v1/sandboxes', {
+        method: 'POST',
+        body: JSON.stringify({ image: { uri: 'berth-base:latest' }, entrypoint: ['tail'], resourceLimits: {}, timeout: 60, volumes }),
+      });
       expect(res.status).toBe(400);
       expect(await res.text()).not.toContain(w.secret);
     }

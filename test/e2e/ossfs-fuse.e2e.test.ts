@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, mounts } from '../../src/adapters/postgres/schema/index.js';
+import { events, mounts } from '../../src/db/schema/index.js';
 import { readMountinfo, topMountAt } from '../../src/adapters/storage/mountinfo.js';
 import { createFuseMounter } from '../../src/adapters/storage/fuse-mounter.js';
 import { runCommand } from '../../src/adapters/storage/run-command.js';
@@ -47,13 +47,27 @@ beforeAll(async () => {
   record = join(work, 'shim-record.txt');
   process.env.OSSFS_SHIM_RECORD = record;
   log = new RecordingLogger();
-  mounter = createFuseMounter({ root, ossfsBin: join(SHIM_DIR, 'ossfs'), ossfs2Bin: join(SHIM_DIR, 'ossfs2'), log, readyTimeoutMs: 5000, credentialDir: credDir });
+  mounter = createFuseMounter({
+    root,
+    ossfsBin: join(SHIM_DIR, 'ossfs'),
+    ossfs2Bin: join(SHIM_DIR, 'ossfs2'),
+    log,
+    readyTimeoutMs: 5000,
+    credentialDir: credDir,
+  });
   deps = buildMountDeps({ db: testDb.handle.db, mounter, log, config: { hostId: `fuse-${RUN}` } });
 });
 
 afterAll(async () => {
   const cs = await docker.listContainers({ all: true, filters: { label: [`berth-test=${RUN}`] } });
-  await Promise.all(cs.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+  await Promise.all(
+    cs.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => {}),
+    ),
+  );
   if (root) {
     // Anything still mounted under the root, then the root's own shared bind mount(s).
     for (const e of (await readMountinfo()).filter((m) => m.mountPoint.startsWith(`${work}/`)).reverse())

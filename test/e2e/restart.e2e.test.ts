@@ -14,7 +14,12 @@ const create = (timeout?: number) =>
   server
     .api('/v1/sandboxes', {
       method: 'POST',
-      body: JSON.stringify({ image: { uri: 'berth-base:latest' }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: {}, ...(timeout ? { timeout } : {}) }),
+      body: JSON.stringify({
+        image: { uri: 'berth-base:latest' },
+        entrypoint: ['tail', '-f', '/dev/null'],
+        resourceLimits: {},
+        ...(timeout ? { timeout } : {}),
+      }),
     })
     .then((r) => r.json() as Promise<{ id: string; expiresAt?: string; createdAt: string }>);
 
@@ -64,7 +69,7 @@ describe('restart after SIGKILL', () => {
     expect((await docker.getContainer(renewedContainer.Id).inspect()).State.Running).toBe(true);
   });
 
-  it('removes an orphan container of its own at boot and keeps other deployments\' containers', async () => {
+  it("removes an orphan container of its own at boot and keeps other deployments' containers", async () => {
     // A container labelled as ours whose sandbox has no row (as after a crash between a failed create's
     // container removal and its row deletion), and a foreign container with another instance id.
     const mk = (labels: Record<string, string>) =>

@@ -185,7 +185,7 @@ describe('the official SDK against a real server', () => {
     }
   });
 
-  it('surfaces the server\'s 401 codes and creates nothing with a wrong key', async () => {
+  it("surfaces the server's 401 codes and creates nothing with a wrong key", async () => {
     const wrong = SandboxManager.create({ connectionConfig: { domain: server.url, apiKey: 'not-the-key' } });
     // An empty key is not sent at all by the SDK.
     const none = SandboxManager.create({ connectionConfig: { domain: server.url, apiKey: '' } });
@@ -214,7 +214,7 @@ describe('the official SDK against a real server', () => {
     expect((await manager.listSandboxInfos({ metadata: { run: RUN } })).items).toEqual([]);
   });
 
-  it('echoes a client-chosen X-Request-ID into the SDK\'s exception', async () => {
+  it("echoes a client-chosen X-Request-ID into the SDK's exception", async () => {
     const traced = SandboxManager.create({ connectionConfig: { ...conn, headers: { 'X-Request-ID': 'sdk-trace-42' } } });
     try {
       const e = await apiError(traced.getSandboxInfo('00000000-0000-0000-0000-000000000000'), 404, 'DOCKER::SANDBOX_NOT_FOUND');
@@ -233,10 +233,17 @@ describe('the official SDK against a real server', () => {
   });
 });
 
-describe('the SDK\'s raw lifecycle client (openapi-fetch)', () => {
+describe("the SDK's raw lifecycle client (openapi-fetch)", () => {
   it('sees 202 with an empty body and Content-Length: 0 for pause/resume, 204 for delete and metrics', async () => {
     const created = await raw.POST('/sandboxes', {
-      body: { image: { uri: IMAGE }, entrypoint: ['tail', '-f', '/dev/null'], timeout: 120, metadata: { run: RUN, via: 'raw' }, resourceLimits: { cpu: '250m', memory: '64Mi' }, secureAccess: false },
+      body: {
+        image: { uri: IMAGE },
+        entrypoint: ['tail', '-f', '/dev/null'],
+        timeout: 120,
+        metadata: { run: RUN, via: 'raw' },
+        resourceLimits: { cpu: '250m', memory: '64Mi' },
+        secureAccess: false,
+      },
     });
     expect(created.response.status).toBe(202);
     expect(created.error).toBeUndefined();
@@ -262,12 +269,16 @@ describe('the SDK\'s raw lifecycle client (openapi-fetch)', () => {
     expect(list.response.status).toBe(200);
     expect(list.data!.items.map((s) => s.id)).toEqual([id]);
 
-    const ep = await raw.GET('/sandboxes/{sandboxId}/endpoints/{port}', { params: { path: { sandboxId: id, port: 18080 }, query: { use_server_proxy: false } } });
+    const ep = await raw.GET('/sandboxes/{sandboxId}/endpoints/{port}', {
+      params: { path: { sandboxId: id, port: 18080 }, query: { use_server_proxy: false } },
+    });
     expect(ep.response.status).toBe(200);
     expect(ep.data!.endpoint).toMatch(/^127\.0\.0\.1:\d+(\/proxy\/18080)?$/);
 
     // SDK 0.1.11 telemetry (fired by Sandbox.create) is accepted with 204.
-    const metric = await raw.POST('/metrics/events', { body: { eventType: 'sandbox.create', sandboxId: id, image: IMAGE, createDurationMs: 123, success: true } });
+    const metric = await raw.POST('/metrics/events', {
+      body: { eventType: 'sandbox.create', sandboxId: id, image: IMAGE, createDurationMs: 123, success: true },
+    });
     expect(metric.response.status).toBe(204);
 
     const del = await raw.DELETE('/sandboxes/{sandboxId}', { params: { path: { sandboxId: id } } });
@@ -314,7 +325,11 @@ describe('snapshots through the SDK', () => {
       await expect(docker.getImage(`berth-snapshot:${snap.id}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     } finally {
       await src.kill();
-      if (snapshotId) await docker.getImage(`berth-snapshot:${snapshotId}`).remove({ force: true }).catch(() => {});
+      if (snapshotId)
+        await docker
+          .getImage(`berth-snapshot:${snapshotId}`)
+          .remove({ force: true })
+          .catch(() => {});
     }
   }, 120_000);
 });

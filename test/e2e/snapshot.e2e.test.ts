@@ -25,14 +25,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.kill();
   if (server) await removeInstanceContainers(server.instanceId);
-  for (const ref of made) await docker.getImage(ref).remove({ force: true }).catch(() => {});
+  for (const ref of made)
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => {});
 });
 
 describe('snapshot and restore on Docker', () => {
   it('captures a file written in a sandbox and restores it; deleting everything removes the image', async () => {
     const res = await server.api('/v1/sandboxes', {
       method: 'POST',
-      body: JSON.stringify({ image: { uri: IMAGE }, entrypoint: ['sh', '-c', 'echo snap-data > /marker && tail -f /dev/null'], resourceLimits: {}, timeout: 600 }),
+      body: JSON.stringify({
+        image: { uri: IMAGE },
+        entrypoint: ['sh', '-c', 'echo snap-data > /marker && tail -f /dev/null'],
+        resourceLimits: {},
+        timeout: 600,
+      }),
     });
     expect(res.status, await res.clone().text()).toBe(202);
     const source = (await json(res)).id as string;

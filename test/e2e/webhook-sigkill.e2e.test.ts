@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { webhookAttempts, webhookDeliveries } from '../../src/adapters/postgres/schema/index.js';
+import { webhookAttempts, webhookDeliveries } from '../../src/db/schema/index.js';
 import { appendEvent } from '../../src/domain/events/append.js';
 import { createWebhook } from '../../src/domain/webhooks/endpoints.js';
 import type { TestDb } from '../helpers/db.js';
@@ -59,7 +59,9 @@ it('a dispatcher killed with SIGKILL mid-delivery: the event is delivered after 
     return 204;
   });
   const ep = await createWebhook(deps, { url: rx.url() });
-  const [ev] = await deps.db.transaction((tx) => appendEvent(tx, deps, { type: 'sandbox.failed', sandboxId: 's-kill', reason: 'container_exited', actor: 'test' }));
+  const [ev] = await deps.db.transaction((tx) =>
+    appendEvent(tx, deps, { type: 'sandbox.failed', sandboxId: 's-kill', reason: 'container_exited', actor: 'test' }),
+  );
 
   const first = await startDispatcher();
   await firstArrived;

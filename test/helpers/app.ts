@@ -1,18 +1,15 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
-import { PrometheusMetrics } from '../../src/adapters/metrics.js';
-import { loadServerKey } from '../../src/adapters/crypto/secret-box.js';
-import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
+import type { PrometheusMetrics } from '../../src/adapters/metrics.js';
 import { createApp } from '../../src/app.js';
+import { composeDeps } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Deps } from '../../src/domain/deps.js';
-import { realIds } from '../../src/domain/ids.js';
 import { noVolumes, type SandboxVolumes } from '../../src/domain/volumes/port.js';
 import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 import { createPgliteTestDb, createPostgresTestDb, type TestDb } from './db.js';
-import { createNetworkTransport } from '../../src/adapters/webhooks/transport.js';
 
 export const TEST_API_KEY = 'test-key-0123456789';
 export const TEST_INSTANCE_ID = 'test-instance';
@@ -50,21 +47,21 @@ export async function buildTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
   runtime.images.add(TEST_IMAGE);
   const clock = new FixedClock();
   const log = new RecordingLogger();
-  const config: Config = { ...loadConfig({ BERTH_API_KEY: TEST_API_KEY, BERTH_PUBLIC_HOST: '127.0.0.1', BERTH_SECRET_KEY: TEST_SECRET_KEY }, 'test-host'), ...opts.config };
-  const deps: Deps = {
+  const config: Config = {
+    ...loadConfig({ BERTH_API_KEY: TEST_API_KEY, BERTH_PUBLIC_HOST: '127.0.0.1', BERTH_SECRET_KEY: TEST_SECRET_KEY }, 'test-host'),
+    ...opts.config,
+  };
+  const deps: Deps = composeDeps({
     db: testDb.handle.db,
     runtime,
     clock,
-    ids: realIds,
     log,
     config,
-    metrics: opts.metrics ?? new PrometheusMetrics({ processMetrics: false }),
+    ...(opts.metrics && { metrics: opts.metrics }),
     volumes: opts.volumes ?? noVolumes,
-    webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
-    webhookSecrets: createWebhookSecrets(loadServerKey(config)),
     instanceId: TEST_INSTANCE_ID,
     processId: 'test-host:1:cafe',
-  };
+  });
   const app = createApp(deps);
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

@@ -41,7 +41,10 @@ export async function startRegistry(): Promise<Registry> {
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 401, () => false);
+    const ok = await fetch(`http://${host}/v2/`).then(
+      (r) => r.status === 401,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }

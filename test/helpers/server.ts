@@ -101,9 +101,23 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerProc>
 export async function removeInstanceContainers(instanceId: string): Promise<void> {
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const list = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instanceId}`] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => {}),
+    ),
+  );
   const vols = await docker.listVolumes({ filters: { label: [`berth.instance=${instanceId}`] } });
-  await Promise.all((vols.Volumes ?? []).map((v) => docker.getVolume(v.Name).remove({ force: true }).catch(() => {})));
+  await Promise.all(
+    (vols.Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => {}),
+    ),
+  );
 }
 
 export async function containersOf(instanceId: string) {

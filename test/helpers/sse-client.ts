@@ -26,9 +26,14 @@ export async function openSse(url: string, headers: Record<string, string> = {},
           let isMessage = false;
           for (const line of frame.split('\n')) {
             if (line.startsWith(':')) comments.push(line.slice(1).trim());
-            else if (line.startsWith('id: ')) ((m.id = line.slice(4)), (isMessage = true));
-            else if (line.startsWith('event: ')) m.event = line.slice(7);
-            else if (line.startsWith('data: ')) (data.push(line.slice(6)), (isMessage = true));
+            else if (line.startsWith('id: ')) {
+              m.id = line.slice(4);
+              isMessage = true;
+            } else if (line.startsWith('event: ')) m.event = line.slice(7);
+            else if (line.startsWith('data: ')) {
+              data.push(line.slice(6));
+              isMessage = true;
+            }
           }
           m.data = data.join('\n');
           if (isMessage) {

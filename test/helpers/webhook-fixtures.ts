@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadServerKey } from '../../src/adapters/crypto/secret-box.js';
-import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Deps } from '../../src/domain/deps.js';
-import { realIds } from '../../src/domain/ids.js';
+import { composeDeps } from '../../src/compose.js';
 import { noopMetrics } from '../../src/domain/metrics.js';
 import type { ContainerRuntime, Logger } from '../../src/domain/ports.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
 import type { Db } from '../../src/adapters/postgres/client.js';
 import { createPostgresTestDb, type TestDb } from './db.js';
-import { createNetworkTransport } from '../../src/adapters/webhooks/transport.js';
 
 /** A config for webhook/event tests: private targets allowed (the receiver is on loopback), a fixed key. */
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -36,22 +33,19 @@ export const silentLog: Logger = {
 /** A Deps for the event and webhook verbs; the sandbox ports are never touched by them. */
 export function webhookDeps(db: Db, over: Partial<Deps> = {}): Deps {
   const config = over.config ?? testConfig();
-  return {
+  // Secrets come from the config's key: deps built with one config (other dispatchers, a child process)
+  // open each other's secrets.
+  return composeDeps({
     db,
     runtime: {} as ContainerRuntime,
-    clock: { now: () => new Date() },
-    ids: realIds,
     log: silentLog,
     config,
     metrics: noopMetrics,
     volumes: noVolumes,
-    webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
-    // From the config's key: deps built with one config (other dispatchers, a child process) open each other's secrets.
-    webhookSecrets: createWebhookSecrets(loadServerKey(config)),
     instanceId: 'test-instance',
     processId: `test:${process.pid}:${randomBytes(4).toString('hex')}`,
     ...over,
-  };
+  });
 }
 
 export type Received = { at: number; headers: IncomingHttpHeaders; body: string; path: string };

@@ -72,9 +72,12 @@ describe.each(DB_KINDS)('auth and operations on %s', (kind) => {
   it('uses the request id as the actor of the events it causes', async () => {
     const res = await t.call('POST', '/v1/sandboxes', createBody(), { 'X-Request-ID': 'rid-actor' });
     expect(res.status).toBe(202);
-    const { events } = await import('../../src/adapters/postgres/schema/index.js');
+    const { events } = await import('../../src/db/schema/index.js');
     const { eq } = await import('drizzle-orm');
-    const rows = await t.deps.db.select().from(events).where(eq(events.sandboxId, (await res.json()).id));
+    const rows = await t.deps.db
+      .select()
+      .from(events)
+      .where(eq(events.sandboxId, (await res.json()).id));
     expect(rows.map((r) => r.actor)).toContain('api:rid-actor');
   });
 
@@ -122,7 +125,11 @@ describe.each(DB_KINDS)('auth and operations on %s', (kind) => {
   it('CORS: a preflight needs no key; responses expose X-Request-ID', async () => {
     const pre = await raw('/v1/sandboxes', {
       method: 'OPTIONS',
-      headers: { Origin: 'https://dash.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'open-sandbox-api-key,content-type' },
+      headers: {
+        Origin: 'https://dash.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'open-sandbox-api-key,content-type',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');

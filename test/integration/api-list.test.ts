@@ -5,7 +5,12 @@ import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app
 // GET /sandboxes: pagination math, newest first, state and metadata filters. Each test tags its sandboxes
 // with a unique metadata value and filters on it, so tests in one database never see each other's rows.
 
-const q = (pairs: Record<string, string>) => encodeURIComponent(Object.entries(pairs).map(([k, v]) => `${k}=${v}`).join('&'));
+const q = (pairs: Record<string, string>) =>
+  encodeURIComponent(
+    Object.entries(pairs)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&'),
+  );
 
 describe.each(DB_KINDS)('GET /sandboxes on %s', (kind) => {
   let t: TestApp;
@@ -31,7 +36,10 @@ describe.each(DB_KINDS)('GET /sandboxes on %s', (kind) => {
   async function list(query: string) {
     const res = await t.call('GET', `/v1/sandboxes?${query}`);
     expect(res.status, await res.clone().text()).toBe(200);
-    return (await res.json()) as { items: Array<{ id: string; status: { state: string }; metadata?: Record<string, string> }>; pagination: Record<string, unknown> };
+    return (await res.json()) as {
+      items: Array<{ id: string; status: { state: string }; metadata?: Record<string, string> }>;
+      pagination: Record<string, unknown>;
+    };
   }
 
   it('pages newest first with exact pagination math', async () => {

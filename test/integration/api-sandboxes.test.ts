@@ -53,7 +53,7 @@ describe.each(DB_KINDS)('lifecycle API on %s', (kind) => {
       const body = await create(overrides);
       expect(body).not.toHaveProperty('expiresAt');
       expect(body).not.toHaveProperty('metadata');
-      expect(JSON.stringify(body)).not.toContain(":null");
+      expect(JSON.stringify(body)).not.toContain(':null');
     }
   });
 

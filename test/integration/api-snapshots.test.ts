@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, sandboxes, snapshots } from '../../src/adapters/postgres/schema/index.js';
+import { events, sandboxes, snapshots } from '../../src/db/schema/index.js';
 import { reapSnapshotsOnce } from '../../src/domain/snapshots/reap-snapshots.js';
 import { LABELS } from '../../src/domain/ports.js';
 import { buildTestApp, createBody, DB_KINDS, TEST_INSTANCE_ID, type TestApp } from '../helpers/app.js';
@@ -74,7 +74,12 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
     expect(done).toMatchObject({ id: body.id, sandboxId, name: 'checkpoint-before-import', status: { state: 'Ready', reason: 'snapshot_ready' } });
     expect(Object.keys(done).sort()).toEqual(['createdAt', 'id', 'name', 'sandboxId', 'status']);
     const image = t.runtime.committed.get(`berth-snapshot:${body.id}`);
-    expect(image?.labels).toEqual({ [LABELS.managed]: 'true', [LABELS.instance]: TEST_INSTANCE_ID, [LABELS.snapshotId]: body.id, [LABELS.hostId]: 'test-host' });
+    expect(image?.labels).toEqual({
+      [LABELS.managed]: 'true',
+      [LABELS.instance]: TEST_INSTANCE_ID,
+      [LABELS.snapshotId]: body.id,
+      [LABELS.hostId]: 'test-host',
+    });
     const [row] = await t.deps.db.select().from(snapshots).where(eq(snapshots.id, body.id));
     expect(row).toMatchObject({ state: 'Ready', imageId: image!.imageId, imageRef: `berth-snapshot:${body.id}`, leaseOwner: null, hostId: 'test-host' });
     // The source keeps running.
@@ -193,7 +198,11 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
 
   it('answers restore errors in upstream order: 400 both/neither, 404 unknown, 409 not ready, then the entrypoint', async () => {
     const { id } = await readySnapshot();
-    await expectError(await t.call('POST', '/v1/sandboxes', { snapshotId: id, image: { uri: 'berth-base:latest' }, entrypoint: ['x'] }), 400, 'SANDBOX::INVALID_PARAMETER');
+    await expectError(
+      await t.call('POST', '/v1/sandboxes', { snapshotId: id, image: { uri: 'berth-base:latest' }, entrypoint: ['x'] }),
+      400,
+      'SANDBOX::INVALID_PARAMETER',
+    );
     await expectError(await t.call('POST', '/v1/sandboxes', { entrypoint: ['x'] }), 400, 'SANDBOX::INVALID_PARAMETER');
     await expectError(await t.call('POST', '/v1/sandboxes', { snapshotId: 'snap_nope', extensions: { poolRef: 'p' } }), 400, 'SANDBOX::UNSUPPORTED_POOL_REF');
     await expectError(await t.call('POST', '/v1/sandboxes', { snapshotId: 'snap_nope', timeout: 60 }), 404, 'SNAPSHOT::NOT_FOUND');
@@ -242,7 +251,11 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
   it('appends snapshot.created, snapshot.ready and snapshot.deleted events', async () => {
     const { sandboxId, id } = await readySnapshot();
     expect((await t.call('DELETE', `/v1/snapshots/${id}`)).status).toBe(204);
-    const rows = await t.deps.db.select().from(events).where(sql`${events.data}->>'snapshotId' = ${id}`).orderBy(events.seq);
+    const rows = await t.deps.db
+      .select()
+      .from(events)
+      .where(sql`${events.data}->>'snapshotId' = ${id}`)
+      .orderBy(events.seq);
     expect(rows.map((e) => [e.type, e.sandboxId, e.toState])).toEqual([
       ['snapshot.created', sandboxId, 'Creating'],
       ['snapshot.ready', sandboxId, 'Ready'],
@@ -255,8 +268,15 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
       const id = `snap_reap${Math.random().toString(16).slice(2, 10)}`;
       const now = t.clock.now();
       await t.deps.db.insert(snapshots).values({
-        id, sandboxId: 'src', state, lastTransitionAt: now, imageRef: `berth-snapshot:${id}`, hostId: 'test-host', createdAt: now,
-        leaseOwner, leaseUntil: new Date(now.getTime() + 3_600_000),
+        id,
+        sandboxId: 'src',
+        state,
+        lastTransitionAt: now,
+        imageRef: `berth-snapshot:${id}`,
+        hostId: 'test-host',
+        createdAt: now,
+        leaseOwner,
+        leaseUntil: new Date(now.getTime() + 3_600_000),
       });
       t.runtime.images.add(`berth-snapshot:${id}`); // the half-made (or to-be-deleted) image
       return id;

@@ -53,7 +53,11 @@ const CREATE_CASES: Case[] = [
   ['volume readOnly a string', { volumes: [{ name: 'a', mountPath: '/d', readOnly: 'no' }] }, 'volumes[0].readOnly'],
   ['volume host.path a number', { volumes: [{ name: 'a', mountPath: '/d', host: { path: 1 } }] }, 'volumes[0].host.path'],
   ['volume pvc without claimName', { volumes: [{ name: 'a', mountPath: '/d', pvc: {} }] }, 'volumes[0].pvc.claimName'],
-  ['volume ossfs options not a list', { volumes: [{ name: 'a', mountPath: '/d', ossfs: { bucket: 'b', endpoint: 'e', options: 'x' } }] }, 'volumes[0].ossfs.options'],
+  [
+    'volume ossfs options not a list',
+    { volumes: [{ name: 'a', mountPath: '/d', ossfs: { bucket: 'b', endpoint: 'e', options: 'x' } }] },
+    'volumes[0].ossfs.options',
+  ],
   ['volume with an unknown backend', { volumes: [{ name: 'a', mountPath: '/d', nfs: { server: 'x', path: '/' } }] }, 'Volumes', 'VOLUME::UNSUPPORTED_BACKEND'],
 ];
 

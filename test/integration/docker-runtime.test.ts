@@ -67,10 +67,27 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const left = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
-  await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+  await Promise.all(
+    left.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
   const vols = await docker.listVolumes({ filters: { label: [`${TEST_LABEL}=${run}`] } });
-  await Promise.all((vols.Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => {})));
-  await docker.getImage(ENTRYPOINT_IMAGE).remove({ force: true }).catch(() => {});
+  await Promise.all(
+    (vols.Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => {}),
+    ),
+  );
+  await docker
+    .getImage(ENTRYPOINT_IMAGE)
+    .remove({ force: true })
+    .catch(() => {});
 });
 
 describe('DockerodeRuntime against the local engine', () => {
@@ -216,7 +233,11 @@ describe('DockerodeRuntime against the local engine', () => {
   it("streams a 'die' event with the exit code, only for our containers", async () => {
     const events: ContainerEvent[] = [];
     const errors: Error[] = [];
-    const unsubscribe = runtime.subscribe(instanceId, (e) => events.push(e), (e) => errors.push(e));
+    const unsubscribe = runtime.subscribe(
+      instanceId,
+      (e) => events.push(e),
+      (e) => errors.push(e),
+    );
     try {
       await new Promise((r) => setTimeout(r, 500)); // let the events request reach the engine
       const foreign = await runtime.createAndStart(
@@ -266,7 +287,11 @@ describe('DockerodeRuntime against the local engine', () => {
       const src = await runtime.createAndStart(spec({ cmd: ['sh', '-c', 'echo from-commit > /marker && tail -f /dev/null'] }));
       await waitFor(async () => ((await docker.getContainer(src.containerId).inspect()).State.Running ? true : undefined));
       await new Promise((r) => setTimeout(r, 300)); // let the echo run
-      const { imageId } = await runtime.commit(src.containerId, { repo: 'berth-snapshot', tag, labels: { [LABELS.snapshotId]: tag, [LABELS.instance]: instanceId } });
+      const { imageId } = await runtime.commit(src.containerId, {
+        repo: 'berth-snapshot',
+        tag,
+        labels: { [LABELS.snapshotId]: tag, [LABELS.instance]: instanceId },
+      });
       expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
       const image = await docker.getImage(ref).inspect();
       expect(image.Id).toBe(imageId);
@@ -289,7 +314,11 @@ describe('DockerodeRuntime against the local engine', () => {
       expect(await runtime.removeImage(ref)).toBe('removed');
       expect(await runtime.removeImage(ref)).toBe('absent');
     } finally {
-      for (const r of [ref, `${ref}-paused`]) await docker.getImage(r).remove({ force: true }).catch(() => {});
+      for (const r of [ref, `${ref}-paused`])
+        await docker
+          .getImage(r)
+          .remove({ force: true })
+          .catch(() => {});
     }
   });
 });

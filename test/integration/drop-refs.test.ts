@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountRefs } from '../../src/adapters/postgres/schema/index.js';
+import { mountRefs } from '../../src/db/schema/index.js';
 import type { Db } from '../../src/domain/ports.js';
 import { dropSandboxRefs } from '../../src/domain/volumes/drop-refs.js';
 import { createPgliteTestDb, type TestDb } from '../helpers/db.js';

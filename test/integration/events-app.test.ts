@@ -57,7 +57,11 @@ describe('events and webhooks in the app', () => {
     await other.close();
     const pre = await fetch(`${base}/v1/webhooks`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://dash.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'open-sandbox-api-key,content-type' },
+      headers: {
+        origin: 'https://dash.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'open-sandbox-api-key,content-type',
+      },
     });
     expect(pre.status).toBeLessThan(300);
     expect(pre.headers.get('access-control-allow-origin')).toBe('https://dash.example');

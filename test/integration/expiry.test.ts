@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, sandboxes } from '../../src/adapters/postgres/schema/index.js';
+import { events, sandboxes } from '../../src/db/schema/index.js';
 import type { Deps } from '../../src/domain/deps.js';
 import { isDomainError } from '../../src/domain/errors.js';
 import { reapOnce } from '../../src/domain/expiry/reap-once.js';
@@ -88,15 +88,24 @@ describe('reaper', () => {
     const s = await make(null);
     const future = new Date(t.clock.now().getTime() + 300_000);
     // pid 2^22+1 is above Linux's pid_max default range: no such process exists.
-    await t.deps.db.update(sandboxes).set({ state: 'Stopping', reason: 'user_delete', leaseOwner: 'test-host:4194305:dead', leaseUntil: future }).where(eq(sandboxes.id, s.id));
+    await t.deps.db
+      .update(sandboxes)
+      .set({ state: 'Stopping', reason: 'user_delete', leaseOwner: 'test-host:4194305:dead', leaseUntil: future })
+      .where(eq(sandboxes.id, s.id));
     const alive = await make(null);
-    await t.deps.db.update(sandboxes).set({ state: 'Stopping', reason: 'user_delete', leaseOwner: `test-host:${process.ppid}:live`, leaseUntil: future }).where(eq(sandboxes.id, alive.id));
+    await t.deps.db
+      .update(sandboxes)
+      .set({ state: 'Stopping', reason: 'user_delete', leaseOwner: `test-host:${process.ppid}:live`, leaseUntil: future })
+      .where(eq(sandboxes.id, alive.id));
     const res = await reapOnce(t.deps);
     expect(res.resumedDeletes).toBe(1);
     expect((await row(s.id)).deletedAt).not.toBeNull();
     // A live owner (the test runner's parent process) keeps its lease.
     expect((await row(alive.id)).deletedAt).toBeNull();
-    await t.deps.db.update(sandboxes).set({ leaseUntil: new Date(t.clock.now().getTime() - 1) }).where(eq(sandboxes.id, alive.id));
+    await t.deps.db
+      .update(sandboxes)
+      .set({ leaseUntil: new Date(t.clock.now().getTime() - 1) })
+      .where(eq(sandboxes.id, alive.id));
     await reapOnce(t.deps);
   });
 
@@ -104,14 +113,20 @@ describe('reaper', () => {
     const deleting = await make(null);
     const creating = await make(null);
     const past = new Date(t.clock.now().getTime() - 1000);
-    await t.deps.db.update(sandboxes).set({ state: 'Stopping', reason: 'user_delete', leaseOwner: 'dead:1:x', leaseUntil: past }).where(eq(sandboxes.id, deleting.id));
+    await t.deps.db
+      .update(sandboxes)
+      .set({ state: 'Stopping', reason: 'user_delete', leaseOwner: 'dead:1:x', leaseUntil: past })
+      .where(eq(sandboxes.id, deleting.id));
     await t.deps.db.update(sandboxes).set({ state: 'Pending', leaseOwner: 'dead:1:x', leaseUntil: past }).where(eq(sandboxes.id, creating.id));
     const res = await reapOnce(t.deps);
     expect(res.resumedDeletes).toBe(1);
     expect(res.abandonedCreates).toBe(1);
     expect(await row(deleting.id)).toMatchObject({ state: 'Terminated', reason: 'user_delete' });
     expect(t.runtime.containers.has(deleting.containerId!)).toBe(false);
-    const gone = await t.deps.db.select({ n: sql<number>`count(*)::int` }).from(sandboxes).where(eq(sandboxes.id, creating.id));
+    const gone = await t.deps.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(sandboxes)
+      .where(eq(sandboxes.id, creating.id));
     expect(gone[0]!.n).toBe(0);
     expect(t.runtime.containers.has(creating.containerId!)).toBe(false);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { events, mountRefs, mounts } from '../../src/adapters/postgres/schema/index.js';
+import { events, mountRefs, mounts } from '../../src/db/schema/index.js';
 import { handleError, validationHook } from '../../src/http/errors.js';
 import { registerMountRoutes } from '../../src/http/routes/mounts.js';
 import type { SandboxVolumes } from '../../src/domain/volumes/port.js';
@@ -73,7 +73,11 @@ const counts = async () => {
 describe('volumes through the sandbox API', () => {
   it.each([
     ['subPath traversal', [{ name: 'h', mountPath: '/h', subPath: '../..', host: { path: '/x' } }], 'VOLUME::INVALID_SUB_PATH'],
-    ['a symlink escaping the allowlist', () => [{ name: 'h', mountPath: '/h', host: { path: join(dir, 'allowed/etc-link') } }], 'VOLUME::HOST_PATH_NOT_ALLOWED'],
+    [
+      'a symlink escaping the allowlist',
+      () => [{ name: 'h', mountPath: '/h', host: { path: join(dir, 'allowed/etc-link') } }],
+      'VOLUME::HOST_PATH_NOT_ALLOWED',
+    ],
     ['a path outside the allowlist', [{ name: 'h', mountPath: '/h', host: { path: '/etc' } }], 'VOLUME::HOST_PATH_NOT_ALLOWED'],
     ['an unknown backend', [{ name: 'n', mountPath: '/n', nfs: { server: 'nfs.local', path: '/export' } }], 'VOLUME::UNSUPPORTED_BACKEND'],
     ['two backends', [{ name: 'n', mountPath: '/n', host: { path: '/x' }, pvc: { claimName: 'v' } }], 'VOLUME::INVALID_BACKEND'],
@@ -81,7 +85,11 @@ describe('volumes through the sandbox API', () => {
     ['an option with a newline', [oss({ options: ['ro\noss_bucket=other'] })], 'VOLUME::INVALID_OSSFS_OPTION'],
     ['a bucket the tool would misread', [oss({ bucket: 'bkt:/other' })], 'SANDBOX::INVALID_PARAMETER'],
     ['missing credentials', [oss({ accessKeySecret: undefined })], 'VOLUME::INVALID_OSSFS_CREDENTIALS'],
-    ['a pvc that must exist but does not', [{ name: 'p', mountPath: '/p', pvc: { claimName: 'absent-vol', createIfNotExists: false } }], 'VOLUME::PVC_NOT_FOUND'],
+    [
+      'a pvc that must exist but does not',
+      [{ name: 'p', mountPath: '/p', pvc: { claimName: 'absent-vol', createIfNotExists: false } }],
+      'VOLUME::PVC_NOT_FOUND',
+    ],
   ])('%s answers 400 and leaves nothing behind', async (_l, vols, code) => {
     const before = await counts();
     const res = await create(typeof vols === 'function' ? vols() : vols);

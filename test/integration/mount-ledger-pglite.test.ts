@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountRefs, mounts } from '../../src/adapters/postgres/schema/index.js';
+import { mountRefs, mounts } from '../../src/db/schema/index.js';
 import { reconcileMountsOnce } from '../../src/domain/volumes/reconcile-mounts.js';
 import { createSandboxVolumes } from '../../src/domain/volumes/sandbox-volumes.js';
 import { createPgliteTestDb, type TestDb } from '../helpers/db.js';

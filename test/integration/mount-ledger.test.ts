@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { events, mountRefs, mounts, sandboxVolumes } from '../../src/adapters/postgres/schema/index.js';
+import { events, mountRefs, mounts, sandboxVolumes } from '../../src/db/schema/index.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { createSandboxVolumes } from '../../src/domain/volumes/sandbox-volumes.js';
 import type { TestDb } from '../helpers/db.js';
@@ -81,7 +81,10 @@ describe('mount ledger on Postgres', () => {
     const sources = new Set(created.map((c) => c.binds[0]!.split(':')[0]));
     expect(sources.size).toBe(1);
     expect(created[0]!.binds[0]).toMatch(/^\/mnt\/berth-test\/mnt_[0-9a-f]+:\/data\/data:rw,rslave$/);
-    const [row] = await db().select().from(mounts).where(eq(mounts.hostPath, [...sources][0]!));
+    const [row] = await db()
+      .select()
+      .from(mounts)
+      .where(eq(mounts.hostPath, [...sources][0]!));
     expect(row!.state).toBe('mounted');
     expect(await refsOf(row!.id)).toBe(50);
 
@@ -271,7 +274,11 @@ describe('mount ledger on Postgres', () => {
       { name: 'theirs', mountPath: '/t', pvc: { claimName: 'theirs', deleteOnSandboxTermination: true } },
     ]);
     expect(binds).toEqual([`${claim}:/m:rw`, 'theirs:/t:rw']);
-    expect(runtime.volumes.get(claim)!.labels).toMatchObject({ 'berth.managed': 'true', 'berth.instance': 'test-instance', 'berth.created-for-sandbox': sandboxId });
+    expect(runtime.volumes.get(claim)!.labels).toMatchObject({
+      'berth.managed': 'true',
+      'berth.instance': 'test-instance',
+      'berth.created-for-sandbox': sandboxId,
+    });
     // Row still Pending: the release of a failed create removes what that create made.
     await createSandboxVolumes(deps).release(sandboxId, { removeManaged: true });
     expect(runtime.volumes.has(claim)).toBe(false);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { events, mountRefs, mounts, sandboxes } from '../../src/adapters/postgres/schema/index.js';
-import { withTx } from '../../src/domain/tx.js';
+import { events, mountRefs, mounts, sandboxes } from '../../src/db/schema/index.js';
+import { withTx } from '../../src/db/tx.js';
 import { newToken } from '../../src/domain/lease.js';
 import { reconcileMountsOnce } from '../../src/domain/volumes/reconcile-mounts.js';
 import { createSandboxVolumes } from '../../src/domain/volumes/sandbox-volumes.js';
@@ -95,7 +95,17 @@ describe('reconcileMountsOnce', () => {
   it('never releases a deleted sandbox whose container still exists', async () => {
     const { sandboxId, binds } = await createWithVolumes(live, [ossfsVolume('d', { bucket })]);
     const c = await runtime.createAndStart({
-      name: 'x', image: 'i', cmd: [], env: {}, labels: {}, networkMode: 'none', publishedPorts: [], publishHostIp: '127.0.0.1', capDrop: [], securityOpt: [], binds,
+      name: 'x',
+      image: 'i',
+      cmd: [],
+      env: {},
+      labels: {},
+      networkMode: 'none',
+      publishedPorts: [],
+      publishHostIp: '127.0.0.1',
+      capDrop: [],
+      securityOpt: [],
+      binds,
     });
     await markDeleted(sandboxId, c.containerId);
     await reconcileMountsOnce(live);

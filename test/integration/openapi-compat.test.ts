@@ -6,18 +6,16 @@ import { createApp } from '../../src/app.js';
 import type { Deps } from '../../src/domain/deps.js';
 import { noopMetrics } from '../../src/domain/metrics.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
-import { realIds } from '../../src/domain/ids.js';
+import { composeDeps } from '../../src/compose.js';
 import { silentLogger } from '../../src/adapters/logger.js';
 import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
-import { createNetworkTransport } from '../../src/adapters/webhooks/transport.js';
-import { createWebhookSecrets } from '../../src/adapters/crypto/webhook-secrets.js';
 
 // Our /openapi.json must stay a superset of upstream's lifecycle spec: every path+method we are meant to
 // serve, every parameter, and every property of every request and response schema (recursively).
 // Upstream's paths are relative to its /v1 server; ours are absolute, so /sandboxes is ours /v1/sandboxes.
 
-const UPSTREAM = new URL('../../../shared/reference/sandbox-lifecycle.yml', import.meta.url);
+const UPSTREAM = new URL('../fixtures/upstream/sandbox-lifecycle.yml', import.meta.url);
 
 /** Upstream operations we deliberately do not serve (all optional in upstream, see opensandbox-compat §2). */
 const EXCLUDED_PATHS = [
@@ -77,20 +75,18 @@ describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
 
   beforeAll(async () => {
     upstream = parse(readFileSync(UPSTREAM, 'utf8')) as Doc;
-    const deps: Deps = {
+    const deps: Deps = composeDeps({
       db: {} as Deps['db'], // generating the document touches no database
       runtime: new FakeRuntime(),
       clock: new FixedClock(),
-      ids: realIds,
       log: silentLogger,
       config: loadConfig({ BERTH_API_KEY: 'k' }),
       metrics: noopMetrics,
       volumes: noVolumes,
-      webhookTransport: createNetworkTransport({ allowPrivate: false }),
-      webhookSecrets: createWebhookSecrets(Buffer.alloc(32)), // and seals nothing
+      serverKey: Buffer.alloc(32), // and seals nothing
       instanceId: 'openapi-test',
       processId: 'openapi-test',
-    };
+    });
     const res = await createApp(deps).request('/openapi.json');
     expect(res.status).toBe(200);
     ours = (await res.json()) as Doc;

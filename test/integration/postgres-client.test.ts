@@ -88,7 +88,11 @@ describe('tuned Postgres client: prepared statements', () => {
       // The marker sits in the statement's text (as an alias); a statement with no parameters is sent as a
       // simple query either way, so this one has one.
       await tx.execute(sql`select ${1}::int as ${sql.raw(marker)}`);
-      const rows = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from pg_prepared_statements where statement like ${`%${marker}%`} and statement not like '%pg_prepared_statements%'`));
+      const rows = rowsOf<{ n: number }>(
+        await tx.execute(
+          sql`select count(*)::int as n from pg_prepared_statements where statement like ${`%${marker}%`} and statement not like '%pg_prepared_statements%'`,
+        ),
+      );
       return rows[0]!.n;
     });
 
@@ -100,4 +104,3 @@ describe('tuned Postgres client: prepared statements', () => {
     expect(await preparedLike(unprepared.db, 'marker_off')).toBe(0);
   });
 });
-

@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, sandboxes } from '../../src/adapters/postgres/schema/index.js';
+import { events, sandboxes } from '../../src/db/schema/index.js';
 import { observeContainerEvent } from '../../src/domain/sandbox/observe-container.js';
 import { LABELS } from '../../src/domain/ports.js';
 import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app.js';
@@ -16,7 +16,7 @@ describe.each(DB_KINDS)('sandbox events on %s', (kind) => {
 
   const eventsOf = (id: string) => t.deps.db.select().from(events).where(eq(events.sandboxId, id)).orderBy(asc(events.seq));
 
-  it('records each step of a sandbox\'s life through the API', async () => {
+  it("records each step of a sandbox's life through the API", async () => {
     const created = (await (await t.call('POST', '/v1/sandboxes', createBody({ timeout: 600 }))).json()) as { id: string };
     const id = created.id;
     expect((await t.call('PATCH', `/v1/sandboxes/${id}/metadata`, { team: 'a' })).status).toBe(200);

@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxes } from '../../src/adapters/postgres/schema/index.js';
-import { attachProxyUpgrade } from '../../src/http/proxy-upgrade.js';
+import { sandboxes } from '../../src/db/schema/index.js';
+import { attachProxyUpgrade } from '../../src/http/proxy/upgrade.js';
 import { buildTestApp, createBody, DB_KINDS, TEST_API_KEY, type TestApp } from '../helpers/app.js';
 
 // The server proxy through a real node server (@hono/node-server + the upgrade hook), against a local
@@ -73,7 +73,10 @@ function rawUpgrade(port: number, path: string, extra = ''): Promise<{ socket: S
       resolve({ socket, head: buf.slice(0, end + 4), closed });
     });
     socket.once('close', () => resolve({ socket, head: buf, closed }));
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+    );
   });
 }
 
@@ -92,7 +95,10 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
     const res = await t.call('POST', '/v1/sandboxes', createBody());
     id = ((await res.json()) as { id: string }).id;
     // The fake runtime "published" 44772 and 8080 on ports nothing listens on; point both at the target.
-    await t.deps.db.update(sandboxes).set({ ports: { '44772': target.port, '8080': target.port } }).where(eq(sandboxes.id, id));
+    await t.deps.db
+      .update(sandboxes)
+      .set({ ports: { '44772': target.port, '8080': target.port } })
+      .where(eq(sandboxes.id, id));
   });
   afterAll(async () => {
     target?.release();
@@ -103,7 +109,7 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
 
   const last = () => target.seen[target.seen.length - 1]!;
 
-  it('answers use_server_proxy=true with this server\'s proxy path (request host, no scheme, no /v1); false stays direct', async () => {
+  it("answers use_server_proxy=true with this server's proxy path (request host, no scheme, no /v1); false stays direct", async () => {
     const viaApp = await t.call('GET', `/v1/sandboxes/${id}/endpoints/8080?use_server_proxy=true`);
     expect(await viaApp.json()).toEqual({ endpoint: `localhost/sandboxes/${id}/proxy/8080` });
     const viaHost = await t.call('GET', `/sandboxes/${id}/endpoints/3000?use_server_proxy=true`, undefined, { Host: 'berth.example.com:9000' });
@@ -146,7 +152,7 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
     expect(last().url).toBe('/');
   });
 
-  it('goes through execd\'s /proxy/<port> on the 44772 port for any unpublished port', async () => {
+  it("goes through execd's /proxy/<port> on the 44772 port for any unpublished port", async () => {
     const res = await fetch(`${berth.base}/sandboxes/${id}/proxy/3000/api?q=1`);
     expect(res.status).toBe(201);
     expect(last().url).toBe('/proxy/3000/api?q=1');
@@ -205,7 +211,10 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    await t.deps.db.update(sandboxes).set({ ports: { '44772': deadPort, '8080': deadPort } }).where(eq(sandboxes.id, otherId));
+    await t.deps.db
+      .update(sandboxes)
+      .set({ ports: { '44772': deadPort, '8080': deadPort } })
+      .where(eq(sandboxes.id, otherId));
     const down = await fetch(`${berth.base}/sandboxes/${otherId}/proxy/8080/`);
     expect(down.status).toBe(502);
     const text = await down.text();
@@ -220,11 +229,20 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
   });
 
   it('tunnels a WebSocket-style upgrade both ways, with the same header rules', async () => {
-    const { socket, head } = await rawUpgrade(berth.port, `/v1/sandboxes/${id}/proxy/8080/ws?t=1`, `Cookie: s=secret\r\nOPEN-SANDBOX-API-KEY: ${TEST_API_KEY}\r\n`);
+    const { socket, head } = await rawUpgrade(
+      berth.port,
+      `/v1/sandboxes/${id}/proxy/8080/ws?t=1`,
+      `Cookie: s=secret\r\nOPEN-SANDBOX-API-KEY: ${TEST_API_KEY}\r\n`,
+    );
     expect(head).toMatch(/^HTTP\/1\.1 101 /);
     const seen = last();
     expect(seen.url).toBe('/ws?t=1');
-    expect(seen.headers).toMatchObject({ host: `127.0.0.1:${target.port}`, upgrade: 'websocket', connection: 'upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+    expect(seen.headers).toMatchObject({
+      host: `127.0.0.1:${target.port}`,
+      upgrade: 'websocket',
+      connection: 'upgrade',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    });
     expect(seen.headers).not.toHaveProperty('cookie');
     expect(seen.headers).not.toHaveProperty('open-sandbox-api-key');
     const echoed = new Promise<string>((r) => {

@@ -101,7 +101,10 @@ describe('GET /v1/events (SSE)', () => {
     await new Promise((r) => setTimeout(r, 80));
     await c.close();
     expect(c.events().map((e) => e.seq)).toEqual(want.map((e) => e.seq));
-    expect(c.events().map((e) => [e.type, e.sandboxId])).toEqual([['sandbox.deleted', 'sbx-keep'], ['sandbox.expired', 'sbx-keep']]);
+    expect(c.events().map((e) => [e.type, e.sandboxId])).toEqual([
+      ['sandbox.deleted', 'sbx-keep'],
+      ['sandbox.expired', 'sbx-keep'],
+    ]);
   });
 
   it('starts at the head without a resume point, replays with ?after, and Last-Event-ID wins over ?after', async () => {
@@ -115,7 +118,12 @@ describe('GET /v1/events (SSE)', () => {
     const replay = await openSse(`${base}/v1/events?after=${old.seq - 1}`);
     await waitFor(() => replay.messages.length >= 2);
     await replay.close();
-    expect(replay.events().slice(0, 2).map((e) => e.seq)).toEqual([old.seq, next.seq]);
+    expect(
+      replay
+        .events()
+        .slice(0, 2)
+        .map((e) => e.seq),
+    ).toEqual([old.seq, next.seq]);
 
     const both = await openSse(`${base}/v1/events?after=0`, { 'last-event-id': String(old.seq) });
     await waitFor(() => both.messages.length >= 1);

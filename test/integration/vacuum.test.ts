@@ -34,7 +34,11 @@ describe.each([
     const stats = rowsOf<{ relname: string; vacuumed: boolean; analyzed: boolean }>(
       await t.handle.db.execute(sql`select relname, last_vacuum is not null as vacuumed, last_analyze is not null as analyzed from pg_stat_user_tables`),
     );
-    for (const table of CHURNED_TABLES) expect(stats.find((s) => s.relname === table), table).toMatchObject({ vacuumed: true, analyzed: true });
+    for (const table of CHURNED_TABLES)
+      expect(
+        stats.find((s) => s.relname === table),
+        table,
+      ).toMatchObject({ vacuumed: true, analyzed: true });
     // Without the vacuum the same number of new rows would go to new pages and double the table.
     await fill('w-');
     expect(await size()).toBeLessThanOrEqual(full);

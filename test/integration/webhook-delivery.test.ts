@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, webhookDeliveries, webhookEndpoints } from '../../src/adapters/postgres/schema/index.js';
+import { events, webhookDeliveries, webhookEndpoints } from '../../src/db/schema/index.js';
 import type { Deps } from '../../src/domain/deps.js';
 import { appendEvent } from '../../src/domain/events/append.js';
 import type { NewEvent } from '../../src/domain/events/types.js';
@@ -34,7 +34,9 @@ afterAll(async () => {
 });
 
 const emit = (e: Partial<NewEvent> = {}) =>
-  deps.db.transaction((tx) => appendEvent(tx, deps, { type: 'sandbox.created', sandboxId: 'sbx-1', toState: 'Running', actor: 'test', ...e })).then((r) => r[0]!);
+  deps.db
+    .transaction((tx) => appendEvent(tx, deps, { type: 'sandbox.created', sandboxId: 'sbx-1', toState: 'Running', actor: 'test', ...e }))
+    .then((r) => r[0]!);
 
 async function receiver(respond?: Parameters<typeof startReceiver>[0]) {
   const r = await startReceiver(respond);
@@ -44,11 +46,15 @@ async function receiver(respond?: Parameters<typeof startReceiver>[0]) {
 
 /** Drive fan-out and dispatch until cond holds (what the loop does, one step at a time). */
 async function pump(d: Deps, cond: () => boolean | Promise<boolean>, policy = fast, timeoutMs = 15_000) {
-  await waitFor(async () => {
-    await fanoutOnce(d);
-    await dispatchOnce(d, { policy });
-    return cond();
-  }, timeoutMs, 30);
+  await waitFor(
+    async () => {
+      await fanoutOnce(d);
+      await dispatchOnce(d, { policy });
+      return cond();
+    },
+    timeoutMs,
+    30,
+  );
 }
 
 describe('webhook delivery', () => {
@@ -78,7 +84,10 @@ describe('webhook delivery', () => {
     const got = rx.delivered[0]!;
     expect(got.headers['webhook-id']).toBe(ev.id);
     const payload = new Webhook(ep.secret).verify(got.body, got.headers as Record<string, string>) as any;
-    expect(payload).toMatchObject({ type: 'sandbox.paused', data: { id: ev.id, seq: ev.seq, fromState: 'Running', toState: 'Paused', reason: 'user_pause', sandboxId: 'sbx-1' } });
+    expect(payload).toMatchObject({
+      type: 'sandbox.paused',
+      data: { id: ev.id, seq: ev.seq, fromState: 'Running', toState: 'Paused', reason: 'user_pause', sandboxId: 'sbx-1' },
+    });
 
     const [d] = await listDeliveries(deps, ep.id, { limit: 10 });
     expect(d!.status).toBe('succeeded');

@@ -10,7 +10,16 @@ import type { TestDb } from '../helpers/db.js';
 import { freshPostgres, startReceiver, testConfig, webhookDeps } from '../helpers/webhook-fixtures.js';
 
 // A minimal app standing in for the lead's: requestId, DomainError -> status, zod errors -> 400.
-const STATUS: Record<ErrorKind, number> = { invalid: 400, unauthenticated: 401, not_found: 404, conflict: 409, runtime: 500, unavailable: 503, not_implemented: 501, upstream: 502 };
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  not_found: 404,
+  conflict: 409,
+  runtime: 500,
+  unavailable: 503,
+  not_implemented: 501,
+  upstream: 502,
+};
 function appFor(deps: Deps) {
   const app = new OpenAPIHono({
     defaultHook: (r, c) => (r.success ? undefined : c.json({ code: 'SANDBOX::INVALID_PARAMETER', message: 'invalid request' }, 400)),
@@ -54,7 +63,11 @@ describe('/v1/webhooks', () => {
       expect(res.status, url).toBe(400);
       expect((await res.json()).code).toBe('WEBHOOK::URL_NOT_ALLOWED');
     }
-    const bad = await strict.request('/v1/webhooks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'gopher://x' }) });
+    const bad = await strict.request('/v1/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'gopher://x' }),
+    });
     expect((await bad.json()).code).toBe('WEBHOOK::INVALID_URL');
   });
 

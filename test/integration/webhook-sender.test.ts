@@ -141,7 +141,10 @@ describe('webhook sender (node:http)', () => {
     expect(res).toMatchObject({ statusCode: null, error: 'connection error ECONNREFUSED' });
     expect(res.error).not.toContain(String(deadPort));
 
-    const unresolvable = createNetworkTransport({ allowPrivate: true, lookup: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND secret.internal'), { code: 'ENOTFOUND' })) });
+    const unresolvable = createNetworkTransport({
+      allowPrivate: true,
+      lookup: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND secret.internal'), { code: 'ENOTFOUND' })),
+    });
     const r2 = await unresolvable.send(request({ url: 'http://secret.internal/hook' }));
     expect(r2).toMatchObject({ statusCode: null, error: 'connection error ENOTFOUND' });
   });
@@ -174,7 +177,12 @@ describe('connect-time address check (allowPrivate off)', () => {
 
   it('refuses IP-literal URLs itself (node does not call lookup for those)', async () => {
     const strict = createNetworkTransport({ allowPrivate: false, lookup: async () => ['93.184.216.34'] });
-    for (const url of [`http://127.0.0.1:${port}/hook`, `http://[::ffff:127.0.0.1]:${port}/hook`, `http://2130706433:${port}/hook`, `http://0x7f.1:${port}/hook`]) {
+    for (const url of [
+      `http://127.0.0.1:${port}/hook`,
+      `http://[::ffff:127.0.0.1]:${port}/hook`,
+      `http://2130706433:${port}/hook`,
+      `http://0x7f.1:${port}/hook`,
+    ]) {
       expect(await strict.send(request({ url })), url).toMatchObject({ statusCode: null, error: BLOCKED });
     }
     expect(seen).toHaveLength(0);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
 import type { Sender } from '../../src/adapters/webhooks/sender.js';
-import type { Deps } from '../../src/domain/deps.js';
 import { appendEvent } from '../../src/domain/events/append.js';
 import { createWebhook } from '../../src/domain/webhooks/endpoints.js';
 import { startWebhookLoops } from '../../src/domain/webhooks/loops.js';
@@ -33,10 +32,12 @@ it('two dispatchers deliver every event to every endpoint, in order, and the dup
   const b = webhookDeps(second.db, { config, processId: 'proc-b' });
   const sends = { a: 0, b: 0 };
   const deps = { a, b };
-  const counting = (k: 'a' | 'b'): Sender => async (req) => {
-    sends[k]++;
-    return deps[k].webhookTransport.send(req);
-  };
+  const counting =
+    (k: 'a' | 'b'): Sender =>
+    async (req) => {
+      sends[k]++;
+      return deps[k].webhookTransport.send(req);
+    };
 
   // every tenth event is refused once (503), so retries and the ordering hold also run across processes
   const refused = new Set<string>();
@@ -65,9 +66,7 @@ it('two dispatchers deliver every event to every endpoint, in order, and the dup
   const seqs: number[] = [];
   for (let i = 0; i < N; i += 3) {
     const batch = await Promise.all(
-      [a, b, a].map((d, j) =>
-        d.db.transaction((tx) => appendEvent(tx, d, { type: 'sandbox.running', sandboxId: `sbx-${i + j}`, actor: 'test' })),
-      ),
+      [a, b, a].map((d, j) => d.db.transaction((tx) => appendEvent(tx, d, { type: 'sandbox.running', sandboxId: `sbx-${i + j}`, actor: 'test' }))),
     );
     seqs.push(...batch.map((r) => r[0]!.seq));
     if (i % 30 === 0) await new Promise((r) => setTimeout(r, 25));

@@ -1,11 +1,6 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import {
-  exitCodeFromStatus,
-  portsFromBindings,
-  stateFromInspect,
-  stateFromSummary,
-} from '../../src/adapters/docker/container-state.js';
+import { exitCodeFromStatus, portsFromBindings, stateFromInspect, stateFromSummary } from '../../src/adapters/docker/container-state.js';
 
 function inspectInfo(state: Partial<Docker.ContainerInspectInfo['State']>, ports: unknown = {}): Docker.ContainerInspectInfo {
   return {
@@ -19,11 +14,17 @@ function inspectInfo(state: Partial<Docker.ContainerInspectInfo['State']>, ports
 describe('stateFromInspect', () => {
   it('maps a running container with its ports and pid', () => {
     const s = stateFromInspect(
-      inspectInfo({}, {
-        '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: '32768' }, { HostIp: '::', HostPort: '32768' }],
-        '44772/tcp': null,
-        '53/udp': [{ HostIp: '127.0.0.1', HostPort: '40001' }],
-      }),
+      inspectInfo(
+        {},
+        {
+          '8080/tcp': [
+            { HostIp: '0.0.0.0', HostPort: '32768' },
+            { HostIp: '::', HostPort: '32768' },
+          ],
+          '44772/tcp': null,
+          '53/udp': [{ HostIp: '127.0.0.1', HostPort: '40001' }],
+        },
+      ),
     );
     expect(s).toEqual({
       containerId: 'cid',
@@ -44,9 +45,7 @@ describe('stateFromInspect', () => {
   });
 
   it('has an exit code and finish time only once ended', () => {
-    const ended = stateFromInspect(
-      inspectInfo({ Status: 'exited', Running: false, Pid: 0, ExitCode: 3, FinishedAt: '2026-01-02T03:04:05.5Z' }),
-    );
+    const ended = stateFromInspect(inspectInfo({ Status: 'exited', Running: false, Pid: 0, ExitCode: 3, FinishedAt: '2026-01-02T03:04:05.5Z' }));
     expect(ended.exitCode).toBe(3);
     expect(ended.finishedAt?.toISOString()).toBe('2026-01-02T03:04:05.500Z');
     const created = stateFromInspect(inspectInfo({ Status: 'created', Running: false, Pid: 0 }));

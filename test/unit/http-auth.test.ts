@@ -35,7 +35,16 @@ describe('apiKeyAuth', () => {
     const on = app({ apiKey: KEY, insecureNoAuth: false, serverProxy: true });
     const st = async (p: string) => (await on.request(p)).status;
     for (const p of ['/sandboxes/sb/proxy/8080', '/sandboxes/sb/proxy/8080/', '/v1/sandboxes/sb/proxy/1/a/b?x=1']) expect(await st(p), p).toBe(200);
-    for (const p of ['/sandboxes/sb', '/v1/sandboxes/sb/endpoints/8080', '/sandboxes/sb/proxy/abc', '/sandboxes/sb/proxyx/80', '/v2/sandboxes/sb/proxy/80', '/x/sandboxes/sb/proxy/80', '/v1/sandboxes', '/sandboxes/sb/proxy'])
+    for (const p of [
+      '/sandboxes/sb',
+      '/v1/sandboxes/sb/endpoints/8080',
+      '/sandboxes/sb/proxy/abc',
+      '/sandboxes/sb/proxyx/80',
+      '/v2/sandboxes/sb/proxy/80',
+      '/x/sandboxes/sb/proxy/80',
+      '/v1/sandboxes',
+      '/sandboxes/sb/proxy',
+    ])
       expect(await st(p), p).toBe(401);
     expect(await status('/sandboxes/sb/proxy/8080')).toBe(401); // serverProxy not set: no exemption
   });

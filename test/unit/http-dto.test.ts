@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SandboxRow } from '../../src/adapters/postgres/schema/sandboxes.js';
+import type { SandboxRow } from '../../src/db/schema/sandboxes.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { assertEndpointOptions, parsePort, toCreateResponse, toListResponse, toSandbox } from '../../src/http/routes/sandboxes.dto.js';
 
@@ -44,7 +44,9 @@ describe('sandbox DTOs', () => {
   });
 
   it('include expiresAt, metadata, platform and extensions when there are some', () => {
-    const r = toCreateResponse(row({ expiresAt: new Date('2030-01-01T00:10:00Z'), metadata: { a: 'b' }, platform: { os: 'linux', arch: 'amd64' }, extensions: { x: 'y' } }));
+    const r = toCreateResponse(
+      row({ expiresAt: new Date('2030-01-01T00:10:00Z'), metadata: { a: 'b' }, platform: { os: 'linux', arch: 'amd64' }, extensions: { x: 'y' } }),
+    );
     expect(r).toMatchObject({ expiresAt: '2030-01-01T00:10:00.000Z', metadata: { a: 'b' }, platform: { os: 'linux', arch: 'amd64' }, extensions: { x: 'y' } });
   });
 

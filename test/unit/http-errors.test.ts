@@ -3,7 +3,15 @@ import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import { DomainError, type ErrorKind } from '../../src/domain/errors.js';
 import '../../src/http/context.js';
-import { describeUnexpected, errorResponses, handleError, handleNotFound, INVALID_REQUEST_CODE, STATUS_BY_KIND, validationHook } from '../../src/http/errors.js';
+import {
+  describeUnexpected,
+  errorResponses,
+  handleError,
+  handleNotFound,
+  INVALID_REQUEST_CODE,
+  STATUS_BY_KIND,
+  validationHook,
+} from '../../src/http/errors.js';
 import { describeIssues, fieldName } from '../../src/http/issues.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 

@@ -4,13 +4,31 @@ import type { OssfsSpec } from '../../src/domain/volumes/mounter-port.js';
 
 const bins = { ossfsBin: '/opt/ossfs', ossfs2Bin: '/opt/ossfs2' };
 const creds = { accessKeyId: 'AKID', accessKeySecret: 'SECRET-VALUE' };
-const spec = (over: Partial<OssfsSpec> = {}): OssfsSpec => ({ version: '1.0', bucket: 'bkt', prefix: 'a/b', endpoint: 'https://oss.example.com', options: ['allow_other', 'uid=1000'], ...over });
+const spec = (over: Partial<OssfsSpec> = {}): OssfsSpec => ({
+  version: '1.0',
+  bucket: 'bkt',
+  prefix: 'a/b',
+  endpoint: 'https://oss.example.com',
+  options: ['allow_other', 'uid=1000'],
+  ...over,
+});
 
 describe('ossfs command builders (upstream command lines)', () => {
   it('1.0: bucket:/prefix, url, passwd_file, then each option after -o', () => {
     const c = ossfsCommand(bins, '/mnt/r/mnt_1', spec(), creds, '/tmp/pw');
     expect(c.bin).toBe('/opt/ossfs');
-    expect(c.args).toEqual(['bkt:/a/b', '/mnt/r/mnt_1', '-o', 'url=https://oss.example.com', '-o', 'passwd_file=/tmp/pw', '-o', 'allow_other', '-o', 'uid=1000']);
+    expect(c.args).toEqual([
+      'bkt:/a/b',
+      '/mnt/r/mnt_1',
+      '-o',
+      'url=https://oss.example.com',
+      '-o',
+      'passwd_file=/tmp/pw',
+      '-o',
+      'allow_other',
+      '-o',
+      'uid=1000',
+    ]);
     expect(c.credentialFile).toBe('bkt:AKID:SECRET-VALUE\n');
   });
 
@@ -43,7 +61,10 @@ describe('ossfs command builders (upstream command lines)', () => {
   });
 
   it('unmounts with fusermount (1.0) or fusermount3 (2.0), then umount', () => {
-    expect(unmountCommands('1.0', '/m')).toEqual([{ bin: 'fusermount', args: ['-u', '/m'] }, { bin: 'umount', args: ['/m'] }]);
+    expect(unmountCommands('1.0', '/m')).toEqual([
+      { bin: 'fusermount', args: ['-u', '/m'] },
+      { bin: 'umount', args: ['/m'] },
+    ]);
     expect(unmountCommands('2.0', '/m')[0]).toEqual({ bin: 'fusermount3', args: ['-u', '/m'] });
   });
 });
@@ -51,7 +72,16 @@ describe('ossfs command builders (upstream command lines)', () => {
 describe('the environment mount tools run with', () => {
   it('keeps the basics and OSSFS_/OSS_ settings, and drops the server secrets', async () => {
     const { toolEnv } = await import('../../src/adapters/storage/run-command.js');
-    const env = toolEnv({ PATH: '/bin', HOME: '/root', LC_ALL: 'C', OSSFS_SHIM_RECORD: '/r', OSS_REGION: 'x', BERTH_SECRET_KEY: 'k', DATABASE_URL: 'postgres://u:p@h/d', BERTH_API_KEY: 'a' });
+    const env = toolEnv({
+      PATH: '/bin',
+      HOME: '/root',
+      LC_ALL: 'C',
+      OSSFS_SHIM_RECORD: '/r',
+      OSS_REGION: 'x',
+      BERTH_SECRET_KEY: 'k',
+      DATABASE_URL: 'postgres://u:p@h/d',
+      BERTH_API_KEY: 'a',
+    });
     expect(env).toEqual({ PATH: '/bin', HOME: '/root', LC_ALL: 'C', OSSFS_SHIM_RECORD: '/r', OSS_REGION: 'x' });
   });
 });

@@ -56,7 +56,15 @@ describe('metadata rules', () => {
     expect(codeOf(() => assertValidMetadata({ 'opensandbox.io/x': 'v' }, 'SANDBOX::INVALID_METADATA_LABEL'))).toBe('SANDBOX::INVALID_METADATA_LABEL');
   });
   it('refuses bad keys and values', () => {
-    for (const md of [{ '-a': 'v' }, { 'a b': 'v' }, { ['k'.repeat(64)]: 'v' }, { 'UP.case/x': 'v' }, { k: 'v'.repeat(64) }, { k: 'bad value' }, { k: '-v' }] as Record<string, string>[])
+    for (const md of [
+      { '-a': 'v' },
+      { 'a b': 'v' },
+      { ['k'.repeat(64)]: 'v' },
+      { 'UP.case/x': 'v' },
+      { k: 'v'.repeat(64) },
+      { k: 'bad value' },
+      { k: '-v' },
+    ] as Record<string, string>[])
       expect(codeOf(() => assertValidMetadata(md, 'X'))).toBe('SANDBOX::INVALID_METADATA_LABEL');
   });
   it('merges like RFC 7396 on a flat map', () => {
@@ -111,16 +119,35 @@ describe('container exit mapping', () => {
 
 describe('sandbox container spec', () => {
   const config = loadConfig({ BERTH_PIDS_LIMIT: '4096' }, 'h');
-  const intent = (resourceLimits: Record<string, string>) => ({ id: 's1', containerName: 'sandbox-s1', image: 'i', entrypoint: ['x'], env: {}, resourceLimits });
+  const intent = (resourceLimits: Record<string, string>) => ({
+    id: 's1',
+    containerName: 'sandbox-s1',
+    image: 'i',
+    entrypoint: ['x'],
+    env: {},
+    resourceLimits,
+  });
   it('lets a sandbox ask for fewer processes than the operator allows, never more', () => {
     expect(sandboxContainerSpec(intent({ pids: '100' }), { config, instanceId: 'i', binds: [] }).spec.pidsLimit).toBe(100);
     expect(sandboxContainerSpec(intent({ pids: '99999' }), { config, instanceId: 'i', binds: [] }).spec.pidsLimit).toBe(4096);
     expect(sandboxContainerSpec(intent({}), { config, instanceId: 'i', binds: [] }).spec.pidsLimit).toBe(4096);
   });
-  it('labels the container as berth\'s, with the instance, host and sandbox ids, and hardens it', () => {
+  it("labels the container as berth's, with the instance, host and sandbox ids, and hardens it", () => {
     const { spec } = sandboxContainerSpec(intent({ cpu: '250m', memory: '64Mi' }), { config, instanceId: 'inst', binds: ['/a:/b:ro'] });
-    expect(spec.labels).toMatchObject({ 'berth.managed': 'true', 'berth.instance': 'inst', 'berth.sandbox-id': 's1', 'berth.host-id': 'h', 'opensandbox.io/id': 's1' });
-    expect(spec).toMatchObject({ nanoCpus: 250_000_000, memoryBytes: 64 * 2 ** 20, securityOpt: ['no-new-privileges:true'], binds: ['/a:/b:ro'], publishedPorts: [44772, 8080] });
+    expect(spec.labels).toMatchObject({
+      'berth.managed': 'true',
+      'berth.instance': 'inst',
+      'berth.sandbox-id': 's1',
+      'berth.host-id': 'h',
+      'opensandbox.io/id': 's1',
+    });
+    expect(spec).toMatchObject({
+      nanoCpus: 250_000_000,
+      memoryBytes: 64 * 2 ** 20,
+      securityOpt: ['no-new-privileges:true'],
+      binds: ['/a:/b:ro'],
+      publishedPorts: [44772, 8080],
+    });
     expect(spec.capDrop).toContain('NET_RAW');
   });
 });

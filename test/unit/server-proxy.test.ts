@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { hostPort, requestHeaders, responseHeaders, type HeaderPairs } from '../../src/adapters/http-proxy/headers.js';
-import type { SandboxRow } from '../../src/adapters/postgres/schema/index.js';
+import { hostPort, requestHeaders, responseHeaders, type HeaderPairs } from '../../src/http/proxy/headers.js';
+import type { SandboxRow } from '../../src/db/schema/index.js';
 import { isDomainError } from '../../src/domain/errors.js';
 import { publicBase } from '../../src/domain/sandbox/endpoint.js';
 import { proxyTargetOf } from '../../src/domain/sandbox/proxy-target.js';
-import { hasTraversal, isProxyPath, parseProxyRequest } from '../../src/http/proxy-path.js';
+import { hasTraversal, isProxyPath, parseProxyRequest } from '../../src/http/proxy/proxy-path.js';
 
 const names = (pairs: HeaderPairs) => pairs.map(([k]) => k.toLowerCase());
 const get = (pairs: HeaderPairs, name: string) => pairs.filter(([k]) => k.toLowerCase() === name).map(([, v]) => v);
@@ -43,7 +43,12 @@ describe('proxy headers', () => {
   });
 
   it('puts back Connection: upgrade and the Upgrade protocol for a WebSocket tunnel only', () => {
-    const ws: HeaderPairs = [['Connection', 'Upgrade'], ['Upgrade', 'websocket'], ['Sec-WebSocket-Key', 'k=='], ['Cookie', 'c=1']];
+    const ws: HeaderPairs = [
+      ['Connection', 'Upgrade'],
+      ['Upgrade', 'websocket'],
+      ['Sec-WebSocket-Key', 'k=='],
+      ['Cookie', 'c=1'],
+    ];
     const out = requestHeaders(ws, '127.0.0.1:1', { for: undefined, proto: 'http', host: undefined }, 'websocket');
     expect(get(out, 'connection')).toEqual(['upgrade']);
     expect(get(out, 'upgrade')).toEqual(['websocket']);
@@ -52,7 +57,7 @@ describe('proxy headers', () => {
     expect(names(out)).not.toContain('x-forwarded-for');
   });
 
-  it('drops hop-by-hop response headers but keeps the sandbox\'s own Set-Cookie', () => {
+  it("drops hop-by-hop response headers but keeps the sandbox's own Set-Cookie", () => {
     const out = responseHeaders([
       ['Connection', 'close, X-Hop'],
       ['X-Hop', '1'],
@@ -62,7 +67,11 @@ describe('proxy headers', () => {
       ['Set-Cookie', 'b=2'],
       ['Content-Type', 'text/html'],
     ]);
-    expect(out).toEqual([['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['Content-Type', 'text/html']]);
+    expect(out).toEqual([
+      ['Set-Cookie', 'a=1'],
+      ['Set-Cookie', 'b=2'],
+      ['Content-Type', 'text/html'],
+    ]);
   });
 
   it('brackets IPv6 literals in Host', () => {
@@ -72,9 +81,18 @@ describe('proxy headers', () => {
 });
 
 describe('proxy paths', () => {
-  it('matches upstream\'s shape exactly, at / and /v1', () => {
+  it("matches upstream's shape exactly, at / and /v1", () => {
     for (const p of ['/sandboxes/abc/proxy/8080', '/sandboxes/abc/proxy/8080/', '/v1/sandboxes/abc/proxy/1/x/y']) expect(isProxyPath(p), p).toBe(true);
-    for (const p of ['/sandboxes/abc/proxy/', '/sandboxes/abc/proxy/x', '/sandboxes/abc/proxy/80x', '/v2/sandboxes/abc/proxy/80', '/x/sandboxes/a/proxy/80', '/sandboxes/a/b/proxy/80', '/sandboxes//proxy/80', '/v1/sandboxes/abc'])
+    for (const p of [
+      '/sandboxes/abc/proxy/',
+      '/sandboxes/abc/proxy/x',
+      '/sandboxes/abc/proxy/80x',
+      '/v2/sandboxes/abc/proxy/80',
+      '/x/sandboxes/a/proxy/80',
+      '/sandboxes/a/b/proxy/80',
+      '/sandboxes//proxy/80',
+      '/v1/sandboxes/abc',
+    ])
       expect(isProxyPath(p), p).toBe(false);
   });
 
@@ -87,7 +105,12 @@ describe('proxy paths', () => {
   });
 
   it('refuses .. in any spelling with a 400', () => {
-    for (const p of ['/sandboxes/a/proxy/80/../../v1/sandboxes', '/sandboxes/a/proxy/80/x/%2e%2e/y', '/sandboxes/a/proxy/80/.%2E/y', '/sandboxes/a/proxy/80/file..txt']) {
+    for (const p of [
+      '/sandboxes/a/proxy/80/../../v1/sandboxes',
+      '/sandboxes/a/proxy/80/x/%2e%2e/y',
+      '/sandboxes/a/proxy/80/.%2E/y',
+      '/sandboxes/a/proxy/80/file..txt',
+    ]) {
       expect(hasTraversal(p), p).toBe(true);
       let err: unknown;
       try {
@@ -109,7 +132,8 @@ describe('proxy paths', () => {
 });
 
 describe('proxy target', () => {
-  const row = (over: Partial<SandboxRow> = {}) => ({ id: 'sb', state: 'Running', hostId: 'h1', ports: { '44772': 40000, '8080': 40001 }, ...over }) as SandboxRow;
+  const row = (over: Partial<SandboxRow> = {}) =>
+    ({ id: 'sb', state: 'Running', hostId: 'h1', ports: { '44772': 40000, '8080': 40001 }, ...over }) as SandboxRow;
   const cfg = { networkMode: 'bridge', publishHostIp: '127.0.0.1', hostId: 'h1' };
   const code = (fn: () => unknown) => {
     try {
@@ -121,7 +145,11 @@ describe('proxy target', () => {
   };
 
   it('host network mode: the port itself on loopback', () => {
-    expect(proxyTargetOf(row({ ports: {} }), { ...cfg, networkMode: 'host', publishHostIp: '10.1.2.3' }, 3000)).toEqual({ host: '127.0.0.1', port: 3000, pathPrefix: '' });
+    expect(proxyTargetOf(row({ ports: {} }), { ...cfg, networkMode: 'host', publishHostIp: '10.1.2.3' }, 3000)).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      pathPrefix: '',
+    });
   });
 
   it('a published port: its host port, on loopback unless bound to one specific address', () => {
@@ -132,7 +160,7 @@ describe('proxy target', () => {
     expect(proxyTargetOf(row(), { ...cfg, publishHostIp: '[fd00::1]' }, 8080).host).toBe('fd00::1');
   });
 
-  it('any other port: execd\'s proxy on the 44772 host port, under /proxy/<port>', () => {
+  it("any other port: execd's proxy on the 44772 host port, under /proxy/<port>", () => {
     expect(proxyTargetOf(row(), cfg, 3000)).toEqual({ host: '127.0.0.1', port: 40000, pathPrefix: '/proxy/3000' });
   });
 

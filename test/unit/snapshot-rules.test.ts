@@ -43,7 +43,9 @@ describe('create from a snapshot: validation order and defaults', () => {
   const code = (fn: () => unknown) => failure(fn)?.code;
 
   it('wants exactly one of image and snapshotId (the request model, before everything else)', () => {
-    expect(code(() => validateCreate({ image: { uri: 'busybox' }, snapshotId: 'snap_1', extensions: { poolRef: 'p' } }, cfg, ready))).toBe('SANDBOX::INVALID_PARAMETER');
+    expect(code(() => validateCreate({ image: { uri: 'busybox' }, snapshotId: 'snap_1', extensions: { poolRef: 'p' } }, cfg, ready))).toBe(
+      'SANDBOX::INVALID_PARAMETER',
+    );
     expect(code(() => validateCreate({ entrypoint: ['x'] }, cfg))).toBe('SANDBOX::INVALID_PARAMETER');
   });
   it('checks extensions before the snapshot, and the snapshot before the entrypoint, metadata and timeout', () => {

@@ -11,7 +11,13 @@ import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { TEST_SERVER_KEY, testConfig } from '../fixtures/mount-deps.js';
 
 const secrets = createMountSecrets(TEST_SERVER_KEY);
-const oss = (over: Record<string, unknown> = {}) => ({ bucket: 'my-bucket', endpoint: 'oss-cn.example.com', accessKeyId: 'ak', accessKeySecret: 'sk', ...over });
+const oss = (over: Record<string, unknown> = {}) => ({
+  bucket: 'my-bucket',
+  endpoint: 'oss-cn.example.com',
+  accessKeyId: 'ak',
+  accessKeySecret: 'sk',
+  ...over,
+});
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -47,13 +53,27 @@ describe('checkVolumes: upstream order and codes', () => {
   });
 
   it.each([
-    ['duplicate name before anything else', [{ name: 'a', mountPath: '/a', host: { path: '/srv' } }, { name: 'a', mountPath: 'bad', nfs: {} }], 'invalid:VOLUME::DUPLICATE_NAME'],
+    [
+      'duplicate name before anything else',
+      [
+        { name: 'a', mountPath: '/a', host: { path: '/srv' } },
+        { name: 'a', mountPath: 'bad', nfs: {} },
+      ],
+      'invalid:VOLUME::DUPLICATE_NAME',
+    ],
     ['name before mountPath', [{ name: 'A_B', mountPath: 'rel', host: { path: '/srv' } }], 'invalid:VOLUME::INVALID_NAME'],
     ['empty name', [{ name: '', mountPath: '/a', host: { path: '/srv' } }], 'invalid:VOLUME::INVALID_NAME'],
     ['64-char name', [{ name: 'a'.repeat(64), mountPath: '/a', host: { path: '/srv' } }], 'invalid:VOLUME::INVALID_NAME'],
     ['mountPath before subPath', [{ name: 'a', mountPath: 'rel', subPath: '../x', host: { path: '/srv' } }], 'invalid:VOLUME::INVALID_MOUNT_PATH'],
     ['mountPath with a colon (docker bind syntax)', [{ name: 'a', mountPath: '/a:ro', host: { path: '/srv' } }], 'invalid:VOLUME::INVALID_MOUNT_PATH'],
-    ['two volumes on one mountPath', [{ name: 'a', mountPath: '/d', host: { path: '/srv' } }, { name: 'b', mountPath: '/d/', pvc: { claimName: 'v' } }], 'invalid:VOLUME::INVALID_MOUNT_PATH'],
+    [
+      'two volumes on one mountPath',
+      [
+        { name: 'a', mountPath: '/d', host: { path: '/srv' } },
+        { name: 'b', mountPath: '/d/', pvc: { claimName: 'v' } },
+      ],
+      'invalid:VOLUME::INVALID_MOUNT_PATH',
+    ],
     ['subPath before backend', [{ name: 'a', mountPath: '/a', subPath: 'x/../../etc' }], 'invalid:VOLUME::INVALID_SUB_PATH'],
     ['absolute subPath', [{ name: 'a', mountPath: '/a', subPath: '/etc', host: { path: '/srv' } }], 'invalid:VOLUME::INVALID_SUB_PATH'],
     ['a/../b is refused too', [{ name: 'a', mountPath: '/a', subPath: 'a/../b', host: { path: '/srv' } }], 'invalid:VOLUME::INVALID_SUB_PATH'],
@@ -75,13 +95,40 @@ describe('checkVolumes: upstream order and codes', () => {
     ['ossfs endpoint blank', [{ name: 'a', mountPath: '/a', ossfs: oss({ endpoint: '' }) }], 'invalid:VOLUME::INVALID_OSSFS_ENDPOINT'],
     ['ossfs option with a leading -', [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['-f'] }) }], 'invalid:VOLUME::INVALID_OSSFS_OPTION'],
     ['ossfs option blank', [{ name: 'a', mountPath: '/a', ossfs: oss({ options: [' '] }) }], 'invalid:VOLUME::INVALID_OSSFS_OPTION'],
-    ['ossfs option with a newline (a second config line)', [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['ro\noss_bucket=other'] }) }], 'invalid:VOLUME::INVALID_OSSFS_OPTION'],
-    ['ossfs option overriding the credentials file', [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['passwd_file=/etc/passwd-ossfs'] }) }], 'invalid:VOLUME::INVALID_OSSFS_OPTION'],
-    ['ossfs option smuggling url after a comma', [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['allow_other,url=http://evil'] }) }], 'invalid:VOLUME::INVALID_OSSFS_OPTION'],
+    [
+      'ossfs option with a newline (a second config line)',
+      [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['ro\noss_bucket=other'] }) }],
+      'invalid:VOLUME::INVALID_OSSFS_OPTION',
+    ],
+    [
+      'ossfs option overriding the credentials file',
+      [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['passwd_file=/etc/passwd-ossfs'] }) }],
+      'invalid:VOLUME::INVALID_OSSFS_OPTION',
+    ],
+    [
+      'ossfs option smuggling url after a comma',
+      [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['allow_other,url=http://evil'] }) }],
+      'invalid:VOLUME::INVALID_OSSFS_OPTION',
+    ],
     ['ossfs credentials missing', [{ name: 'a', mountPath: '/a', ossfs: oss({ accessKeySecret: undefined }) }], 'invalid:VOLUME::INVALID_OSSFS_CREDENTIALS'],
-    ['ossfs credentials with a colon (passwd line)', [{ name: 'a', mountPath: '/a', ossfs: oss({ accessKeyId: 'a:b' }) }], 'invalid:VOLUME::INVALID_OSSFS_CREDENTIALS'],
-    ['options checked before credentials', [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['-x'], accessKeyId: '' }) }], 'invalid:VOLUME::INVALID_OSSFS_OPTION'],
-    ['the first bad volume wins', [{ name: 'a', mountPath: '/a', host: { path: '/etc' } }, { name: 'B', mountPath: '/b', pvc: { claimName: 'v' } }], 'invalid:VOLUME::HOST_PATH_NOT_ALLOWED'],
+    [
+      'ossfs credentials with a colon (passwd line)',
+      [{ name: 'a', mountPath: '/a', ossfs: oss({ accessKeyId: 'a:b' }) }],
+      'invalid:VOLUME::INVALID_OSSFS_CREDENTIALS',
+    ],
+    [
+      'options checked before credentials',
+      [{ name: 'a', mountPath: '/a', ossfs: oss({ options: ['-x'], accessKeyId: '' }) }],
+      'invalid:VOLUME::INVALID_OSSFS_OPTION',
+    ],
+    [
+      'the first bad volume wins',
+      [
+        { name: 'a', mountPath: '/a', host: { path: '/etc' } },
+        { name: 'B', mountPath: '/b', pvc: { claimName: 'v' } },
+      ],
+      'invalid:VOLUME::HOST_PATH_NOT_ALLOWED',
+    ],
   ])('%s', (_label, vols, expected) => {
     expect(check(vols)).toBe(expected);
   });
@@ -124,7 +171,9 @@ describe('prepareVolumes: file system, Docker and mount-time checks', () => {
   });
 
   const prep = (vols: unknown[], over: Record<string, unknown> = {}) =>
-    codeOfAsync(prepareVolumes({ runtime, secrets, config: testConfig({ allowedHostPaths: [join(dir, 'allowed')], ...over }) }, 'sbx', vols as VolumeRequest[]));
+    codeOfAsync(
+      prepareVolumes({ runtime, secrets, config: testConfig({ allowedHostPaths: [join(dir, 'allowed')], ...over }) }, 'sbx', vols as VolumeRequest[]),
+    );
   const host = (path: string, subPath?: string) => ({ name: 'h', mountPath: '/h', host: { path }, subPath });
 
   it('accepts a directory, a file, a path to be created and a link that stays inside', async () => {

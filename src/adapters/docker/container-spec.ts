@@ -34,9 +34,7 @@ export function buildCreateOptions(spec: ContainerSpec): Docker.ContainerCreateO
   }
   if (ports.length > 0) {
     // HostPort '' lets Docker pick a free port atomically when it binds, unlike upstream's probe-then-bind race.
-    hostConfig.PortBindings = Object.fromEntries(
-      ports.map((p) => [`${p}/tcp`, [{ HostIp: spec.publishHostIp, HostPort: '' }]]),
-    );
+    hostConfig.PortBindings = Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: spec.publishHostIp, HostPort: '' }]]));
   }
 
   const options: Docker.ContainerCreateOptions = {

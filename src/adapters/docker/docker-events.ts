@@ -52,8 +52,7 @@ export function parseContainerEvent(line: string): ContainerEvent | null {
   const action = fullAction.split(':', 1)[0]!.trim();
   const attrs = { ...(raw.Actor?.Attributes ?? {}) };
   const code = attrs.exitCode !== undefined ? Number.parseInt(attrs.exitCode, 10) : NaN;
-  const ms =
-    typeof raw.timeNano === 'number' ? Math.floor(raw.timeNano / 1e6) : typeof raw.time === 'number' ? raw.time * 1000 : Date.now();
+  const ms = typeof raw.timeNano === 'number' ? Math.floor(raw.timeNano / 1e6) : typeof raw.time === 'number' ? raw.time * 1000 : Date.now();
   return {
     action,
     containerId,

@@ -3,18 +3,18 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import * as schema from './schema/index.js';
+import * as schema from '../../db/schema/index.js';
 import { tuneClient } from './tuned-client.js';
 
 const execFileAsync = promisify(execFile);
 const INITDB_SCRIPT = fileURLToPath(new URL('./pglite-initdb.mjs', import.meta.url));
 
-/** One type for the postgres.js pool, PGlite and a transaction: the domain takes this. */
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+import type { Db } from '../../db/types.js';
+
+export type { Db };
 
 export type DbHandle = {
   db: Db;

@@ -3,6 +3,6 @@ import { defineConfig } from 'drizzle-kit';
 // Run from the package root (npm run db:generate) so migrations land in the top-level migrations/ folder.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/adapters/postgres/schema/index.ts',
+  schema: './src/db/schema/index.ts',
   out: './migrations',
 });

@@ -4,12 +4,10 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { LOCK_KEYS } from '../../db/locks.js';
 import type { DbHandle } from './client.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url));
-
-// Any constant works; it only has to be the same for every berth process sharing the database.
-const MIGRATION_LOCK_KEY = 0x62657274; // 'bert'
 
 /**
  * drizzle's migrator takes no lock, so two processes booting at once could both apply a migration.
@@ -24,7 +22,7 @@ export async function runMigrations(handle: DbHandle, folder = MIGRATIONS_FOLDER
   }
   const single = postgres(handle.url!, { max: 1, onnotice: () => {} });
   try {
-    await single`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    await single`select pg_advisory_lock(${LOCK_KEYS.migration})`;
     await migratePostgres(drizzlePostgres(single), { migrationsFolder: folder });
   } finally {
     // Ending the session releases the lock even if the unlock is never sent.

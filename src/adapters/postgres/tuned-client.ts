@@ -34,7 +34,9 @@ function preparingProxy<T extends postgres.Sql | postgres.TransactionSql>(sql: T
       if (prop === 'begin' || prop === 'savepoint')
         return (...args: unknown[]) => {
           const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          return (Reflect.get(target, prop, receiver) as (...a: unknown[]) => unknown).call(target, ...args, (tx: postgres.TransactionSql) => fn(preparingProxy(tx)));
+          return (Reflect.get(target, prop, receiver) as (...a: unknown[]) => unknown).call(target, ...args, (tx: postgres.TransactionSql) =>
+            fn(preparingProxy(tx)),
+          );
         };
       return Reflect.get(target, prop, receiver);
     },

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { rowsOf } from '../../domain/rows.js';
+import { rowsOf } from '../../db/rows.js';
 import type { DbHandle } from './client.js';
 
 /** berth's tables that churn: every create, transition, delete, mount and delivery writes or deletes rows. */

@@ -1,4 +1,4 @@
-import type { EventRow } from '../../adapters/postgres/schema/index.js';
+import type { EventRow } from '../../db/schema/index.js';
 
 /**
  * The one public shape of an event: the SSE `data:` line and the `data` of a webhook payload carry exactly

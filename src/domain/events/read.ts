@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
-import { events } from '../../adapters/postgres/schema/index.js';
+import { events } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { toEventDto, type EventDto } from './dto.js';
 
@@ -13,10 +13,7 @@ export type EventFilter = {
  * Events after `afterSeq` in sequence order. Because appendEvents makes seq order equal commit order, a
  * reader that remembers the last seq it saw and asks for `seq > last` never skips or repeats an event.
  */
-export async function listEventsAfter(
-  deps: Pick<Deps, 'db'>,
-  input: { afterSeq: number; limit: number } & EventFilter,
-): Promise<EventDto[]> {
+export async function listEventsAfter(deps: Pick<Deps, 'db'>, input: { afterSeq: number; limit: number } & EventFilter): Promise<EventDto[]> {
   const where: SQL[] = [gt(events.seq, input.afterSeq)];
   if (input.types && input.types.length > 0) where.push(inArray(events.type, [...input.types]));
   if (input.sandboxId) where.push(eq(events.sandboxId, input.sandboxId));

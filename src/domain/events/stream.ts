@@ -18,10 +18,7 @@ export type OpenStreamInput = EventFilter & {
  * EventSource sends it on every reconnect while the URL keeps its first ?after), else after ?after, else
  * at the head of the log (a fresh dashboard wants what happens from now on; ?after=0 replays what is kept).
  */
-export async function openEventStream(
-  deps: Pick<Deps, 'db'>,
-  input: OpenStreamInput,
-): Promise<{ afterSeq: number; items: AsyncGenerator<TailItem> }> {
+export async function openEventStream(deps: Pick<Deps, 'db'>, input: OpenStreamInput): Promise<{ afterSeq: number; items: AsyncGenerator<TailItem> }> {
   let afterSeq: number;
   if (input.lastEventId !== undefined && input.lastEventId.trim() !== '') {
     const v = input.lastEventId.trim();

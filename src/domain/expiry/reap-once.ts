@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, lte, ne, or } from 'drizzle-orm';
-import { sandboxes } from '../../adapters/postgres/schema/index.js';
+import { sandboxes } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { leaseIsDead } from '../lease.js';
 import { TRANSITION_LEASE_MS } from '../sandbox/create-sandbox.js';
 import { discardFailedSandbox, finishTeardown } from '../sandbox/teardown.js';
@@ -39,7 +39,12 @@ export async function reapOnce(deps: Deps, opts: { limit?: number } = {}): Promi
     await tx
       .update(sandboxes)
       .set({ leaseOwner: deps.processId, leaseUntil: new Date(now.getTime() + TRANSITION_LEASE_MS), updatedAt: now })
-      .where(inArray(sandboxes.id, due.map((d) => d.id)));
+      .where(
+        inArray(
+          sandboxes.id,
+          due.map((d) => d.id),
+        ),
+      );
     const expiring = due.filter((d) => d.state !== 'Stopping' && d.state !== 'Pending').map((d) => d.id);
     if (expiring.length > 0)
       await tx
@@ -57,15 +62,23 @@ export async function reapOnce(deps: Deps, opts: { limit?: number } = {}): Promi
         result.abandonedCreates++;
       } else if (row.state === 'Stopping') {
         const ttl = row.reason === 'ttl_expiry';
-        await finishTeardown(deps, { ...row, fromState: 'Stopping' }, {
-          reason: row.reason ?? 'user_delete',
-          message: ttl ? 'Sandbox expired.' : 'Sandbox was deleted.',
-          event: ttl ? 'sandbox.expired' : 'sandbox.deleted',
-          actor: 'reaper',
-        });
+        await finishTeardown(
+          deps,
+          { ...row, fromState: 'Stopping' },
+          {
+            reason: row.reason ?? 'user_delete',
+            message: ttl ? 'Sandbox expired.' : 'Sandbox was deleted.',
+            event: ttl ? 'sandbox.expired' : 'sandbox.deleted',
+            actor: 'reaper',
+          },
+        );
         result.resumedDeletes++;
       } else {
-        await finishTeardown(deps, { ...row, fromState: row.state }, { reason: 'ttl_expiry', message: 'Sandbox expired.', event: 'sandbox.expired', actor: 'reaper' });
+        await finishTeardown(
+          deps,
+          { ...row, fromState: row.state },
+          { reason: 'ttl_expiry', message: 'Sandbox expired.', event: 'sandbox.expired', actor: 'reaper' },
+        );
         result.expired++;
       }
     } catch (err) {
@@ -78,7 +91,6 @@ export async function reapOnce(deps: Deps, opts: { limit?: number } = {}): Promi
   return result;
 }
 
-
 /**
  * In-flight creates and deletes whose owner was a process on this host that no longer exists (a crash
  * or SIGKILL before a restart): their work can be taken over now instead of when the lease runs out, so
@@ -88,8 +100,13 @@ async function transitionsOfDeadOwners(deps: Deps): Promise<Array<{ id: string; 
   const rows = await deps.db
     .select({ id: sandboxes.id, leaseOwner: sandboxes.leaseOwner, leaseUntil: sandboxes.leaseUntil })
     .from(sandboxes)
-    .where(and(isNull(sandboxes.deletedAt), eq(sandboxes.hostId, deps.config.hostId), inArray(sandboxes.state, ['Stopping', 'Pending']), isNotNull(sandboxes.leaseOwner)));
-  return rows
-    .filter((r) => r.leaseOwner !== deps.processId && leaseIsDead(deps, r))
-    .map((r) => ({ id: r.id, leaseOwner: r.leaseOwner! }));
+    .where(
+      and(
+        isNull(sandboxes.deletedAt),
+        eq(sandboxes.hostId, deps.config.hostId),
+        inArray(sandboxes.state, ['Stopping', 'Pending']),
+        isNotNull(sandboxes.leaseOwner),
+      ),
+    );
+  return rows.filter((r) => r.leaseOwner !== deps.processId && leaseIsDead(deps, r)).map((r) => ({ id: r.id, leaseOwner: r.leaseOwner! }));
 }

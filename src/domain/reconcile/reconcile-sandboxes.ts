@@ -1,10 +1,10 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { sandboxes } from '../../adapters/postgres/schema/index.js';
+import { sandboxes } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { appendEvent } from '../events/append.js';
 import { LABELS } from '../ports.js';
 import { recordExit, recordRemoved } from '../sandbox/observe-container.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { planReconcile, type ReconcileAction } from './plan.js';
 
 /** A pause or resume older than this was interrupted (the process died mid-call): Docker's state wins. */
@@ -14,9 +14,7 @@ export type ReconcileResult = { actions: ReconcileAction[]; failed: number };
 
 /** Converge rows and containers on this host: at boot before serving, then periodically. */
 export async function reconcileSandboxesOnce(deps: Deps): Promise<ReconcileResult> {
-  const containers = (await deps.runtime.listOwned(deps.instanceId)).filter(
-    (c) => (c.labels[LABELS.hostId] ?? deps.config.hostId) === deps.config.hostId,
-  );
+  const containers = (await deps.runtime.listOwned(deps.instanceId)).filter((c) => (c.labels[LABELS.hostId] ?? deps.config.hostId) === deps.config.hostId);
   const ids = containers.map((c) => c.labels[LABELS.sandboxId]).filter((x): x is string => Boolean(x));
   const live = await deps.db
     .select({ id: sandboxes.id, state: sandboxes.state, containerId: sandboxes.containerId, lastTransitionAt: sandboxes.lastTransitionAt })
@@ -25,12 +23,17 @@ export async function reconcileSandboxesOnce(deps: Deps): Promise<ReconcileResul
   const recent = deps.clock.now().getTime() - IN_FLIGHT_MS;
   const liveIds = new Set(live.map((r) => r.id));
   const missing = ids.filter((id) => !liveIds.has(id));
-  const deleted = missing.length > 0
-    ? await deps.db.select({ id: sandboxes.id, state: sandboxes.state, containerId: sandboxes.containerId }).from(sandboxes).where(inArray(sandboxes.id, missing))
-    : [];
+  const deleted =
+    missing.length > 0
+      ? await deps.db
+          .select({ id: sandboxes.id, state: sandboxes.state, containerId: sandboxes.containerId })
+          .from(sandboxes)
+          .where(inArray(sandboxes.id, missing))
+      : [];
   const rows = [
     ...live.map((r) => ({ ...r, deleted: false, inFlight: (r.state === 'Pausing' || r.state === 'Resuming') && r.lastTransitionAt.getTime() > recent })),
-    ...deleted.map((r) => ({ ...r, deleted: true }))];
+    ...deleted.map((r) => ({ ...r, deleted: true })),
+  ];
 
   const actions = planReconcile(rows, containers);
   let failed = 0;
@@ -60,10 +63,26 @@ async function apply(deps: Deps, a: ReconcileAction): Promise<void> {
         const now = deps.clock.now();
         const [r] = await tx
           .update(sandboxes)
-          .set({ state: a.to, reason: a.to === 'Paused' ? 'CONTAINER_PAUSED' : 'CONTAINER_RUNNING', message: `Sandbox container is ${a.to.toLowerCase()}.`, lastTransitionAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null })
+          .set({
+            state: a.to,
+            reason: a.to === 'Paused' ? 'CONTAINER_PAUSED' : 'CONTAINER_RUNNING',
+            message: `Sandbox container is ${a.to.toLowerCase()}.`,
+            lastTransitionAt: now,
+            updatedAt: now,
+            leaseOwner: null,
+            leaseUntil: null,
+          })
           .where(and(eq(sandboxes.id, a.sandboxId), eq(sandboxes.state, a.from), isNull(sandboxes.deletedAt)))
           .returning({ id: sandboxes.id });
-        if (r) await appendEvent(tx, deps, { type: a.to === 'Paused' ? 'sandbox.paused' : 'sandbox.resumed', sandboxId: a.sandboxId, fromState: a.from, toState: a.to, reason: 'reconciled', actor: 'reconciler' });
+        if (r)
+          await appendEvent(tx, deps, {
+            type: a.to === 'Paused' ? 'sandbox.paused' : 'sandbox.resumed',
+            sandboxId: a.sandboxId,
+            fromState: a.from,
+            toState: a.to,
+            reason: 'reconciled',
+            actor: 'reconciler',
+          });
       });
   }
 }

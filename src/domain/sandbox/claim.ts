@@ -1,10 +1,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sandboxes, type SandboxRow } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, type SandboxRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { sandboxNotFound, type DomainError } from '../errors.js';
 import { appendEvent } from '../events/append.js';
 import type { NewEvent } from '../events/types.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 
 type Transition = {
   from: readonly string[];
@@ -21,13 +21,13 @@ type Transition = {
  * Move a live sandbox from one of `from` to `to` under a row lock, so two requests can never both
  * win the same transition (pause vs pause, delete vs reaper). Returns the row as it was before.
  */
-export async function transition(
-  deps: Pick<Deps, 'db' | 'clock' | 'ids' | 'processId'>,
-  id: string,
-  t: Transition,
-): Promise<SandboxRow> {
+export async function transition(deps: Pick<Deps, 'db' | 'clock' | 'ids' | 'processId'>, id: string, t: Transition): Promise<SandboxRow> {
   return withTx(deps.db, async (tx) => {
-    const [row] = await tx.select().from(sandboxes).where(and(eq(sandboxes.id, id), isNull(sandboxes.deletedAt))).for('update');
+    const [row] = await tx
+      .select()
+      .from(sandboxes)
+      .where(and(eq(sandboxes.id, id), isNull(sandboxes.deletedAt)))
+      .for('update');
     if (!row) throw sandboxNotFound(id);
     if (!t.from.includes(row.state)) throw t.refuse(row);
     const now = deps.clock.now();

@@ -1,5 +1,5 @@
 import { isNull, sql } from 'drizzle-orm';
-import { sandboxes } from '../../adapters/postgres/schema/index.js';
+import { sandboxes } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { SANDBOX_STATES } from './states.js';
 

@@ -1,11 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sandboxes, snapshots, type SandboxRow } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, snapshots, type SandboxRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { isDomainError, runtimeFailure } from '../errors.js';
 import { restoreImage } from '../snapshots/rules.js';
 import { findSnapshot } from '../snapshots/read-snapshots.js';
 import { appendEvent } from '../events/append.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { sandboxContainerSpec } from './container-spec.js';
 import { discardFailedSandbox } from './teardown.js';
 import { validateCreate, type CreateSandboxInput } from './validate-create.js';
@@ -73,7 +73,13 @@ async function provision(deps: Deps, input: CreateSandboxInput, actor: string): 
       })
       .returning();
     await deps.volumes.acquire(tx, id, plan);
-    await appendEvent(tx, deps, { type: 'sandbox.created', sandboxId: id, toState: 'Pending', actor, data: valid.snapshotId === null ? { image: valid.image } : { snapshotId: valid.snapshotId } });
+    await appendEvent(tx, deps, {
+      type: 'sandbox.created',
+      sandboxId: id,
+      toState: 'Pending',
+      actor,
+      data: valid.snapshotId === null ? { image: valid.image } : { snapshotId: valid.snapshotId },
+    });
     return inserted!;
   });
 

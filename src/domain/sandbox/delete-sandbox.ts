@@ -19,10 +19,14 @@ export async function deleteSandbox(deps: Deps, id: string, actor: string): Prom
     },
     lease: TRANSITION_LEASE_MS,
   });
-  await finishTeardown(deps, { id, containerId: before.containerId, fromState: before.state }, {
-    reason: 'user_delete',
-    message: 'Sandbox was deleted.',
-    event: 'sandbox.deleted',
-    actor,
-  });
+  await finishTeardown(
+    deps,
+    { id, containerId: before.containerId, fromState: before.state },
+    {
+      reason: 'user_delete',
+      message: 'Sandbox was deleted.',
+      event: 'sandbox.deleted',
+      actor,
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import { and, desc, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import { sandboxes, type SandboxRow } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, type SandboxRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { SANDBOX_STATES } from './states.js';
 import { matchStates } from '../state-filter.js';
@@ -28,7 +28,10 @@ export async function listSandboxes(deps: Pick<Deps, 'db'>, input: ListSandboxes
       .orderBy(desc(sandboxes.createdAt), desc(sandboxes.id))
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize),
-    deps.db.select({ n: sql<number>`count(*)::int` }).from(sandboxes).where(filter),
+    deps.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(sandboxes)
+      .where(filter),
   ]);
   return { items, totalItems: count?.n ?? 0 };
 }

@@ -18,8 +18,7 @@ export function labelKeyProblem(key: string): string | null {
 }
 
 export function labelValueProblem(key: string, value: string): string | null {
-  if (value.length > 63 || !VALUE.test(value))
-    return `value of '${key}' must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric`;
+  if (value.length > 63 || !VALUE.test(value)) return `value of '${key}' must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric`;
   return null;
 }
 
@@ -29,8 +28,7 @@ export function labelValueProblem(key: string, value: string): string | null {
  */
 export function assertValidMetadata(md: Record<string, string | null>, reservedCode: string): void {
   for (const [key, value] of Object.entries(md)) {
-    if (key.startsWith(RESERVED_PREFIX))
-      throw invalid(reservedCode, `Metadata key '${key}' uses the reserved prefix '${RESERVED_PREFIX}'.`);
+    if (key.startsWith(RESERVED_PREFIX)) throw invalid(reservedCode, `Metadata key '${key}' uses the reserved prefix '${RESERVED_PREFIX}'.`);
     const kp = labelKeyProblem(key);
     if (kp) throw invalid('SANDBOX::INVALID_METADATA_LABEL', `Invalid metadata label: ${kp}.`);
     if (value === null) continue;

@@ -1,9 +1,9 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { sandboxes } from '../../adapters/postgres/schema/index.js';
+import { sandboxes } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { appendEvent } from '../events/append.js';
 import { LABELS, type ContainerEvent } from '../ports.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { LIVE_WITH_CONTAINER, stateForExit } from './states.js';
 
 type ObserveDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'log'>;
@@ -23,14 +23,31 @@ export async function recordExit(deps: ObserveDeps, sandboxId: string, container
   const next = stateForExit(exitCode);
   const changed = await withTx(deps.db, async (tx) => {
     const now = deps.clock.now();
-    const [row] = await tx.select({ state: sandboxes.state }).from(sandboxes)
-      .where(and(eq(sandboxes.id, sandboxId), eq(sandboxes.containerId, containerId), isNull(sandboxes.deletedAt), inArray(sandboxes.state, [...LIVE_WITH_CONTAINER])))
+    const [row] = await tx
+      .select({ state: sandboxes.state })
+      .from(sandboxes)
+      .where(
+        and(
+          eq(sandboxes.id, sandboxId),
+          eq(sandboxes.containerId, containerId),
+          isNull(sandboxes.deletedAt),
+          inArray(sandboxes.state, [...LIVE_WITH_CONTAINER]),
+        ),
+      )
       .for('update');
     if (!row) return false;
-    await tx.update(sandboxes).set({ ...next, exitCode, lastTransitionAt: now, updatedAt: now }).where(eq(sandboxes.id, sandboxId));
+    await tx
+      .update(sandboxes)
+      .set({ ...next, exitCode, lastTransitionAt: now, updatedAt: now })
+      .where(eq(sandboxes.id, sandboxId));
     await appendEvent(tx, deps, {
       type: next.state === 'Terminated' ? 'sandbox.terminated' : 'sandbox.failed',
-      sandboxId, fromState: row.state, toState: next.state, reason: next.reason, actor, data: { exitCode },
+      sandboxId,
+      fromState: row.state,
+      toState: next.state,
+      reason: next.reason,
+      actor,
+      data: { exitCode },
     });
     return true;
   });
@@ -41,23 +58,33 @@ export async function recordExit(deps: ObserveDeps, sandboxId: string, container
 export async function recordRemoved(deps: ObserveDeps, sandboxId: string, containerId: string, actor: string) {
   const changed = await withTx(deps.db, async (tx) => {
     const now = deps.clock.now();
-    const [row] = await tx.select({ state: sandboxes.state }).from(sandboxes)
+    const [row] = await tx
+      .select({ state: sandboxes.state })
+      .from(sandboxes)
       .where(and(eq(sandboxes.id, sandboxId), eq(sandboxes.containerId, containerId), isNull(sandboxes.deletedAt)))
       .for('update');
     // Stopping and Pending are berth's own in-flight work; those finish through their own path.
     if (!row || row.state === 'Stopping' || row.state === 'Pending') return false;
     const wasFinished = row.state === 'Terminated' || row.state === 'Failed';
-    await tx.update(sandboxes).set({
-      state: wasFinished ? row.state : 'Failed',
-      reason: 'container_removed',
-      message: 'Sandbox container was removed outside berth.',
-      containerId: null,
-      ports: {},
-      lastTransitionAt: now,
-      updatedAt: now,
-    }).where(eq(sandboxes.id, sandboxId));
+    await tx
+      .update(sandboxes)
+      .set({
+        state: wasFinished ? row.state : 'Failed',
+        reason: 'container_removed',
+        message: 'Sandbox container was removed outside berth.',
+        containerId: null,
+        ports: {},
+        lastTransitionAt: now,
+        updatedAt: now,
+      })
+      .where(eq(sandboxes.id, sandboxId));
     await appendEvent(tx, deps, {
-      type: 'sandbox.failed', sandboxId, fromState: row.state, toState: wasFinished ? row.state : 'Failed', reason: 'container_removed', actor,
+      type: 'sandbox.failed',
+      sandboxId,
+      fromState: row.state,
+      toState: wasFinished ? row.state : 'Failed',
+      reason: 'container_removed',
+      actor,
     });
     return true;
   });

@@ -1,9 +1,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sandboxes, type SandboxRow } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, type SandboxRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { sandboxNotFound } from '../errors.js';
 import { appendEvent } from '../events/append.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { assertValidMetadata, mergeMetadata } from './metadata.js';
 
 /** JSON merge patch on metadata: validated first, then applied whole under a row lock (no lost update between two PATCHes). */
@@ -15,7 +15,11 @@ export async function patchSandboxMetadata(
 ): Promise<SandboxRow> {
   assertValidMetadata(patch, 'INVALID_METADATA_LABEL');
   return withTx(deps.db, async (tx) => {
-    const [row] = await tx.select().from(sandboxes).where(and(eq(sandboxes.id, id), isNull(sandboxes.deletedAt))).for('update');
+    const [row] = await tx
+      .select()
+      .from(sandboxes)
+      .where(and(eq(sandboxes.id, id), isNull(sandboxes.deletedAt)))
+      .for('update');
     if (!row) throw sandboxNotFound(id);
     if (Object.keys(patch).length === 0) return row;
     const metadata = mergeMetadata(row.metadata, patch);

@@ -16,11 +16,21 @@ type Toggle = {
 };
 
 const PAUSE: Toggle = {
-  from: 'Running', via: 'Pausing', to: 'Paused', refuseCode: 'DOCKER::SANDBOX_NOT_RUNNING', verb: 'paused', event: 'sandbox.paused',
+  from: 'Running',
+  via: 'Pausing',
+  to: 'Paused',
+  refuseCode: 'DOCKER::SANDBOX_NOT_RUNNING',
+  verb: 'paused',
+  event: 'sandbox.paused',
   docker: (deps, id) => deps.runtime.pause(id),
 };
 const RESUME: Toggle = {
-  from: 'Paused', via: 'Resuming', to: 'Running', refuseCode: 'DOCKER::SANDBOX_NOT_PAUSED', verb: 'resumed', event: 'sandbox.resumed',
+  from: 'Paused',
+  via: 'Resuming',
+  to: 'Running',
+  refuseCode: 'DOCKER::SANDBOX_NOT_PAUSED',
+  verb: 'resumed',
+  event: 'sandbox.resumed',
   docker: (deps, id) => deps.runtime.unpause(id),
 };
 

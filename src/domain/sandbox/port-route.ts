@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { SandboxRow } from '../../adapters/postgres/schema/index.js';
+import type { SandboxRow } from '../../db/schema/index.js';
 import { conflict, invalid, runtimeFailure } from '../errors.js';
 
 /** The execd-style proxy port upstream routes every unpublished port through (opensandbox-compat §7). */
@@ -22,7 +22,6 @@ export function routeToPort(row: SandboxRow, config: Pick<Config, 'networkMode'>
   if (published) return { hostPort: published, pathPrefix: '' };
   const proxy = row.ports[String(PROXY_PORT)];
   if (proxy) return { hostPort: proxy, pathPrefix: `/proxy/${port}` };
-  if (Object.keys(row.ports).length === 0)
-    throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Sandbox ${row.id} is ${row.state} and has no published ports.`);
+  if (Object.keys(row.ports).length === 0) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Sandbox ${row.id} is ${row.state} and has no published ports.`);
   throw runtimeFailure('DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE', `Port ${port} of sandbox ${row.id} is not published and no proxy port is configured.`);
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { SandboxRow } from '../../adapters/postgres/schema/index.js';
+import type { SandboxRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { conflict, notFound } from '../errors.js';
 import { getSandbox } from './get-sandbox.js';
@@ -27,8 +27,7 @@ export function proxyTargetOf(row: SandboxRow, config: Pick<Config, 'networkMode
   if (row.state !== 'Running') throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Sandbox ${row.id} is ${row.state}, not Running.`);
   // Published ports are bound on the host that runs the container; 127.0.0.1 here would be some other
   // sandbox's port (or nothing) when the row belongs to another berth host sharing the database.
-  if (row.hostId !== config.hostId)
-    throw conflict('SANDBOX::PROXY_OTHER_HOST', `Sandbox ${row.id} runs on another host; use that host's server proxy.`);
+  if (row.hostId !== config.hostId) throw conflict('SANDBOX::PROXY_OTHER_HOST', `Sandbox ${row.id} runs on another host; use that host's server proxy.`);
   const route = routeToPort(row, config, port);
   // Host network mode shares the host's loopback; a wildcard bind answers on loopback too.
   const host = config.networkMode === 'host' || WILDCARDS.has(config.publishHostIp) ? '127.0.0.1' : config.publishHostIp.replace(/^\[|\]$/g, '');

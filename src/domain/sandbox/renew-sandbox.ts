@@ -1,9 +1,9 @@
 import { and, eq, isNotNull, isNull, ne } from 'drizzle-orm';
-import { sandboxes } from '../../adapters/postgres/schema/index.js';
+import { sandboxes } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { conflict, invalid, sandboxNotFound } from '../errors.js';
 import { appendEvent } from '../events/append.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 
 /**
  * One conditional UPDATE, so renew and the reaper cannot interleave into an orphan: the reaper marks a

@@ -1,9 +1,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sandboxes, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, sandboxVolumes } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { appendEvent } from '../events/append.js';
 import type { EventType } from '../events/types.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 
 type TeardownDeps = Pick<Deps, 'db' | 'runtime' | 'volumes' | 'clock' | 'ids' | 'log'>;
 
@@ -24,11 +24,27 @@ export async function finishTeardown(
   await withTx(deps.db, async (tx) => {
     const [done] = await tx
       .update(sandboxes)
-      .set({ state: 'Terminated', reason: how.reason, message: how.message, lastTransitionAt: now, deletedAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now })
+      .set({
+        state: 'Terminated',
+        reason: how.reason,
+        message: how.message,
+        lastTransitionAt: now,
+        deletedAt: now,
+        leaseOwner: null,
+        leaseUntil: null,
+        updatedAt: now,
+      })
       .where(and(eq(sandboxes.id, row.id), isNull(sandboxes.deletedAt)))
       .returning({ id: sandboxes.id });
     if (done)
-      await appendEvent(tx, deps, { type: how.event, sandboxId: row.id, fromState: row.fromState, toState: 'Terminated', reason: how.reason, actor: how.actor });
+      await appendEvent(tx, deps, {
+        type: how.event,
+        sandboxId: row.id,
+        fromState: row.fromState,
+        toState: 'Terminated',
+        reason: how.reason,
+        actor: how.actor,
+      });
   });
 }
 

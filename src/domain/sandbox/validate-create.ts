@@ -57,8 +57,7 @@ export type RestoreSource = { state: string; imageRef: string } | null;
  * (a read has no side effects), so the order of the answers stays upstream's while this stays pure.
  */
 export function validateCreate(input: CreateSandboxInput, config: Pick<Config, 'maxTimeoutSeconds'>, snapshot?: RestoreSource): ValidCreate {
-  if (input.image && input.snapshotId !== undefined)
-    throw invalid('SANDBOX::INVALID_PARAMETER', 'Provide exactly one of image or snapshotId, not both.');
+  if (input.image && input.snapshotId !== undefined) throw invalid('SANDBOX::INVALID_PARAMETER', 'Provide exactly one of image or snapshotId, not both.');
   if (!input.image && input.snapshotId === undefined) throw invalid('SANDBOX::INVALID_PARAMETER', 'image or snapshotId is required.');
   const extensions = input.extensions ?? {};
   if (RENEW_EXTEND in extensions) {
@@ -80,8 +79,7 @@ export function validateCreate(input: CreateSandboxInput, config: Pick<Config, '
   }
   if (!entrypoint || entrypoint.length === 0 || entrypoint[0] === '')
     throw invalid('DOCKER::INVALID_ENTRYPOINT', 'Entrypoint must be a non-empty list of strings.');
-  if (entrypoint.some((a) => a.includes('\0')))
-    throw invalid('DOCKER::INVALID_ENTRYPOINT', 'Entrypoint arguments must not contain NUL characters.');
+  if (entrypoint.some((a) => a.includes('\0'))) throw invalid('DOCKER::INVALID_ENTRYPOINT', 'Entrypoint arguments must not contain NUL characters.');
   const metadata = input.metadata ?? {};
   assertValidMetadata(metadata, 'SANDBOX::INVALID_METADATA_LABEL');
 
@@ -100,7 +98,8 @@ export function validateCreate(input: CreateSandboxInput, config: Pick<Config, '
   if (input.secureAccess === true) throw invalid('SANDBOX::INVALID_PARAMETER', 'secureAccess is not supported on the Docker runtime.');
   if (input.networkPolicy !== undefined && input.networkPolicy !== null)
     throw invalid('SANDBOX::INVALID_PARAMETER', 'networkPolicy is not supported by this server.');
-  if (input.credentialProxy?.enabled) throw invalid('SANDBOX::INVALID_PARAMETER', 'credentialProxy requires networkPolicy, which this server does not support.');
+  if (input.credentialProxy?.enabled)
+    throw invalid('SANDBOX::INVALID_PARAMETER', 'credentialProxy requires networkPolicy, which this server does not support.');
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.env ?? {})) {

@@ -15,7 +15,9 @@ export function watchContainers(deps: Deps): { stop: () => void } {
     unsubscribe = deps.runtime.subscribe(
       deps.instanceId,
       (e) => {
-        queue = queue.then(() => observeContainerEvent(deps, e)).catch((err) => deps.log.error({ err: String(err), action: e.action }, 'could not apply a container event'));
+        queue = queue
+          .then(() => observeContainerEvent(deps, e))
+          .catch((err) => deps.log.error({ err: String(err), action: e.action }, 'could not apply a container event'));
       },
       (err) => {
         if (stopped) return;

@@ -1,11 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sandboxes, snapshots, type SnapshotRow } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, snapshots, type SnapshotRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { isDomainError, sandboxNotFound } from '../errors.js';
 import { appendEvent } from '../events/append.js';
 import { leaseUntil, newToken } from '../lease.js';
 import { LABELS } from '../ports.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { assertCanSnapshot, snapshotImageRef, SNAPSHOT_REPO } from './rules.js';
 
 /** A commit copies the container's whole filesystem diff: minutes for a big one. Longer than a create's lease. */
@@ -90,8 +90,25 @@ async function captureSnapshot(deps: SnapshotDeps, row: SnapshotRow, containerId
         .update(snapshots)
         .set(
           outcome.ok
-            ? { state: 'Ready', reason: 'snapshot_ready', message: 'Snapshot is ready.', imageId: outcome.imageId, lastTransitionAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now }
-            : { state: 'Failed', reason: 'snapshot_capture_failed', message: outcome.message, lastTransitionAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now },
+            ? {
+                state: 'Ready',
+                reason: 'snapshot_ready',
+                message: 'Snapshot is ready.',
+                imageId: outcome.imageId,
+                lastTransitionAt: now,
+                leaseOwner: null,
+                leaseUntil: null,
+                updatedAt: now,
+              }
+            : {
+                state: 'Failed',
+                reason: 'snapshot_capture_failed',
+                message: outcome.message,
+                lastTransitionAt: now,
+                leaseOwner: null,
+                leaseUntil: null,
+                updatedAt: now,
+              },
         )
         // Only while the row is still ours: a reaper that took it over has already failed it.
         .where(and(eq(snapshots.id, row.id), eq(snapshots.state, 'Creating'), eq(snapshots.leaseOwner, token)))

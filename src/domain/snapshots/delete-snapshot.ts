@@ -1,17 +1,16 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sandboxes, snapshots, type SnapshotRow } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, snapshots, type SnapshotRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { conflict } from '../errors.js';
 import { appendEvent } from '../events/append.js';
 import { leaseUntil, newToken } from '../lease.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { SNAPSHOT_LEASE_MS } from './create-snapshot.js';
 import { assertDeletable, snapshotNotFound } from './rules.js';
 
 type DeleteDeps = Pick<Deps, 'db' | 'runtime' | 'clock' | 'ids' | 'log' | 'processId'>;
 
-const inUse = (id: string) =>
-  conflict('SNAPSHOT::DELETE_CONFLICT', `Snapshot ${id} is still used by a sandbox restored from it; delete that sandbox first.`);
+const inUse = (id: string) => conflict('SNAPSHOT::DELETE_CONFLICT', `Snapshot ${id} is still used by a sandbox restored from it; delete that sandbox first.`);
 
 /**
  * tx1 checks the state and that no live sandbox was restored from the snapshot, and moves the row to
@@ -34,7 +33,15 @@ export async function deleteSnapshot(deps: DeleteDeps, id: string, actor: string
     const now = deps.clock.now();
     await tx
       .update(snapshots)
-      .set({ state: 'Deleting', reason: 'snapshot_deleting', message: 'Snapshot is being deleted.', lastTransitionAt: now, leaseOwner: token, leaseUntil: leaseUntil(deps, SNAPSHOT_LEASE_MS), updatedAt: now })
+      .set({
+        state: 'Deleting',
+        reason: 'snapshot_deleting',
+        message: 'Snapshot is being deleted.',
+        lastTransitionAt: now,
+        leaseOwner: token,
+        leaseUntil: leaseUntil(deps, SNAPSHOT_LEASE_MS),
+        updatedAt: now,
+      })
       .where(eq(snapshots.id, id));
     return s;
   });
@@ -61,7 +68,14 @@ export async function finishDelete(deps: Pick<Deps, 'db' | 'clock' | 'ids'>, s: 
       .where(and(eq(snapshots.id, s.id), eq(snapshots.leaseOwner, token)))
       .returning({ id: snapshots.id });
     if (gone)
-      await appendEvent(tx, deps, { type: 'snapshot.deleted', sandboxId: s.sandboxId, fromState: 'Deleting', toState: 'Deleted', actor, data: { snapshotId: s.id } });
+      await appendEvent(tx, deps, {
+        type: 'snapshot.deleted',
+        sandboxId: s.sandboxId,
+        fromState: 'Deleting',
+        toState: 'Deleted',
+        actor,
+        data: { snapshotId: s.id },
+      });
   });
 }
 

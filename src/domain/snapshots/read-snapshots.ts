@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { snapshots, type SnapshotRow } from '../../adapters/postgres/schema/index.js';
+import { snapshots, type SnapshotRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { canonicalStates, snapshotNotFound } from './rules.js';
 
@@ -35,7 +35,10 @@ export async function listSnapshots(deps: Pick<Deps, 'db'>, input: ListSnapshots
       .orderBy(desc(snapshots.createdAt), desc(snapshots.id))
       .limit(input.pageSize)
       .offset((input.page - 1) * input.pageSize),
-    deps.db.select({ n: sql<number>`count(*)::int` }).from(snapshots).where(filter),
+    deps.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(snapshots)
+      .where(filter),
   ]);
   return { items, totalItems: count?.n ?? 0 };
 }

@@ -1,9 +1,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { snapshots } from '../../adapters/postgres/schema/index.js';
+import { snapshots } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { appendEvent } from '../events/append.js';
 import { leaseIsDead, leaseUntil, newToken } from '../lease.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { SNAPSHOT_LEASE_MS } from './create-snapshot.js';
 import { finishDelete, restore } from './delete-snapshot.js';
 
@@ -34,7 +34,10 @@ export async function reapSnapshotsOnce(deps: ReapDeps): Promise<SnapshotReapRes
         .for('update', { skipLocked: true });
       // Someone else claimed or settled it since the scan.
       if (!s || s.leaseOwner !== candidate.leaseOwner) return null;
-      await tx.update(snapshots).set({ leaseOwner: token, leaseUntil: leaseUntil(deps, SNAPSHOT_LEASE_MS) }).where(eq(snapshots.id, s.id));
+      await tx
+        .update(snapshots)
+        .set({ leaseOwner: token, leaseUntil: leaseUntil(deps, SNAPSHOT_LEASE_MS) })
+        .where(eq(snapshots.id, s.id));
       return s;
     });
     if (!claimed) continue;
@@ -52,11 +55,27 @@ export async function reapSnapshotsOnce(deps: ReapDeps): Promise<SnapshotReapRes
         const now = deps.clock.now();
         const [r] = await tx
           .update(snapshots)
-          .set({ state: 'Failed', reason: 'snapshot_interrupted', message: 'Snapshot capture was interrupted (the server doing it stopped).', lastTransitionAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now })
+          .set({
+            state: 'Failed',
+            reason: 'snapshot_interrupted',
+            message: 'Snapshot capture was interrupted (the server doing it stopped).',
+            lastTransitionAt: now,
+            leaseOwner: null,
+            leaseUntil: null,
+            updatedAt: now,
+          })
           .where(and(eq(snapshots.id, claimed.id), eq(snapshots.leaseOwner, token)))
           .returning({ id: snapshots.id });
         if (r)
-          await appendEvent(tx, deps, { type: 'snapshot.failed', sandboxId: claimed.sandboxId, fromState: 'Creating', toState: 'Failed', reason: 'snapshot_interrupted', actor: 'reaper', data: { snapshotId: claimed.id } });
+          await appendEvent(tx, deps, {
+            type: 'snapshot.failed',
+            sandboxId: claimed.sandboxId,
+            fromState: 'Creating',
+            toState: 'Failed',
+            reason: 'snapshot_interrupted',
+            actor: 'reaper',
+            data: { snapshotId: claimed.id },
+          });
       });
       result.failedCreates++;
     } catch (err) {

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { mountRefs, mounts, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
+import { mountRefs, mounts, sandboxVolumes } from '../../db/schema/index.js';
 import { runtimeFailure } from '../errors.js';
 import type { Db } from '../ports.js';
 import { mountHostPath } from './identity.js';
@@ -30,10 +30,13 @@ export async function acquireVolumes(tx: Db, deps: AcquireDeps, plan: Plan): Pro
   // all were joined, record the sandbox's volumes too. The locks stay held until our commit.
   const keys = plan.mounts.map((m) => m.identityKey);
   const found = rowsOf<{ o_identity_key: string; o_id: string; o_host_path: string; o_state: string }>(
-    await tx.execute(sql`select o_identity_key, o_id, o_host_path, o_state from berth_mount_join(${plan.sandboxId}, ${textArray(keys)}, ${volumesJson(plan)}::jsonb)`),
+    await tx.execute(
+      sql`select o_identity_key, o_id, o_host_path, o_state from berth_mount_join(${plan.sandboxId}, ${textArray(keys)}, ${volumesJson(plan)}::jsonb)`,
+    ),
   );
   for (const r of found)
-    if (r.o_state === 'mounted' || r.o_state === 'mounting') plan.acquired.set(r.o_identity_key, { mountId: r.o_id, hostPath: r.o_host_path, role: 'join', token: null });
+    if (r.o_state === 'mounted' || r.o_state === 'mounting')
+      plan.acquired.set(r.o_identity_key, { mountId: r.o_id, hostPath: r.o_host_path, role: 'join', token: null });
   if (plan.acquired.size === plan.mounts.length) return;
 
   // Some identity has no joinable generation: become its owner (or join whoever beat us to it).

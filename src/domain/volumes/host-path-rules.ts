@@ -2,7 +2,7 @@ import { invalid } from '../errors.js';
 
 // Lexical host-path rules (upstream validators.py: ensure_valid_host_path), Linux only: berth runs its
 // sandboxes on a Linux engine, so a Windows drive path can never be bound and is refused up front.
-// eslint-disable-next-line no-control-regex
+
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function normalizePrefix(prefix: string): string {

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, ne, type SQL } from 'drizzle-orm';
-import { mountRefs, mounts } from '../../adapters/postgres/schema/index.js';
+import { mountRefs, mounts } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import type { MountRow } from './mount-rows.js';
@@ -78,7 +78,10 @@ export async function listMounts(deps: ViewDeps, input: ListMountsInput = {}): P
     .where(and(...where))
     .orderBy(desc(mounts.createdAt), desc(mounts.id))
     .limit(Math.min(Math.max(input.limit ?? 100, 1), 1000));
-  const holders = await holdersOf(deps.db, rows.map((r) => r.id));
+  const holders = await holdersOf(
+    deps.db,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => toView(r, holders.get(r.id)!));
 }
 

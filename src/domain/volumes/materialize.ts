@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { mountRefs, mounts } from '../../adapters/postgres/schema/index.js';
+import { mountRefs, mounts } from '../../db/schema/index.js';
 import { ensureMounted } from './ensure-mounted.js';
 import { materializeHostVolume } from './host-volume.js';
 import type { MountDeps } from './mount-deps.js';

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { mounts } from '../../adapters/postgres/schema/index.js';
+import { mounts } from '../../db/schema/index.js';
 import { appendEvents } from '../events/append.js';
 import type { NewEvent } from '../events/types.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { mountEvent } from './events.js';
 import { leaseIsDead, leaseUntil, newToken } from '../lease.js';
 import type { MountDeps } from './mount-deps.js';
@@ -105,7 +105,12 @@ async function settleMount(deps: FlowDeps, before: MountRow, token: string, fail
       next = refs === 0 ? 'unmount' : 'done';
       await tx
         .update(mounts)
-        .set({ state: next === 'unmount' ? 'unmounting' : 'failed', lastError: failure.message, updatedAt: now, ...(next === 'unmount' ? { leaseUntil: leaseUntil(deps, MOUNT_LEASE_MS) } : { leaseOwner: null, leaseUntil: null }) })
+        .set({
+          state: next === 'unmount' ? 'unmounting' : 'failed',
+          lastError: failure.message,
+          updatedAt: now,
+          ...(next === 'unmount' ? { leaseUntil: leaseUntil(deps, MOUNT_LEASE_MS) } : { leaseOwner: null, leaseUntil: null }),
+        })
         .where(eq(mounts.id, row.id));
       events.push(mountEvent(row, 'mount.failed', { toState: 'failed', actor, reason: 'mount_failed', data: { error: failure.message, references: refs } }));
     } else {
@@ -114,7 +119,13 @@ async function settleMount(deps: FlowDeps, before: MountRow, token: string, fail
       next = refs === 0 ? 'unmount' : 'done';
       await tx
         .update(mounts)
-        .set({ state: next === 'unmount' ? 'unmounting' : 'mounted', health: 'ok', lastError: null, updatedAt: now, ...(next === 'unmount' ? { leaseUntil: leaseUntil(deps, MOUNT_LEASE_MS) } : { leaseOwner: null, leaseUntil: null }) })
+        .set({
+          state: next === 'unmount' ? 'unmounting' : 'mounted',
+          health: 'ok',
+          lastError: null,
+          updatedAt: now,
+          ...(next === 'unmount' ? { leaseUntil: leaseUntil(deps, MOUNT_LEASE_MS) } : { leaseOwner: null, leaseUntil: null }),
+        })
         .where(eq(mounts.id, row.id));
       events.push(mountEvent(row, recovered ? 'mount.recovered' : 'mount.mounted', { toState: 'mounted', actor, data: { references: refs } }));
     }

@@ -1,7 +1,8 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import { mountRefs, mounts } from '../../adapters/postgres/schema/index.js';
+import { mountRefs, mounts } from '../../db/schema/index.js';
 import type { Db } from '../ports.js';
-import { rowsOf } from '../rows.js';
+import { LOCK_KEYS } from '../../db/locks.js';
+import { rowsOf } from '../../db/rows.js';
 import { LIVE_STATES } from './states.js';
 
 export type MountRow = typeof mounts.$inferSelect;
@@ -42,7 +43,10 @@ export { rowsOf };
  */
 export async function referencedAmong(db: Db, mountIds: string[], opts: { waitForDeletes?: boolean } = {}): Promise<Set<string>> {
   if (mountIds.length === 0) return new Set();
-  const values = sql.join([...new Set(mountIds)].map((id) => sql`(${id})`), sql`, `);
+  const values = sql.join(
+    [...new Set(mountIds)].map((id) => sql`(${id})`),
+    sql`, `,
+  );
   const rows = rowsOf<{ id: string }>(
     await db.execute(
       opts.waitForDeletes
@@ -56,9 +60,7 @@ export async function referencedAmong(db: Db, mountIds: string[], opts: { waitFo
   return new Set(rows.map((r) => r.id));
 }
 
-// Advisory lock namespace for mount identities ('mnt'); the two-int form never collides with the
-// single-bigint keys used elsewhere (events append, migrations).
-const IDENTITY_LOCK_NS = 0x6d6e74;
+const IDENTITY_LOCK_NS = LOCK_KEYS.mountIdentityNamespace;
 
 /**
  * A create joining a mount takes the identity's lock shared; whoever may move a mount to unmounting takes

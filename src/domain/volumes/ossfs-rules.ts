@@ -9,12 +9,20 @@ import type { OssfsSpec, OssfsVersion } from './mounter-port.js';
 //  - a ',' in ossfs 1.0 options and in the url (FUSE splits `-o a,b` into two options);
 //  - an option that sets what berth sets itself (url, passwd_file, oss_*): it would override the
 //    endpoint or the credentials, e.g. point passwd_file at the host's own credentials.
-// eslint-disable-next-line no-control-regex
+
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const BUCKET = /^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])?$/;
 const RESERVED_OPTIONS = new Set([
-  'url', 'passwd_file', 'c', 'conf',
-  'oss_endpoint', 'oss_bucket', 'oss_access_key_id', 'oss_access_key_secret', 'oss_bucket_prefix', 'credential_process',
+  'url',
+  'passwd_file',
+  'c',
+  'conf',
+  'oss_endpoint',
+  'oss_bucket',
+  'oss_access_key_id',
+  'oss_access_key_secret',
+  'oss_bucket_prefix',
+  'credential_process',
 ]);
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -51,23 +59,39 @@ export function checkOssfsShared(name: string, b: Record<string, unknown>) {
 }
 
 /** The mount-time checks (upstream ossfs_mixin.py), after the shared ones: version, bucket name, endpoint. */
-export function resolveOssfsSpec(name: string, o: { bucket: string; endpoint: string; version: unknown; options: string[] }, subPath: string | null): OssfsSpec {
+export function resolveOssfsSpec(
+  name: string,
+  o: { bucket: string; endpoint: string; version: unknown; options: string[] },
+  subPath: string | null,
+): OssfsSpec {
   const version = o.version === undefined || o.version === null ? '2.0' : o.version;
   if (version !== '1.0' && version !== '2.0')
     throw invalid('VOLUME::INVALID_OSSFS_VERSION', `Volume '${name}': unsupported OSSFS version '${String(version)}' (supported: 1.0, 2.0).`);
   if (!BUCKET.test(o.bucket)) throw invalid('SANDBOX::INVALID_PARAMETER', `Volume '${name}': invalid OSS bucket name '${o.bucket}'.`);
-  return { version: version as OssfsVersion, bucket: o.bucket, prefix: normalizePrefixPath(subPath), endpoint: normalizeEndpoint(name, o.endpoint), options: o.options };
+  return {
+    version: version as OssfsVersion,
+    bucket: o.bucket,
+    prefix: normalizePrefixPath(subPath),
+    endpoint: normalizeEndpoint(name, o.endpoint),
+    options: o.options,
+  };
 }
 
 /** 'a//b/./c/' -> 'a/b/c'. subPath was already checked for '..' and a leading '/'. */
 export function normalizePrefixPath(subPath: string | null): string {
   if (!subPath) return '';
-  return subPath.split('/').filter((p) => p !== '' && p !== '.').join('/');
+  return subPath
+    .split('/')
+    .filter((p) => p !== '' && p !== '.')
+    .join('/');
 }
 
 export function normalizeEndpoint(name: string, endpoint: string): string {
   const bad = () =>
-    invalid('SANDBOX::INVALID_PARAMETER', `Volume '${name}': invalid OSSFS endpoint; expected a host name or an http(s) URL without spaces, commas or credentials.`);
+    invalid(
+      'SANDBOX::INVALID_PARAMETER',
+      `Volume '${name}': invalid OSSFS endpoint; expected a host name or an http(s) URL without spaces, commas or credentials.`,
+    );
   if (CONTROL.test(endpoint) || /[\s,]/.test(endpoint) || endpoint.startsWith('-')) throw bad();
   const withScheme = /^https?:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`;
   let url: URL;

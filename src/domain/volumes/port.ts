@@ -15,7 +15,14 @@ export type VolumeRequest = {
   readOnly?: boolean;
   subPath?: string;
   host?: { path: string };
-  pvc?: { claimName: string; createIfNotExists?: boolean; deleteOnSandboxTermination?: boolean; storageClass?: string; storage?: string; accessModes?: string[] };
+  pvc?: {
+    claimName: string;
+    createIfNotExists?: boolean;
+    deleteOnSandboxTermination?: boolean;
+    storageClass?: string;
+    storage?: string;
+    accessModes?: string[];
+  };
   ossfs?: { bucket: string; endpoint: string; version?: string; options?: string[]; accessKeyId?: string; accessKeySecret?: string };
   /** any other key the client sent (nfs, ...): an unknown backend must be refused, never dropped */
   [other: string]: unknown;

@@ -29,13 +29,21 @@ export async function prepareVolumes(deps: PrepareDeps, sandboxId: string, reque
         break;
       case 'pvc': {
         const { willCreate } = await preparePvc(deps.runtime, v);
-        prepared.push({ ...base, kind: 'pvc', claimName: v.claimName, createIfNotExists: v.createIfNotExists, deleteOnSandboxTermination: v.deleteOnSandboxTermination, willCreate, extra: v.extra });
+        prepared.push({
+          ...base,
+          kind: 'pvc',
+          claimName: v.claimName,
+          createIfNotExists: v.createIfNotExists,
+          deleteOnSandboxTermination: v.deleteOnSandboxTermination,
+          willCreate,
+          extra: v.extra,
+        });
         break;
       }
       case 'ossfs': {
         const root = deps.config.ossfsMountRoot;
         if (!root || !posix.isAbsolute(root))
-          throw runtimeFailure('VOLUME::INVALID_OSSFS_MOUNT_ROOT', 'The server\'s OSSFS mount root must be an absolute path.');
+          throw runtimeFailure('VOLUME::INVALID_OSSFS_MOUNT_ROOT', "The server's OSSFS mount root must be an absolute path.");
         const spec = resolveOssfsSpec(v.name, v, v.subPath);
         const credentials = { accessKeyId: v.accessKeyId, accessKeySecret: v.accessKeySecret };
         const id = mountIdentity(deps.secrets, deps.config.hostId, spec, credentials);

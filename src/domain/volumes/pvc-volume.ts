@@ -44,7 +44,10 @@ export async function preparePvc(
 
 async function subPathSource(info: VolumeInfo, v: { name: string; claimName: string; subPath: string | null }): Promise<string> {
   if (info.driver !== 'local')
-    throw invalid('VOLUME::PVC_SUBPATH_UNSUPPORTED_DRIVER', `Volume '${v.name}': subPath needs the 'local' volume driver; '${v.claimName}' uses '${info.driver}'.`);
+    throw invalid(
+      'VOLUME::PVC_SUBPATH_UNSUPPORTED_DRIVER',
+      `Volume '${v.name}': subPath needs the 'local' volume driver; '${v.claimName}' uses '${info.driver}'.`,
+    );
   if (!info.mountpoint) throw invalid('VOLUME::PVC_SUBPATH_UNSUPPORTED_DRIVER', `Volume '${v.name}': volume '${v.claimName}' has no mountpoint.`);
   const root = posix.normalize(info.mountpoint);
   const under = (p: string, r: string) => p === r || p.startsWith(`${r}/`);

@@ -1,5 +1,5 @@
 import { and, eq, isNotNull, ne } from 'drizzle-orm';
-import { mountRefs, mounts, sandboxes } from '../../adapters/postgres/schema/index.js';
+import { mountRefs, mounts, sandboxes } from '../../db/schema/index.js';
 import { leaseIsDead } from '../lease.js';
 import type { MountDeps } from './mount-deps.js';
 import { runOwnedMount, runOwnedUnmount, takeOver } from './mount-flow.js';
@@ -51,7 +51,10 @@ export async function reconcileMountsOnce(deps: MountDeps, actor = 'reconciler')
   // The kernel first, then the rows: a mount listed here was made after its row committed, so the rows
   // read next include it, and a fresh mount is never taken for an orphan.
   const physical = await deps.mounter.scanRoot();
-  const rows = await deps.db.select().from(mounts).where(and(eq(mounts.hostId, hostId), ne(mounts.state, 'unmounted')));
+  const rows = await deps.db
+    .select()
+    .from(mounts)
+    .where(and(eq(mounts.hostId, hostId), ne(mounts.state, 'unmounted')));
   for (const row of rows) {
     try {
       await reconcileRow(deps, row, actor, report);
@@ -72,8 +75,7 @@ export async function reconcileMountsOnce(deps: MountDeps, actor = 'reconciler')
       deps.log.warn({ path, err: String(err) }, 'mount reconcile: orphan not removed');
     }
   }
-  if (report.unmounted + report.mounted + report.orphansRemoved + report.releasedSandboxes + report.errors > 0)
-    deps.log.info({ ...report }, 'mount reconcile');
+  if (report.unmounted + report.mounted + report.orphansRemoved + report.releasedSandboxes + report.errors > 0) deps.log.info({ ...report }, 'mount reconcile');
   return report;
 }
 

@@ -1,5 +1,5 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
-import { sandboxes, sandboxVolumes } from '../../adapters/postgres/schema/index.js';
+import { sandboxes, sandboxVolumes } from '../../db/schema/index.js';
 import type { MountDeps } from './mount-deps.js';
 import { runOwnedUnmount } from './mount-flow.js';
 import { dropSandboxRefs } from './drop-refs.js';
@@ -20,10 +20,11 @@ export type ReleaseOptions = {
  * Drop a sandbox's references (call it once its container is gone; idempotent). One autocommitted
  * statement that locks nothing shared deletes them and says, per mount, whether another reference is
  * plainly still there, so the releases of a busy shared mount never queue behind one another and cost one
- * round trip (shared with the releases in flight at the same moment: drop-refs.ts). A reference counts as "still there" only when no one is deleting it (its xmax is unset): of
- * racing releases of a mount's last references, the one that deleted last finds every other one already
- * marked and asks claimUnreferenced, which waits for those deletes and decides under its locks. A
- * reference that looks gone but is not (a locker, a rolled-back delete) only costs that locked check.
+ * round trip (shared with the releases in flight at the same moment: drop-refs.ts). A reference counts as
+ * "still there" only when no one is deleting it (its xmax is unset): of racing releases of a mount's last
+ * references, the one that deleted last finds every other one already marked and asks claimUnreferenced,
+ * which waits for those deletes and decides under its locks. A reference that looks gone but is not (a
+ * locker, a rolled-back delete) only costs that locked check.
  */
 export async function releaseSandboxVolumes(deps: MountDeps, sandboxId: string, opts: ReleaseOptions, actor = 'ledger'): Promise<void> {
   const dropped = await dropSandboxRefs(deps.db, sandboxId);

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
-import { mounts } from '../../adapters/postgres/schema/index.js';
-import { withTx } from '../tx.js';
+import { mounts } from '../../db/schema/index.js';
+import { withTx } from '../../db/tx.js';
 import { leaseIsDead, leaseUntil, newToken } from '../lease.js';
 import type { MountDeps } from './mount-deps.js';
 import { lockIdentitiesExclusive, referencedAmong } from './mount-rows.js';
@@ -22,7 +22,10 @@ export async function claimUnreferenced(
   if (mountIds.length === 0) return [];
   return withTx(deps.db, async (tx) => {
     const keys = await tx.select({ k: mounts.identityKey }).from(mounts).where(inArray(mounts.id, mountIds));
-    await lockIdentitiesExclusive(tx, keys.map((r) => r.k));
+    await lockIdentitiesExclusive(
+      tx,
+      keys.map((r) => r.k),
+    );
     const locked = await tx
       .select()
       .from(mounts)
@@ -32,7 +35,11 @@ export async function claimUnreferenced(
     if (locked.length === 0) return [];
     // A new statement, so a new snapshot: taken after the locks above were granted. It also waits for
     // releases still deleting references (release.ts counts on that), so it decides on their outcome.
-    const held = await referencedAmong(tx, locked.map((m) => m.id), { waitForDeletes: true });
+    const held = await referencedAmong(
+      tx,
+      locked.map((m) => m.id),
+      { waitForDeletes: true },
+    );
     const now = deps.clock.now();
     const out: { id: string; token: string }[] = [];
     for (const row of locked) {

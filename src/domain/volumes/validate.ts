@@ -31,7 +31,7 @@ export type CheckedVolume = HostRequest | PvcRequest | OssfsRequest;
 const KNOWN_BACKENDS = ['host', 'pvc', 'ossfs'] as const;
 const KNOWN_FIELDS = new Set<string>(['name', 'mountPath', 'readOnly', 'subPath', ...KNOWN_BACKENDS]);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-// eslint-disable-next-line no-control-regex
+
 export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const present = (v: unknown) => v !== undefined && v !== null;
@@ -50,18 +50,14 @@ export function checkVolumes(volumes: readonly VolumeRequest[], allowedHostPaths
     checkName(name);
     const mountPath = checkMountPath(v.mountPath, mountPaths);
     const subPath = checkSubPath(v.subPath);
-    if (present(v.readOnly) && typeof v.readOnly !== 'boolean')
-      throw invalid('SANDBOX::INVALID_PARAMETER', `Volume '${name}': readOnly must be a boolean.`);
+    if (present(v.readOnly) && typeof v.readOnly !== 'boolean') throw invalid('SANDBOX::INVALID_PARAMETER', `Volume '${name}': readOnly must be a boolean.`);
     const base: VolumeBase = { name, mountPath, readOnly: v.readOnly === true, subPath };
 
     // Upstream's pydantic model drops unknown keys, so `nfs: {...}` used to become "no backend". Refuse it
     // by name instead: silently mounting nothing where the client asked for storage is the worst answer.
     const unknown = Object.keys(v).filter((k) => !KNOWN_FIELDS.has(k) && v[k] !== null && typeof v[k] === 'object');
     if (unknown.length > 0)
-      throw invalid(
-        'VOLUME::UNSUPPORTED_BACKEND',
-        `Volume '${name}': backend '${unknown[0]}' is not supported by this server (supported: host, pvc, ossfs).`,
-      );
+      throw invalid('VOLUME::UNSUPPORTED_BACKEND', `Volume '${name}': backend '${unknown[0]}' is not supported by this server (supported: host, pvc, ossfs).`);
     const given = KNOWN_BACKENDS.filter((k) => present(v[k]));
     if (given.length !== 1)
       throw invalid(
@@ -69,8 +65,7 @@ export function checkVolumes(volumes: readonly VolumeRequest[], allowedHostPaths
         `Volume '${name}' must specify exactly one backend (host, pvc, ossfs), but ${given.length === 0 ? 'none was' : 'multiple were'} provided.`,
       );
     const backend = v[given[0]!];
-    if (typeof backend !== 'object' || Array.isArray(backend))
-      throw invalid('VOLUME::INVALID_BACKEND', `Volume '${name}': ${given[0]} must be an object.`);
+    if (typeof backend !== 'object' || Array.isArray(backend)) throw invalid('VOLUME::INVALID_BACKEND', `Volume '${name}': ${given[0]} must be an object.`);
     const b = backend as Record<string, unknown>;
 
     switch (given[0]!) {

@@ -52,7 +52,10 @@ function parseV6(ip: string): number[] {
   let tail: number[] = [];
   const lastColon = s.lastIndexOf(':');
   if (s.slice(lastColon + 1).includes('.')) {
-    tail = s.slice(lastColon + 1).split('.').map(Number);
+    tail = s
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     s = s.slice(0, lastColon + 1) + '0:0';
   }
   const [head, rest] = s.split('::') as [string, string | undefined];
@@ -75,8 +78,7 @@ export function isDisallowedAddress(ip: string): boolean {
   const zeros = (n: number) => b.slice(0, n).every((x) => x === 0);
   // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::/96) addresses reach an IPv4 host: judge that one
   const embedsV4 =
-    (zeros(10) && b[10] === 0xff && b[11] === 0xff) ||
-    (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.slice(4, 12).every((x) => x === 0));
+    (zeros(10) && b[10] === 0xff && b[11] === 0xff) || (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.slice(4, 12).every((x) => x === 0));
   if (embedsV4) return isDisallowedAddress(b.slice(12).join('.'));
   return V6_BLOCKED.some((r) => inRange(b, r));
 }

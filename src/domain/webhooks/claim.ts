@@ -1,7 +1,7 @@
 import { inArray, sql } from 'drizzle-orm';
-import { webhookDeliveries } from '../../adapters/postgres/schema/index.js';
+import { webhookDeliveries } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import type { DeliveryPolicy } from './policy.js';
 import { ASYNC_COMMIT_EXPR, rowsOf, type WebhookDeliveryRow } from './rows.js';
 
@@ -45,16 +45,17 @@ export async function claimDue(deps: Pick<Deps, 'db' | 'clock' | 'processId'>, p
   const nowIso = now.toISOString();
   // Outside the transaction: an idle dispatcher costs one query per tick. (Under READ COMMITTED every
   // statement takes its own snapshot anyway; the locking query below re-checks each row.)
-  const candidates = rowsOf<{ id: string; endpoint_id: string; event_seq: string | number }>(
-    await deps.db.execute(candidatesSql(nowIso, p)),
-  );
+  const candidates = rowsOf<{ id: string; endpoint_id: string; event_seq: string | number }>(await deps.db.execute(candidatesSql(nowIso, p)));
   if (candidates.length === 0) return [];
   return withTx(deps.db, async (tx) => {
     const locked = new Set(
       rowsOf<{ id: string }>(
         await tx.execute(sql`
           select id, ${ASYNC_COMMIT_EXPR} from webhook_deliveries
-          where id in (${sql.join(candidates.map((c) => sql`${c.id}`), sql`, `)})
+          where id in (${sql.join(
+            candidates.map((c) => sql`${c.id}`),
+            sql`, `,
+          )})
             and (status = 'pending' or (status = 'delivering' and lease_until < ${nowIso}::timestamptz))
             and next_attempt_at <= ${nowIso}::timestamptz
           for update skip locked`),
@@ -82,7 +83,12 @@ export async function claimDue(deps: Pick<Deps, 'db' | 'clock' | 'processId'>, p
     const rows = await tx
       .update(webhookDeliveries)
       .set({ status: 'delivering', leaseOwner: deps.processId, leaseUntil, updatedAt: now })
-      .where(inArray(webhookDeliveries.id, lease.map((l) => l.id)))
+      .where(
+        inArray(
+          webhookDeliveries.id,
+          lease.map((l) => l.id),
+        ),
+      )
       .returning();
     const byId = new Map(rows.map((r) => [r.id, r]));
     const groups: ClaimedGroup[] = [...byEndpoint].map(([endpointId, ids]) => ({

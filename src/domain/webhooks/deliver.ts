@@ -1,5 +1,5 @@
 import { eq, inArray } from 'drizzle-orm';
-import { events, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
+import { events, webhookEndpoints } from '../../db/schema/index.js';
 import { checkWebhookUrl } from './address-policy.js';
 import type { Resolver, SendResult, Sender } from './transport.js';
 import type { Deps } from '../deps.js';
@@ -40,10 +40,21 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
   const [ep] = await deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, group.endpointId));
   if (!ep) return tally; // deleted meanwhile: its deliveries went with it
   if (!ep.enabled) {
-    await releaseLeases(deps, list.map((d) => d.id));
+    await releaseLeases(
+      deps,
+      list.map((d) => d.id),
+    );
     return tally;
   }
-  const evRows = await deps.db.select().from(events).where(inArray(events.seq, list.map((d) => Number(d.eventSeq))));
+  const evRows = await deps.db
+    .select()
+    .from(events)
+    .where(
+      inArray(
+        events.seq,
+        list.map((d) => Number(d.eventSeq)),
+      ),
+    );
   const bySeq = new Map(evRows.map((r) => [Number(r.seq), toEventDto(r)]));
   const urlCheck = await checkWebhookUrl(ep.url, deps.config.webhookAllowPrivate, opts.resolve ?? deps.webhookTransport.resolve);
 
@@ -58,7 +69,10 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
   };
   for (const [i, d] of list.entries()) {
     if (opts.signal?.aborted) {
-      await releaseLeases(deps, list.slice(i).map((x) => x.id));
+      await releaseLeases(
+        deps,
+        list.slice(i).map((x) => x.id),
+      );
       break;
     }
     const ev = bySeq.get(Number(d.eventSeq));
@@ -74,7 +88,10 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
       if (opts.signal?.aborted && res.statusCode === null) {
         // Interrupted by shutdown: the receiver may or may not have it; another run sends it (again).
         await flush();
-        await releaseLeases(deps, list.slice(i).map((x) => x.id));
+        await releaseLeases(
+          deps,
+          list.slice(i).map((x) => x.id),
+        );
         break;
       }
     }
@@ -91,7 +108,10 @@ export async function deliverGroup(deps: DeliverDeps, p: DeliveryPolicy, group: 
     // Stop on a failure that will be retried (order), on 410 (endpoint now disabled) and on a lost lease
     // (another dispatcher owns these rows now; sending more would only duplicate).
     if (outcome === 'retry' || outcome === 'lost_lease' || (outcome === 'failed' && ev && res.statusCode === 410)) {
-      await releaseLeases(deps, list.slice(i + 1).map((x) => x.id));
+      await releaseLeases(
+        deps,
+        list.slice(i + 1).map((x) => x.id),
+      );
       break;
     }
   }

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
-import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
+import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { toDeliveryDto, type WebhookDeliveryDto } from './dto.js';
 import { deliveryInProgress, deliveryNotFound, endpointDisabled, webhookNotFound } from './errors.js';
 import type { DeliveryStatus } from './rows.js';
@@ -26,7 +26,13 @@ export async function listDeliveries(deps: Pick<Deps, 'db'>, endpointId: string,
   const attempts = ids.length
     ? await deps.db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, ids)).orderBy(webhookAttempts.attemptedAt)
     : [];
-  return rows.map((r) => toDeliveryDto(r.d, r.type, attempts.filter((a) => a.deliveryId === r.d.id)));
+  return rows.map((r) =>
+    toDeliveryDto(
+      r.d,
+      r.type,
+      attempts.filter((a) => a.deliveryId === r.d.id),
+    ),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import { checkWebhookUrl } from './address-policy.js';
 import type { Resolver } from './transport.js';
-import { webhookEndpoints } from '../../adapters/postgres/schema/index.js';
+import { webhookEndpoints } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import type { EventType } from '../events/types.js';
 import { toEndpointDto, type WebhookEndpointDto } from './dto.js';

@@ -8,5 +8,4 @@ export const urlNotAllowed = () =>
   invalid('WEBHOOK::URL_NOT_ALLOWED', 'Webhook URL resolves to a loopback, private or link-local address, which this server does not allow.');
 export const endpointDisabled = (id: string) =>
   new DomainError('conflict', 'WEBHOOK::ENDPOINT_DISABLED', `Webhook endpoint ${id} is disabled; enable it first.`);
-export const deliveryInProgress = (id: string) =>
-  new DomainError('conflict', 'WEBHOOK::DELIVERY_IN_PROGRESS', `Webhook delivery ${id} has not finished yet.`);
+export const deliveryInProgress = (id: string) => new DomainError('conflict', 'WEBHOOK::DELIVERY_IN_PROGRESS', `Webhook delivery ${id} has not finished yet.`);

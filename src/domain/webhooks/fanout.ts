@@ -1,7 +1,7 @@
 import { asc, eq, gt, sql } from 'drizzle-orm';
-import { events, webhookCursor, webhookDeliveries, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
+import { events, webhookCursor, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { ASYNC_COMMIT_EXPR, FANOUT_CURSOR, rowsOf } from './rows.js';
 
 export type FanoutResult = { events: number; deliveries: number; busy: boolean };

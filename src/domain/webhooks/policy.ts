@@ -51,12 +51,7 @@ export const maxAttempts = (p: DeliveryPolicy) => p.scheduleMs.length + 1;
  * Delay before the next attempt after `attempts` failed ones (1-based), or null when attempts are exhausted.
  * A receiver's Retry-After (429/503) is honoured when it asks for longer, capped at the schedule's longest step.
  */
-export function nextDelayMs(
-  p: DeliveryPolicy,
-  attempts: number,
-  random: () => number = Math.random,
-  retryAfterMs?: number | null,
-): number | null {
+export function nextDelayMs(p: DeliveryPolicy, attempts: number, random: () => number = Math.random, retryAfterMs?: number | null): number | null {
   const base = p.scheduleMs[attempts - 1];
   if (base === undefined) return null;
   const factor = 1 - p.jitter + 2 * p.jitter * random();

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
+import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -11,7 +11,7 @@ export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed';
 /** The dispatcher's name for itself in the cursor table. */
 export const FANOUT_CURSOR = 'webhooks';
 
-export { rowsOf } from '../rows.js';
+export { rowsOf } from '../../db/rows.js';
 
 /**
  * Commit this transaction without waiting for the WAL flush. Used for the dispatcher's own bookkeeping

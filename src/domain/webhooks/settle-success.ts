@@ -11,24 +11,43 @@ export type Success = { d: WebhookDeliveryRow; res: SendResult; attemptedAt: Dat
  * failure record to clear. Rows whose lease this process lost are left alone but their attempts are logged.
  * A crash before this runs means those events are sent again: at-least-once, with the same webhook-id.
  */
-export async function settleSuccesses(
-  deps: Pick<Deps, 'db' | 'clock' | 'ids' | 'processId'>,
-  items: Success[],
-): Promise<{ settled: number; lost: number }> {
+export async function settleSuccesses(deps: Pick<Deps, 'db' | 'clock' | 'ids' | 'processId'>, items: Success[]): Promise<{ settled: number; lost: number }> {
   if (items.length === 0) return { settled: 0, lost: 0 };
   const now = deps.clock.now().toISOString();
-  const arr = (xs: unknown[], type: string) => sql`array[${sql.join(xs.map((x) => sql`${x}`), sql`, `)}]::${sql.raw(type)}[]`;
+  const arr = (xs: unknown[], type: string) =>
+    sql`array[${sql.join(
+      xs.map((x) => sql`${x}`),
+      sql`, `,
+    )}]::${sql.raw(type)}[]`;
   const [row] = rowsOf<{ moved: number }>(
     await deps.db.execute(sql`
       with relaxed as (${ASYNC_COMMIT}),
       input as (
         select * from unnest(
-          ${arr(items.map((i) => i.d.id), 'text')},
-          ${arr(items.map((i) => i.d.attempts + 1), 'int')},
-          ${arr(items.map((i) => i.res.statusCode), 'int')},
-          ${arr(items.map((i) => i.res.durationMs), 'int')},
-          ${arr(items.map((i) => i.attemptedAt.toISOString()), 'timestamptz')},
-          ${arr(items.map(() => deps.ids.prefixed('att')), 'text')}
+          ${arr(
+            items.map((i) => i.d.id),
+            'text',
+          )},
+          ${arr(
+            items.map((i) => i.d.attempts + 1),
+            'int',
+          )},
+          ${arr(
+            items.map((i) => i.res.statusCode),
+            'int',
+          )},
+          ${arr(
+            items.map((i) => i.res.durationMs),
+            'int',
+          )},
+          ${arr(
+            items.map((i) => i.attemptedAt.toISOString()),
+            'timestamptz',
+          )},
+          ${arr(
+            items.map(() => deps.ids.prefixed('att')),
+            'text',
+          )}
         ) as u(id, attempts, code, duration, attempted_at, attempt_id)),
       moved as (
         update webhook_deliveries d

@@ -1,10 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
+import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 import type { SendResult } from './transport.js';
 import type { Deps } from '../deps.js';
 import { appendEvent } from '../events/append.js';
-import { withTx } from '../tx.js';
-import { maxAttempts, nextDelayMs, parseRetryAfter, type DeliveryPolicy } from './policy.js';
+import { withTx } from '../../db/tx.js';
+import { nextDelayMs, parseRetryAfter, type DeliveryPolicy } from './policy.js';
 import { ASYNC_COMMIT, type WebhookDeliveryRow } from './rows.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'processId'>;
@@ -71,8 +71,7 @@ export async function settleAttempt(
       })
       .where(eq(webhookEndpoints.id, d.endpointId))
       .returning();
-    const failingLong =
-      !!ep?.failingSince && ep.consecutiveFailures >= p.disableMinFailures && now.getTime() - ep.failingSince.getTime() >= p.disableAfterMs;
+    const failingLong = !!ep?.failingSince && ep.consecutiveFailures >= p.disableMinFailures && now.getTime() - ep.failingSince.getTime() >= p.disableAfterMs;
     if (ep && (gone || failingLong)) await disableEndpoint(tx, deps, d.endpointId, gone ? 'gone' : 'failing', now);
     return outcome;
   });

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { webhookDeliveries, webhookEndpoints } from '../../adapters/postgres/schema/index.js';
+import { webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { appendEvent } from '../events/append.js';
-import { withTx } from '../tx.js';
+import { withTx } from '../../db/tx.js';
 import { endpointDisabled, webhookNotFound } from './errors.js';
 
 /**

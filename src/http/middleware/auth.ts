@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.js';
 import { errorJson } from '../errors.js';
-import { isProxyPath } from '../proxy-path.js';
+import { isProxyPath } from '../proxy/proxy-path.js';
 
 export const API_KEY_HEADER = 'OPEN-SANDBOX-API-KEY';
 

@@ -11,7 +11,12 @@ export const EventStreamQuery = z.object({
   types: z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((list) => list.every((t) => known.has(t)), { message: `types must be a comma list of: ${EVENT_TYPES.join(', ')}` })
     .transform((list) => list as EventType[])
     .openapi({ description: 'Comma-separated event types', example: 'sandbox.created,sandbox.deleted' }),

@@ -23,7 +23,7 @@ export const Mount = z
     hostId: z.string(),
     hostPath: z.string().openapi({ description: 'The host mount point bound into every sandbox that holds the mount' }),
     state: z.enum(['absent', 'mounting', 'mounted', 'failed', 'unmounting', 'unmounted']),
-    health: z.string().openapi({ description: "ok, or degraded after the mount was found dead or missing (until it is repaired)" }),
+    health: z.string().openapi({ description: 'ok, or degraded after the mount was found dead or missing (until it is repaired)' }),
     identity: MountIdentity,
     references: z.number().int().openapi({ description: 'Number of sandboxes holding the mount (one reference row each)' }),
     sandboxes: z.array(z.string()).openapi({ description: 'Ids of the sandboxes holding it' }),
@@ -37,7 +37,13 @@ export const Mount = z
 
 export const MountList = z.object({ items: z.array(Mount) }).openapi('MountList');
 
-export const MountIdParams = z.object({ mountId: z.string().min(1).max(200).openapi({ param: { name: 'mountId', in: 'path' } }) });
+export const MountIdParams = z.object({
+  mountId: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'mountId', in: 'path' } }),
+});
 
 export const ListMountsQuery = z.object({
   state: z

@@ -3,18 +3,12 @@ import type { Deps } from '../../domain/deps.js';
 import { countSandboxesByState } from '../../domain/sandbox/count-by-state.js';
 import { reportMetricsEventRoute } from './sandboxes.openapi.js';
 
-/** What /metrics needs from the metrics adapter (src/adapters/metrics.ts). */
-export interface MetricsExposition {
-  readonly contentType: string;
-  render(countByState: () => Promise<Record<string, number>>): Promise<string>;
-}
-
 /** Root-only operator routes: /health (no auth, no database: liveness only) and /metrics (Prometheus). */
-export function registerOperationRoutes(app: OpenAPIHono, deps: Pick<Deps, 'db'>, metrics: MetricsExposition): void {
+export function registerOperationRoutes(app: OpenAPIHono, deps: Pick<Deps, 'db' | 'metrics'>): void {
   app.get('/health', (c) => c.json({ status: 'healthy' }, 200));
   app.get('/metrics', async (c) => {
-    const text = await metrics.render(() => countSandboxesByState(deps));
-    return c.body(text, 200, { 'Content-Type': metrics.contentType });
+    const text = await deps.metrics.render(() => countSandboxesByState(deps));
+    return c.body(text, 200, { 'Content-Type': deps.metrics.contentType });
   });
 }
 

@@ -1,9 +1,9 @@
 import type { Context, Hono } from 'hono';
-import { forwardHttp } from '../../adapters/http-proxy/forward.js';
-import type { Forwarded } from '../../adapters/http-proxy/headers.js';
+import { forwardHttp } from '../proxy/forward.js';
+import type { Forwarded } from '../proxy/headers.js';
 import type { Deps } from '../../domain/deps.js';
 import { resolveProxyTarget } from '../../domain/sandbox/proxy-target.js';
-import { parseProxyRequest } from '../proxy-path.js';
+import { parseProxyRequest } from '../proxy/proxy-path.js';
 
 /**
  * Upstream's server-side reverse proxy: ANY /sandboxes/{id}/proxy/{port}[/...] at / and /v1, HTTP here and

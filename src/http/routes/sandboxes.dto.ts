@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import type { SandboxRow } from '../../adapters/postgres/schema/sandboxes.js';
+import type { SandboxRow } from '../../domain/records.js';
 import { invalid } from '../../domain/errors.js';
 import type { ListSandboxesResult } from '../../domain/sandbox/list-sandboxes.js';
 import type { CreateSandboxResponse, EndpointQuery, ListSandboxesResponse, Sandbox, SandboxStatus } from './sandboxes.schemas.js';

@@ -11,7 +11,11 @@ import { z } from '@hono/zod-openapi';
  */
 
 /** `T | null | undefined` on the wire, `T | undefined` after parsing. */
-const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]).optional().transform((v) => v ?? undefined);
+const orNull = <T extends z.ZodType>(schema: T) =>
+  z
+    .union([schema, z.null()])
+    .optional()
+    .transform((v) => v ?? undefined);
 
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 /** The timeout_seconds column is an int4; larger values could never be stored. */
@@ -42,9 +46,7 @@ export const PlatformSpec = z
   })
   .openapi('PlatformSpec');
 
-export const NetworkRule = z
-  .object({ action: z.enum(['allow', 'deny']), target: z.string() })
-  .openapi('NetworkRule');
+export const NetworkRule = z.object({ action: z.enum(['allow', 'deny']), target: z.string() }).openapi('NetworkRule');
 
 export const NetworkPolicy = z
   .object({ defaultAction: z.enum(['allow', 'deny']).optional(), egress: z.array(NetworkRule).optional() })
@@ -55,7 +57,9 @@ export const CredentialProxyConfig = z
   .openapi('CredentialProxyConfig', { description: 'Credential proxy opt-in; requires networkPolicy, so enabled=true is refused here.' });
 
 export const Host = z
-  .object({ path: z.string().openapi({ pattern: '^(/|[A-Za-z]:[\\\\/])', description: 'Absolute host path under an allowed prefix (BERTH_ALLOWED_HOST_PATHS).' }) })
+  .object({
+    path: z.string().openapi({ pattern: '^(/|[A-Za-z]:[\\\\/])', description: 'Absolute host path under an allowed prefix (BERTH_ALLOWED_HOST_PATHS).' }),
+  })
   .openapi('Host');
 
 export const PVC = z
@@ -73,7 +77,10 @@ export const OSSFS = z
   .object({
     bucket: z.string().openapi({ minLength: 3, maxLength: 63 }),
     endpoint: z.string().openapi({ minLength: 1, example: 'oss-cn-hangzhou.aliyuncs.com' }),
-    version: z.string().default('2.0').openapi({ enum: ['1.0', '2.0'] }),
+    version: z
+      .string()
+      .default('2.0')
+      .openapi({ enum: ['1.0', '2.0'] }),
     options: z.array(z.string()).optional().openapi({ description: 'Extra mount options, raw payloads without a leading "-".' }),
     accessKeyId: z.string().optional(),
     accessKeySecret: z.string().optional().openapi({ description: 'Stored encrypted; never returned or logged.' }),
@@ -96,7 +103,9 @@ export const Volume = z
 export const CreateSandboxRequest = z
   .object({
     image: orNull(ImageSpec),
-    snapshotId: orNull(z.string().min(1)).openapi({ description: 'Restore from a Ready snapshot (exactly one of image/snapshotId). entrypoint then defaults to ["tail","-f","/dev/null"].' }),
+    snapshotId: orNull(z.string().min(1)).openapi({
+      description: 'Restore from a Ready snapshot (exactly one of image/snapshotId). entrypoint then defaults to ["tail","-f","/dev/null"].',
+    }),
     platform: orNull(PlatformSpec),
     timeout: z
       .number()
@@ -109,7 +118,9 @@ export const CreateSandboxRequest = z
     resourceRequests: orNull(StringMap).openapi({ description: 'Kubernetes resource requests; accepted and ignored on Docker.' }),
     env: orNull(z.record(z.string(), z.string().nullable())).openapi({ description: 'Environment variables; null values are dropped.' }),
     metadata: orNull(StringMap).openapi({ description: 'Labels for filtering (Kubernetes label rules; prefix opensandbox.io/ is reserved).' }),
-    entrypoint: orNull(z.array(z.string()).min(1)).openapi({ description: 'The sandbox main process, e.g. ["tail","-f","/dev/null"]. Required with image; optional with snapshotId.' }),
+    entrypoint: orNull(z.array(z.string()).min(1)).openapi({
+      description: 'The sandbox main process, e.g. ["tail","-f","/dev/null"]. Required with image; optional with snapshotId.',
+    }),
     networkPolicy: orNull(NetworkPolicy),
     credentialProxy: orNull(CredentialProxyConfig),
     secureAccess: orNull(z.boolean()).openapi({ description: 'Kubernetes gateway only; true is refused on Docker.' }),
@@ -175,7 +186,10 @@ export const ListSandboxesResponse = z.object({ items: z.array(Sandbox), paginat
 
 // ---------------------------------------------------------------- other requests
 
-const SandboxIdSchema = z.string().min(1).openapi({ param: { name: 'sandboxId', in: 'path' }, description: 'Unique sandbox identifier' });
+const SandboxIdSchema = z
+  .string()
+  .min(1)
+  .openapi({ param: { name: 'sandboxId', in: 'path' }, description: 'Unique sandbox identifier' });
 export const SandboxIdParams = z.object({ sandboxId: SandboxIdSchema });
 
 /** A decimal query integer with bounds and a default ("abc", "1e3", "-1" are 400s naming the parameter). */
@@ -211,9 +225,10 @@ export const ListSandboxesQuery = z.object({
   pageSize: queryInt(20, 1, 200),
 });
 
-export const PatchSandboxMetadataRequest = z
-  .record(z.string(), z.string().nullable())
-  .openapi('PatchSandboxMetadataRequest', { description: 'JSON merge patch of the metadata map: "k":"v" sets, "k":null deletes.', example: { team: 'ml', old: null } });
+export const PatchSandboxMetadataRequest = z.record(z.string(), z.string().nullable()).openapi('PatchSandboxMetadataRequest', {
+  description: 'JSON merge patch of the metadata map: "k":"v" sets, "k":null deletes.',
+  example: { team: 'ml', old: null },
+});
 
 /** RFC 3339; a time without an offset is taken as UTC, as upstream does. */
 const toUtcDate = (s: string) => new Date(/(Z|[+-]\d{2}:\d{2})$/.test(s) ? s : `${s}Z`);
@@ -241,8 +256,17 @@ export const EndpointQuery = z.object({
     .regex(/^(true|false|1|0|yes|no|on|off)$/i, 'must be true or false')
     .transform((v) => /^(true|1|yes|on)$/i.test(v))
     .optional()
-    .openapi({ type: 'boolean', default: false, description: 'true: answer `{host}/sandboxes/{id}/proxy/{port}` (no scheme, no /v1), this server\'s reverse proxy to the port, which needs no API key. 400 when BERTH_SERVER_PROXY=false.' }),
-  expires: z.string().optional().openapi({ pattern: '^(0|[1-9][0-9]*)$', description: 'Signed routes are not supported on Docker: 400 SANDBOX::API_NOT_SUPPORTED.' }),
+    .openapi({
+      type: 'boolean',
+      default: false,
+      description:
+        "true: answer `{host}/sandboxes/{id}/proxy/{port}` (no scheme, no /v1), this server's reverse proxy to the port, " +
+        'which needs no API key. 400 when BERTH_SERVER_PROXY=false.',
+    }),
+  expires: z
+    .string()
+    .optional()
+    .openapi({ pattern: '^(0|[1-9][0-9]*)$', description: 'Signed routes are not supported on Docker: 400 SANDBOX::API_NOT_SUPPORTED.' }),
 });
 
 export const Endpoint = z

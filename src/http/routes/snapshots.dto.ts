@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import type { SnapshotRow } from '../../adapters/postgres/schema/snapshots.js';
+import type { SnapshotRow } from '../../domain/records.js';
 import type { ListSnapshotsResult } from '../../domain/snapshots/read-snapshots.js';
 import type { ListSnapshotsResponse, Snapshot } from './snapshots.schemas.js';
 

@@ -23,7 +23,10 @@ export const createSnapshotRoute = createRoute({
   responses: {
     202: {
       description: 'Snapshot creation accepted (state Creating)',
-      headers: { ...requestIdHeader, Location: { description: 'Where to poll the snapshot: /v1/snapshots/{id}', schema: { type: 'string' as const, format: 'uri' } } },
+      headers: {
+        ...requestIdHeader,
+        Location: { description: 'Where to poll the snapshot: /v1/snapshots/{id}', schema: { type: 'string' as const, format: 'uri' } },
+      },
       content: json(Snapshot),
     },
     ...errorResponses('invalid', 'not_found', 'conflict'),
@@ -58,7 +61,8 @@ export const deleteSnapshotRoute = createRoute({
   operationId: 'deleteSnapshot',
   summary: 'Delete a snapshot',
   description:
-    'Removes the image berth committed. 409 SNAPSHOT::INVALID_STATE while it is Creating; 409 SNAPSHOT::DELETE_CONFLICT while a sandbox restored from it exists.',
+    'Removes the image berth committed. 409 SNAPSHOT::INVALID_STATE while it is Creating; ' +
+    '409 SNAPSHOT::DELETE_CONFLICT while a sandbox restored from it exists.',
   request: { params: SnapshotIdParams },
   responses: { 204: { description: 'Snapshot deleted', headers: requestIdHeader }, ...errorResponses('not_found', 'conflict') },
 });

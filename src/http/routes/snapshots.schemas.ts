@@ -20,7 +20,10 @@ export const SnapshotState = z.string().openapi('SnapshotState', {
 export const SnapshotStatus = z
   .object({
     state: SnapshotState,
-    reason: z.string().optional().openapi({ example: 'snapshot_ready', description: 'snapshot_accepted, snapshot_ready, snapshot_capture_failed, snapshot_interrupted, snapshot_deleting' }),
+    reason: z.string().optional().openapi({
+      example: 'snapshot_ready',
+      description: 'snapshot_accepted, snapshot_ready, snapshot_capture_failed, snapshot_interrupted, snapshot_deleting',
+    }),
     message: z.string().optional(),
     lastTransitionAt: Timestamp.optional(),
   })
@@ -39,7 +42,10 @@ export const Snapshot = z
 export const ListSnapshotsResponse = z.object({ items: z.array(Snapshot), pagination: PaginationInfo }).openapi('ListSnapshotsResponse');
 
 export const SnapshotIdParams = z.object({
-  snapshotId: z.string().min(1).openapi({ param: { name: 'snapshotId', in: 'path' }, description: 'Unique snapshot identifier' }),
+  snapshotId: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'snapshotId', in: 'path' }, description: 'Unique snapshot identifier' }),
 });
 
 export const ListSnapshotsQuery = z.object({

@@ -40,9 +40,17 @@ export const CreateWebhookBody = z
 
 export const UpdateWebhookBody = CreateWebhookBody.partial().strict().openapi('UpdateWebhookRequest');
 
-export const WebhookIdParams = z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' } }) });
+export const WebhookIdParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 export const DeliveryParams = WebhookIdParams.extend({
-  deliveryId: z.string().min(1).openapi({ param: { name: 'deliveryId', in: 'path' } }),
+  deliveryId: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'deliveryId', in: 'path' } }),
 });
 
 export const ListDeliveriesQuery = z.object({

@@ -1,14 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Deps } from '../../domain/deps.js';
 import { listDeliveries, redeliver } from '../../domain/webhooks/deliveries.js';
-import {
-  createWebhook,
-  deleteWebhook,
-  getWebhook,
-  listWebhooks,
-  rotateWebhookSecret,
-  updateWebhook,
-} from '../../domain/webhooks/endpoints.js';
+import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../domain/webhooks/endpoints.js';
 import { sendTestEvent } from '../../domain/webhooks/test-event.js';
 import { actorOf } from '../context.js';
 import {
@@ -36,28 +29,77 @@ const tags = ['Webhooks'];
 const body = <T>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
 const routes = {
-  create: createRoute({ method: 'post', path: '/v1/webhooks', tags, operationId: 'createWebhook', request: body(CreateWebhookBody),
-    responses: { 201: json(WebhookEndpointWithSecret, 'Created; the secret is shown only here'), ...errors } }),
-  list: createRoute({ method: 'get', path: '/v1/webhooks', tags, operationId: 'listWebhooks',
-    responses: { 200: json(WebhookEndpointList, 'All endpoints'), ...errors } }),
-  get: createRoute({ method: 'get', path: '/v1/webhooks/{id}', tags, operationId: 'getWebhook', request: { params: WebhookIdParams },
-    responses: { 200: json(WebhookEndpoint, 'The endpoint'), ...errors } }),
-  update: createRoute({ method: 'patch', path: '/v1/webhooks/{id}', tags, operationId: 'updateWebhook',
-    request: { params: WebhookIdParams, ...body(UpdateWebhookBody) },
-    responses: { 200: json(WebhookEndpoint, 'Updated; enabling clears the failure record'), ...errors } }),
-  remove: createRoute({ method: 'delete', path: '/v1/webhooks/{id}', tags, operationId: 'deleteWebhook', request: { params: WebhookIdParams },
-    responses: { 204: { description: 'Deleted, with its deliveries' }, ...errors } }),
-  rotate: createRoute({ method: 'post', path: '/v1/webhooks/{id}/rotate-secret', tags, operationId: 'rotateWebhookSecret',
+  create: createRoute({
+    method: 'post',
+    path: '/v1/webhooks',
+    tags,
+    operationId: 'createWebhook',
+    request: body(CreateWebhookBody),
+    responses: { 201: json(WebhookEndpointWithSecret, 'Created; the secret is shown only here'), ...errors },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/v1/webhooks',
+    tags,
+    operationId: 'listWebhooks',
+    responses: { 200: json(WebhookEndpointList, 'All endpoints'), ...errors },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/v1/webhooks/{id}',
+    tags,
+    operationId: 'getWebhook',
     request: { params: WebhookIdParams },
-    responses: { 200: json(WebhookEndpointWithSecret, 'New secret, shown only here; the old one also signs for 24 h'), ...errors } }),
-  test: createRoute({ method: 'post', path: '/v1/webhooks/{id}/test', tags, operationId: 'sendWebhookTest', request: { params: WebhookIdParams },
-    responses: { 202: json(TestEventResult, 'A webhook.test event was queued for this endpoint'), 409: json(ErrorBody, 'Endpoint disabled'), ...errors } }),
-  deliveries: createRoute({ method: 'get', path: '/v1/webhooks/{id}/deliveries', tags, operationId: 'listWebhookDeliveries',
+    responses: { 200: json(WebhookEndpoint, 'The endpoint'), ...errors },
+  }),
+  update: createRoute({
+    method: 'patch',
+    path: '/v1/webhooks/{id}',
+    tags,
+    operationId: 'updateWebhook',
+    request: { params: WebhookIdParams, ...body(UpdateWebhookBody) },
+    responses: { 200: json(WebhookEndpoint, 'Updated; enabling clears the failure record'), ...errors },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/v1/webhooks/{id}',
+    tags,
+    operationId: 'deleteWebhook',
+    request: { params: WebhookIdParams },
+    responses: { 204: { description: 'Deleted, with its deliveries' }, ...errors },
+  }),
+  rotate: createRoute({
+    method: 'post',
+    path: '/v1/webhooks/{id}/rotate-secret',
+    tags,
+    operationId: 'rotateWebhookSecret',
+    request: { params: WebhookIdParams },
+    responses: { 200: json(WebhookEndpointWithSecret, 'New secret, shown only here; the old one also signs for 24 h'), ...errors },
+  }),
+  test: createRoute({
+    method: 'post',
+    path: '/v1/webhooks/{id}/test',
+    tags,
+    operationId: 'sendWebhookTest',
+    request: { params: WebhookIdParams },
+    responses: { 202: json(TestEventResult, 'A webhook.test event was queued for this endpoint'), 409: json(ErrorBody, 'Endpoint disabled'), ...errors },
+  }),
+  deliveries: createRoute({
+    method: 'get',
+    path: '/v1/webhooks/{id}/deliveries',
+    tags,
+    operationId: 'listWebhookDeliveries',
     request: { params: WebhookIdParams, query: ListDeliveriesQuery },
-    responses: { 200: json(WebhookDeliveryList, 'Deliveries, newest event first, with every attempt'), ...errors } }),
-  redeliver: createRoute({ method: 'post', path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', tags,
-    operationId: 'redeliverWebhook', request: { params: DeliveryParams },
-    responses: { 202: json(WebhookDelivery, 'A new delivery of the same event'), 409: json(ErrorBody, 'Still pending, or endpoint disabled'), ...errors } }),
+    responses: { 200: json(WebhookDeliveryList, 'Deliveries, newest event first, with every attempt'), ...errors },
+  }),
+  redeliver: createRoute({
+    method: 'post',
+    path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+    tags,
+    operationId: 'redeliverWebhook',
+    request: { params: DeliveryParams },
+    responses: { 202: json(WebhookDelivery, 'A new delivery of the same event'), 409: json(ErrorBody, 'Still pending, or endpoint disabled'), ...errors },
+  }),
 };
 
 /** CORS (config.corsOrigins) and the API key are applied app-wide in app.ts, before these routes. */
@@ -72,9 +114,7 @@ export function registerWebhookRoutes(app: OpenAPIHono, deps: Deps): void {
   });
   app.openapi(routes.rotate, async (c) => c.json(await rotateWebhookSecret(deps, c.req.valid('param').id), 200));
   app.openapi(routes.test, async (c) => c.json(await sendTestEvent(deps, c.req.valid('param').id, actorOf(c)), 202));
-  app.openapi(routes.deliveries, async (c) =>
-    c.json({ items: await listDeliveries(deps, c.req.valid('param').id, c.req.valid('query')) }, 200),
-  );
+  app.openapi(routes.deliveries, async (c) => c.json({ items: await listDeliveries(deps, c.req.valid('param').id, c.req.valid('query')) }, 200));
   app.openapi(routes.redeliver, async (c) => {
     const { id, deliveryId } = c.req.valid('param');
     return c.json(await redeliver(deps, id, deliveryId), 202);

@@ -1,4 +1,4 @@
-import { invalid } from '../domain/errors.js';
+import { invalid } from '../../domain/errors.js';
 
 /**
  * Upstream's server-proxy route shape (opensandbox-compat §1.2), matched on the raw path. It is the only

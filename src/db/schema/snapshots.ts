@@ -36,7 +36,9 @@ export const snapshots = pgTable(
     index('snapshots_created_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('snapshots_sandbox_idx').on(t.sandboxId),
     // reaper: in-flight rows only
-    index('snapshots_in_flight_idx').on(t.state).where(sql`${t.state} in ('Creating', 'Deleting')`),
+    index('snapshots_in_flight_idx')
+      .on(t.state)
+      .where(sql`${t.state} in ('Creating', 'Deleting')`),
   ],
 );
 

@@ -1,6 +1,6 @@
 import { is } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import type { Db } from './ports.js';
+import type { Db } from './types.js';
 
 /**
  * Run fn in a transaction, reusing the caller's when db already is one. Inside fn use only `tx`:

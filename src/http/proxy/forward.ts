@@ -45,7 +45,10 @@ export function forwardHttp(req: Request, target: ProxyTarget, path: string, fwd
     });
     // The client hanging up aborts the upstream request too (and its body stream errors into `out`).
     req.signal?.addEventListener('abort', () => out.destroy(), { once: true });
-    if (req.body) Readable.fromWeb(req.body as never).on('error', (e) => out.destroy(e)).pipe(out);
+    if (req.body)
+      Readable.fromWeb(req.body as never)
+        .on('error', (e) => out.destroy(e))
+        .pipe(out);
     else out.end();
   });
 }

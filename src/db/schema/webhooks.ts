@@ -29,7 +29,9 @@ export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: text('id').primaryKey(),
-    endpointId: text('endpoint_id').notNull().references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
     eventSeq: bigint('event_seq', { mode: 'number' }).notNull(),
     eventId: text('event_id').notNull(),
     /** pending | delivering | succeeded | failed */
@@ -59,7 +61,9 @@ export const webhookAttempts = pgTable(
   'webhook_attempts',
   {
     id: text('id').primaryKey(),
-    deliveryId: text('delivery_id').notNull().references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
     attemptedAt: timestamp('attempted_at', { withTimezone: true, mode: 'date' }).notNull(),
     statusCode: integer('status_code'),
     durationMs: integer('duration_ms').notNull(),

@@ -1,12 +1,12 @@
 import { ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CONNECT_TIMEOUT_MS, upstreamUnavailable } from '../adapters/http-proxy/forward.js';
-import { hostPort, pairsOfRaw, requestHeaders } from '../adapters/http-proxy/headers.js';
-import type { Deps } from '../domain/deps.js';
-import { isDomainError } from '../domain/errors.js';
-import { resolveProxyTarget } from '../domain/sandbox/proxy-target.js';
-import { STATUS_BY_KIND } from './errors.js';
+import { CONNECT_TIMEOUT_MS, upstreamUnavailable } from './forward.js';
+import { hostPort, pairsOfRaw, requestHeaders } from './headers.js';
+import type { Deps } from '../../domain/deps.js';
+import { isDomainError } from '../../domain/errors.js';
+import { resolveProxyTarget } from '../../domain/sandbox/proxy-target.js';
+import { STATUS_BY_KIND } from '../errors.js';
 import { isProxyPath, parseProxyRequest } from './proxy-path.js';
 
 /**
@@ -41,11 +41,16 @@ async function tunnel(deps: Pick<Deps, 'db' | 'config' | 'log'>, req: IncomingMe
 
   const upgrade = String(req.headers.upgrade ?? 'websocket');
   const local = req.socket;
-  const headers = requestHeaders(pairsOfRaw(req.rawHeaders), hostPort(target.host, target.port), {
-    for: local.remoteAddress,
-    proto: 'encrypted' in local && local.encrypted ? 'https' : 'http',
-    host: req.headers.host,
-  }, upgrade);
+  const headers = requestHeaders(
+    pairsOfRaw(req.rawHeaders),
+    hostPort(target.host, target.port),
+    {
+      for: local.remoteAddress,
+      proto: 'encrypted' in local && local.encrypted ? 'https' : 'http',
+      host: req.headers.host,
+    },
+    upgrade,
+  );
   const lines = [`${req.method ?? 'GET'} ${target.pathPrefix}${parsed.path} HTTP/1.1`, ...headers.map(([k, v]) => `${k}: ${v}`)];
   upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
   if (head.length > 0) upstream.write(head);
@@ -82,7 +87,8 @@ function reject(socket: Duplex, status: number, body: { code: string; message: s
   if (socket.destroyed) return;
   const json = JSON.stringify(body);
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
   );
 }
 

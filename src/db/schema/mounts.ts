@@ -55,7 +55,9 @@ export const mountRefs = pgTable(
   'mount_refs',
   {
     mountId: text('mount_id').notNull(),
-    sandboxId: text('sandbox_id').notNull().references(() => sandboxes.id),
+    sandboxId: text('sandbox_id')
+      .notNull()
+      .references(() => sandboxes.id),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.mountId, t.sandboxId] }), index('mount_refs_sandbox_idx').on(t.sandboxId)],
@@ -65,7 +67,9 @@ export const mountRefs = pgTable(
 export const sandboxVolumes = pgTable(
   'sandbox_volumes',
   {
-    sandboxId: text('sandbox_id').notNull().references(() => sandboxes.id),
+    sandboxId: text('sandbox_id')
+      .notNull()
+      .references(() => sandboxes.id),
     name: text('name').notNull(),
     backend: text('backend').notNull(),
     mountPath: text('mount_path').notNull(),
@@ -76,5 +80,10 @@ export const sandboxVolumes = pgTable(
     /** pvc: the Docker volume berth created and must remove when the sandbox ends */
     managedVolume: text('managed_volume'),
   },
-  (t) => [primaryKey({ columns: [t.sandboxId, t.name] }), index('sandbox_volumes_managed_idx').on(t.managedVolume).where(sql`${t.managedVolume} is not null`)],
+  (t) => [
+    primaryKey({ columns: [t.sandboxId, t.name] }),
+    index('sandbox_volumes_managed_idx')
+      .on(t.managedVolume)
+      .where(sql`${t.managedVolume} is not null`),
+  ],
 );

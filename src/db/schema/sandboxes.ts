@@ -40,14 +40,20 @@ export const sandboxes = pgTable(
   },
   (t) => [
     // list: live rows, newest first
-    index('sandboxes_live_created_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`${t.deletedAt} is null`),
+    index('sandboxes_live_created_idx')
+      .on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`${t.deletedAt} is null`),
     // reaper: live rows with a TTL
-    index('sandboxes_expiry_idx').on(t.expiresAt).where(sql`${t.deletedAt} is null and ${t.expiresAt} is not null`),
+    index('sandboxes_expiry_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.deletedAt} is null and ${t.expiresAt} is not null`),
     // list metadata filter: metadata @> '{"k":"v"}'
     index('sandboxes_metadata_idx').using('gin', sql`${t.metadata} jsonb_path_ops`),
     index('sandboxes_container_idx').on(t.containerId),
     // snapshot delete: is a live sandbox still running from it?
-    index('sandboxes_snapshot_idx').on(t.snapshotId).where(sql`${t.snapshotId} is not null`),
+    index('sandboxes_snapshot_idx')
+      .on(t.snapshotId)
+      .where(sql`${t.snapshotId} is not null`),
   ],
 );
 
