@@ -13,6 +13,7 @@ import { REQUEST_ID_HEADER, requestId } from './http/middleware/request-id.js';
 import { isProxyPath } from './http/proxy/proxy-path.js';
 import { registerOperationRoutes, registerTelemetryRoutes } from './http/routes/operations.js';
 import { registerProxyRoutes } from './http/routes/proxy.js';
+import { registerExecdRoutes } from './http/routes/execd/index.js';
 import { registerEventRoutes } from './http/routes/events.js';
 import { registerMountRoutes } from './http/routes/mounts.js';
 import { registerSandboxRoutes } from './http/routes/sandboxes.js';
@@ -58,7 +59,9 @@ export function createApp(deps: Deps): OpenAPIHono {
   app.route('/v1', api); // served and documented under /v1
   Hono.prototype.route.call(app, '/', api); // served at / too, but the plain mount keeps the document from listing it twice
 
-  // The server proxy: plain routes at / and /v1, outside the OpenAPI document (see routes/proxy.ts).
+  // execd on port 44772, served by berth itself; then the server proxy for every other port. Plain routes at
+  // / and /v1, outside the OpenAPI document (see routes/execd and routes/proxy.ts).
+  registerExecdRoutes(app, deps);
   registerProxyRoutes(app, deps);
 
   // Groups whose paths already start with /v1 (berth's own APIs, served only there):

@@ -5,6 +5,7 @@ import { createPromMetrics } from './adapters/metrics.js';
 import { createFuseMounter } from './adapters/storage/fuse-mounter.js';
 import { createNetworkTransport } from './adapters/webhooks/transport.js';
 import type { Deps } from './domain/deps.js';
+import { unavailableExec } from './domain/execd/unavailable.js';
 import { realIds } from './domain/ids.js';
 import { createSandboxVolumes } from './domain/volumes/sandbox-volumes.js';
 
@@ -28,6 +29,7 @@ export function composeDeps(parts: DepsParts): Deps {
   const deps: Deps = {
     clock: { now: () => new Date() },
     ids: realIds,
+    exec: unavailableExec,
     metrics: createPromMetrics({ processMetrics: false }),
     webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
     ...given,

@@ -65,6 +65,30 @@ const envSchema = z.object({
   /** How often berth vacuums its churned tables where no autovacuum runs (PGlite; autovacuum = off). */
   BERTH_VACUUM_INTERVAL_MS: z.coerce.number().int().min(1000).default(600_000),
   BERTH_LOG_LEVEL: z.string().default('info'),
+  /** execd: the largest JSON request body (commands, file operations) */
+  BERTH_EXECD_MAX_JSON_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  /** execd: the largest file one upload may carry (spooled to a temporary file, never held in memory) */
+  BERTH_EXECD_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 ** 3),
+  /** execd: the most bytes one background-log read (GET /command/{id}/logs) answers; the cursor continues */
+  BERTH_EXECD_MAX_LOG_CHUNK_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
+  /** execd: the largest file /files/replace rewrites in memory */
+  BERTH_EXECD_MAX_REPLACE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
   BERTH_WEBHOOK_ALLOW_PRIVATE: bool(false),
   BERTH_CORS_ORIGINS: csv,
   BERTH_EVENT_RETENTION_HOURS: z.coerce
@@ -102,6 +126,10 @@ export type Config = {
   reconcileIntervalMs: number;
   vacuumIntervalMs: number;
   logLevel: string;
+  execdMaxJsonBytes: number;
+  execdMaxUploadBytes: number;
+  execdMaxLogChunkBytes: number;
+  execdMaxReplaceBytes: number;
   webhookAllowPrivate: boolean;
   corsOrigins: string[];
   eventRetentionHours: number;
@@ -157,6 +185,10 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,
     vacuumIntervalMs: e.BERTH_VACUUM_INTERVAL_MS,
     logLevel: e.BERTH_LOG_LEVEL,
+    execdMaxJsonBytes: e.BERTH_EXECD_MAX_JSON_BYTES,
+    execdMaxUploadBytes: e.BERTH_EXECD_MAX_UPLOAD_BYTES,
+    execdMaxLogChunkBytes: e.BERTH_EXECD_MAX_LOG_CHUNK_BYTES,
+    execdMaxReplaceBytes: e.BERTH_EXECD_MAX_REPLACE_BYTES,
     webhookAllowPrivate: e.BERTH_WEBHOOK_ALLOW_PRIVATE,
     corsOrigins: e.BERTH_CORS_ORIGINS,
     eventRetentionHours: e.BERTH_EVENT_RETENTION_HOURS,

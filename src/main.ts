@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import Docker from 'dockerode';
 import { DockerodeRuntime } from './adapters/docker/dockerode-runtime.js';
+import { DockerSandboxExec } from './adapters/docker/sandbox-exec.js';
 import { createLogger } from './adapters/logger.js';
 import { createPromMetrics } from './adapters/metrics.js';
 import { openDb } from './adapters/postgres/client.js';
@@ -37,7 +38,8 @@ async function main() {
   await runMigrations(handle);
   const instanceId = await loadInstanceId(handle.db);
 
-  const runtime = new DockerodeRuntime(new Docker({ socketPath: config.dockerSocket }), log);
+  const docker = new Docker({ socketPath: config.dockerSocket });
+  const runtime = new DockerodeRuntime(docker, log);
   await runtime.ping().catch((err) => {
     log.error({ socket: config.dockerSocket, err: String(err) }, 'Docker engine is not reachable');
     process.exit(3);
@@ -46,6 +48,7 @@ async function main() {
   const deps = composeDeps({
     db: handle.db,
     runtime,
+    exec: new DockerSandboxExec(docker, config.dockerSocket),
     log,
     config,
     instanceId,

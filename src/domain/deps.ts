@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Clock, ContainerRuntime, Db, Ids, Logger } from './ports.js';
+import type { SandboxExec } from './execd/port.js';
 import type { Metrics } from './metrics.js';
 import type { MountSecrets } from './volumes/mount-secrets-port.js';
 import type { Mounter } from './volumes/mounter-port.js';
@@ -14,6 +15,8 @@ import type { WebhookTransport } from './webhooks/transport.js';
 export type Deps = {
   db: Db;
   runtime: ContainerRuntime;
+  /** exec, archive and stats on a sandbox's container: what berth serves execd with */
+  exec: SandboxExec;
   clock: Clock;
   ids: Ids;
   log: Logger;

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.js';
 import { errorJson } from '../errors.js';
-import { isProxyPath } from '../proxy/proxy-path.js';
+import { isExecdPath, isProxyPath } from '../proxy/proxy-path.js';
 
 export const API_KEY_HEADER = 'OPEN-SANDBOX-API-KEY';
 
@@ -53,9 +53,11 @@ export function apiKeyAuth(config: Pick<Config, 'apiKey' | 'insecureNoAuth'> & P
   const expected = digest(config.apiKey);
   return async (c, next) => {
     if (EXEMPT.has(c.req.path)) return next();
-    // The server proxy, as upstream: the SDK's execd client never sends the server's key. Only the exact
-    // route shape, and only while the proxy is on; the proxy strips any key before forwarding.
-    if (config.serverProxy && isProxyPath(c.req.path)) return next();
+    // The server proxy to a sandbox's own ports, as upstream: browsers and apps reach sandbox services
+    // without the server's key. Only the exact route shape, only while the proxy is on, and never the execd
+    // port: berth serves execd itself and it runs commands, so it takes the key (the SDK sends it on every
+    // execd call). The proxy strips any key before forwarding.
+    if (config.serverProxy && isProxyPath(c.req.path) && !isExecdPath(c.req.path)) return next();
     const key = presentedKey(c);
     if (!key) return errorJson(c, 401, MISSING_API_KEY.code, MISSING_API_KEY.message);
     if (!timingSafeEqual(digest(key), expected)) return errorJson(c, 401, INVALID_API_KEY.code, INVALID_API_KEY.message);

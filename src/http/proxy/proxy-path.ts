@@ -1,4 +1,5 @@
 import { invalid } from '../../domain/errors.js';
+import { PROXY_PORT as EXECD_PORT } from '../../domain/sandbox/port-route.js';
 
 /**
  * Upstream's server-proxy route shape (opensandbox-compat §1.2), matched on the raw path. It is the only
@@ -14,6 +15,9 @@ export type ProxyRequest = { sandboxId: string; port: number; path: string };
  * what answers it (400), before anything is looked up or forwarded.
  */
 export const isProxyPath = (pathname: string): boolean => PROXY_PATH.test(pathname);
+
+/** The execd port's path (`.../proxy/44772[/...]`): berth serves it itself and it takes the API key. */
+export const isExecdPath = (pathname: string): boolean => PROXY_PATH.exec(pathname)?.[2] === String(EXECD_PORT);
 
 /**
  * Upstream refuses any proxy path containing `..`; so do we, also percent-encoded (`%2e%2e`), which

@@ -1,0 +1,175 @@
+import { Agent, request, type IncomingMessage } from 'node:http';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
+import type { ContainerStats, ExecHandle, ExecSpec, ExecStatus, PathStat, SandboxExec } from '../../domain/execd/port.js';
+import { dockerMessage, dockerStatus } from './docker-errors.js';
+import { statsSample } from './exec-stats.js';
+import { pathStatOf } from './path-stat.js';
+
+/**
+ * SandboxExec on the Docker Engine API. Exec goes through dockerode (its hijack and demux are right);
+ * the archive calls use plain HTTP on the engine socket, which gives the response headers (the path stat)
+ * and lets a download be aborted without reading the rest of a subtree's tar.
+ */
+export class DockerSandboxExec implements SandboxExec {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly socketPath: string,
+  ) {}
+
+  async start(containerId: string, spec: ExecSpec): Promise<ExecHandle> {
+    let exec: Docker.Exec;
+    try {
+      exec = await this.docker.getContainer(containerId).exec({
+        Cmd: spec.cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: spec.stdin === true,
+        Tty: spec.tty === true,
+        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        ...(spec.cwd !== undefined && { WorkingDir: spec.cwd }),
+        ...(spec.user !== undefined && { User: spec.user }),
+      });
+    } catch (e) {
+      throw execFailure(e, containerId);
+    }
+    const socket = (await exec.start({ hijack: true, stdin: spec.stdin === true, Tty: spec.tty === true }).catch((e: unknown) => {
+      throw execFailure(e, containerId);
+    })) as Duplex;
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    // Demux at once, before any await: bytes that arrive before a listener exists are not replayed.
+    if (spec.tty) socket.pipe(stdout);
+    else this.docker.modem.demuxStream(socket, stdout, stderr);
+    const finish = () => {
+      if (!spec.tty) stdout.end();
+      stderr.end();
+    };
+    socket.on('end', finish);
+    socket.on('close', finish);
+    socket.on('error', finish);
+    const ended = Promise.all([streamEnd(stdout), streamEnd(stderr)]).then(() => undefined);
+    return { execId: exec.id, stdout, stderr, ...(spec.stdin && { stdin: socket }), ended, detach: () => socket.destroy() };
+  }
+
+  async inspect(execId: string): Promise<ExecStatus | null> {
+    try {
+      const info = await this.docker.getExec(execId).inspect();
+      return { running: info.Running, exitCode: info.Running ? null : (info.ExitCode ?? null), hostPid: info.Pid ?? 0 };
+    } catch (e) {
+      if (dockerStatus(e) === 404) return null;
+      throw runtimeFailure('RUNTIME_ERROR', `Failed to inspect exec: ${dockerMessage(e)}`);
+    }
+  }
+
+  async resize(execId: string, size: { cols: number; rows: number }): Promise<void> {
+    await this.docker
+      .getExec(execId)
+      .resize({ h: size.rows, w: size.cols })
+      .catch(() => {}); // a resize racing the process's exit is harmless
+  }
+
+  signalGroup(hostPid: number, signal: NodeJS.Signals): boolean {
+    if (hostPid <= 1) return false;
+    try {
+      process.kill(-hostPid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async stat(containerId: string, path: string): Promise<PathStat | null> {
+    const res = await this.call('HEAD', archivePath(containerId, path));
+    const body = await readText(res);
+    if (res.statusCode === 404) return null;
+    if (res.statusCode !== 200) throw archiveFailure(res.statusCode, body);
+    const header = res.headers['x-docker-container-path-stat'];
+    return pathStatOf(String(header ?? ''));
+  }
+
+  async readArchive(containerId: string, path: string, signal?: AbortSignal): Promise<Readable> {
+    const res = await this.call('GET', archivePath(containerId, path), undefined, signal);
+    if (res.statusCode === 200) return res;
+    const body = await readText(res);
+    if (res.statusCode === 404) throw notFound('FILE_NOT_FOUND', `No such file or directory: ${path}`);
+    throw archiveFailure(res.statusCode, body);
+  }
+
+  async writeArchive(containerId: string, dir: string, tar: Readable): Promise<void> {
+    const res = await this.call('PUT', `${archivePath(containerId, dir)}&noOverwriteDirNonDir=true`, tar);
+    const body = await readText(res);
+    if (res.statusCode === 200) return;
+    if (res.statusCode === 404) throw notFound('FILE_NOT_FOUND', `No such directory: ${dir}`);
+    if (res.statusCode === 403) throw new DomainError('conflict', 'PERMISSION_DENIED', `The sandbox's file system is read-only at ${dir}.`);
+    throw archiveFailure(res.statusCode, body);
+  }
+
+  async stats(containerId: string): Promise<ContainerStats> {
+    const container = this.docker.getContainer(containerId);
+    try {
+      const [raw, info] = await Promise.all([container.stats({ stream: false }), container.inspect()]);
+      return statsSample(raw as unknown as Record<string, unknown>, info.HostConfig?.NanoCpus ?? 0);
+    } catch (e) {
+      throw runtimeFailure('RUNTIME_ERROR', `Failed to read sandbox metrics: ${dockerMessage(e)}`);
+    }
+  }
+
+  private call(method: string, path: string, body?: Readable, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = request({
+        socketPath: this.socketPath,
+        agent: this.agent,
+        method,
+        path,
+        signal,
+        headers: body ? { 'Content-Type': 'application/x-tar' } : {},
+      });
+      req.on('response', resolve);
+      req.on('error', (e) => reject(runtimeFailure('RUNTIME_ERROR', `Docker engine request failed: ${e.message}`)));
+      if (body) {
+        body.on('error', (e) => req.destroy(e));
+        body.pipe(req);
+      } else req.end();
+    });
+  }
+}
+
+const archivePath = (containerId: string, path: string) => `/containers/${encodeURIComponent(containerId)}/archive?path=${encodeURIComponent(path)}`;
+
+function streamEnd(s: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.readableEnded) return resolve();
+    s.once('end', () => resolve());
+    s.once('close', () => resolve());
+  });
+}
+
+async function readText(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function archiveFailure(status: number | undefined, body: string): DomainError {
+  let message = body.trim();
+  try {
+    message = (JSON.parse(body) as { message?: string }).message ?? message;
+  } catch {
+    // plain text from the engine
+  }
+  return runtimeFailure('RUNTIME_ERROR', `Docker archive call failed (${status}): ${message.slice(0, 300)}`);
+}
+
+/** exec create/start: a paused container answers 409, a gone one 404. */
+function execFailure(e: unknown, containerId: string): DomainError {
+  const status = dockerStatus(e);
+  const msg = dockerMessage(e);
+  if (status === 409 && /paused/i.test(msg)) return conflict('SANDBOX_PAUSED', 'The sandbox is paused; resume it before running commands.');
+  if (status === 409) return conflict('SANDBOX_NOT_RUNNING', 'The sandbox is not running.');
+  if (status === 404) return notFound('DOCKER::SANDBOX_NOT_FOUND', `The sandbox's container ${containerId.slice(0, 12)} is gone.`);
+  return runtimeFailure('RUNTIME_ERROR', `Failed to start the command: ${msg}`);
+}

@@ -1,0 +1,7 @@
+import type { Hono } from 'hono';
+import type { Deps } from '../../../domain/deps.js';
+
+export function registerMetricsRoutes(app: Hono, deps: Deps): void {
+  void app;
+  void deps;
+}
