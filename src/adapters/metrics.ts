@@ -34,6 +34,20 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
 
+  private readonly execdCommands = new Histogram({
+    name: 'berth_execd_command_duration_seconds',
+    help: 'execd commands from start to exit, by kind (foreground, background, session) and outcome (ok = exit 0).',
+    labelNames: ['kind', 'outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120, 600],
+    registers: [this.registry],
+  });
+  private readonly execdBytes = new Counter({
+    name: 'berth_execd_file_bytes_total',
+    help: 'Bytes moved by execd file calls: upload (into sandboxes) and download (out of them).',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -45,6 +59,14 @@ export class PrometheusMetrics implements Metrics {
   reaperRun(claimed: number): void {
     this.reaperRuns.inc();
     if (claimed > 0) this.reaperClaimed.inc(claimed);
+  }
+
+  execdCommand(kind: 'foreground' | 'background' | 'session', outcome: 'ok' | 'error', seconds: number): void {
+    this.execdCommands.observe({ kind, outcome }, seconds);
+  }
+
+  execdFileBytes(direction: 'upload' | 'download', bytes: number): void {
+    if (bytes > 0) this.execdBytes.inc({ direction }, bytes);
   }
 
   /** The exposition text; `countByState` is the SQL group-by (domain/sandbox/count-by-state.ts). */
