@@ -25,8 +25,8 @@ export class DockerSandboxExec implements SandboxExec {
     try {
       exec = await this.docker.getContainer(containerId).exec({
         Cmd: spec.cmd,
-        AttachStdout: true,
-        AttachStderr: true,
+        AttachStdout: spec.detach !== true,
+        AttachStderr: spec.detach !== true,
         AttachStdin: spec.stdin === true,
         Tty: spec.tty === true,
         Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
@@ -35,6 +35,13 @@ export class DockerSandboxExec implements SandboxExec {
       });
     } catch (e) {
       throw execFailure(e, containerId);
+    }
+    if (spec.detach) {
+      await exec.start({ Detach: true }).catch((e: unknown) => {
+        throw execFailure(e, containerId);
+      });
+      const none = () => new PassThrough().end() as PassThrough;
+      return { execId: exec.id, stdout: none(), stderr: none(), ended: Promise.resolve(), detach: () => {} };
     }
     const socket = (await exec.start({ hijack: true, stdin: spec.stdin === true, Tty: spec.tty === true }).catch((e: unknown) => {
       throw execFailure(e, containerId);

@@ -3,3 +3,4 @@ export * from './mounts.js';
 export * from './events.js';
 export * from './webhooks.js';
 export * from './snapshots.js';
+export * from './execd.js';

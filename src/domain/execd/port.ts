@@ -32,6 +32,8 @@ export type ExecSpec = {
   tty?: boolean;
   /** attach stdin (PTY sessions); otherwise the process reads /dev/null */
   stdin?: boolean;
+  /** start without attaching at all (background commands write to a file): the handle's streams end at once */
+  detach?: boolean;
 };
 
 export type ExecHandle = {
