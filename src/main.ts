@@ -15,6 +15,7 @@ import { createApp } from './app.js';
 import { composeDeps } from './compose.js';
 import { loadConfig } from './config.js';
 import { attachProxyUpgrade } from './http/proxy/upgrade.js';
+import { expireCommandsOnce } from './domain/execd/commands/expire.js';
 import { reapOnce } from './domain/expiry/reap-once.js';
 import { loadInstanceId } from './domain/instance.js';
 import { every } from './domain/loop.js';
@@ -67,6 +68,7 @@ async function main() {
   await reapSnapshotsOnce(deps);
   const loops = [
     every('reaper', config.reaperIntervalMs, () => reapOnce(deps), log),
+    every('execd-timeouts', config.reaperIntervalMs, () => expireCommandsOnce(deps), log),
     every('snapshots', config.reaperIntervalMs, () => reapSnapshotsOnce(deps), log),
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
     every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(deps), log),

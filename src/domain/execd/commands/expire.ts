@@ -1,0 +1,32 @@
+import { and, eq, isNotNull, isNull, lte } from 'drizzle-orm';
+import { execdCommands, sandboxes } from '../../../db/schema/index.js';
+import type { Deps } from '../../deps.js';
+import { markKilledByBerth } from './rows.js';
+
+/**
+ * Commands past their timeout on this host get SIGKILL (upstream kills at once on timeout). Foreground
+ * streams have their own timer; this loop is what holds for background commands and for every command
+ * whose berth process restarted, because the deadline is a row, not a timer. Returns how many it killed.
+ */
+export async function expireCommandsOnce(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'exec'>): Promise<number> {
+  const due = await deps.db
+    .select({ id: execdCommands.id, hostPid: execdCommands.hostPid, deadlineAt: execdCommands.deadlineAt })
+    .from(execdCommands)
+    .innerJoin(sandboxes, eq(sandboxes.id, execdCommands.sandboxId))
+    .where(
+      and(
+        isNull(execdCommands.finishedAt),
+        isNotNull(execdCommands.deadlineAt),
+        lte(execdCommands.deadlineAt, deps.clock.now()),
+        eq(execdCommands.killedByBerth, false),
+        eq(sandboxes.hostId, deps.config.hostId),
+      ),
+    )
+    .limit(100);
+  let killed = 0;
+  for (const c of due) {
+    await markKilledByBerth(deps, c.id, 'timeout');
+    if (deps.exec.signalGroup(c.hostPid, 'SIGKILL')) killed++;
+  }
+  return killed;
+}

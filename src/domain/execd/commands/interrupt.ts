@@ -1,0 +1,30 @@
+import type { Deps } from '../../deps.js';
+import { conflict } from '../../errors.js';
+import { execTarget } from '../target.js';
+import { findCommand, markKilledByBerth } from './rows.js';
+import { settleCommand } from './status.js';
+
+type D = Pick<Deps, 'db' | 'clock' | 'config' | 'exec' | 'metrics' | 'log'>;
+
+/** How long an interrupted command may clean up after SIGTERM before SIGKILL (upstream: 3 s). */
+export const INTERRUPT_GRACE_MS = 3000;
+
+/**
+ * DELETE /command?id=: SIGTERM to the command's whole process group (its children too), SIGKILL after the
+ * grace period if it is still running. A stream still attached then ends with an error event (evalue -1).
+ * A command that already ended is a 409 (upstream answers 500; a client mistake is never a 500 here).
+ */
+export async function interruptCommand(deps: D, sandboxId: string, id: string): Promise<void> {
+  const row = await settleCommand(deps, await findCommand(deps, sandboxId, id));
+  if (row.finishedAt !== null) throw conflict('RUNTIME_ERROR', `Command ${id} is not running.`);
+  await execTarget(deps, sandboxId); // a paused sandbox cannot take the signal's effect; say so
+  await markKilledByBerth(deps, id, 'signal: terminated');
+  if (!deps.exec.signalGroup(row.hostPid, 'SIGTERM')) return;
+  const kill = setTimeout(() => {
+    void deps.exec
+      .inspect(row.execId!)
+      .then((s) => s?.running && deps.exec.signalGroup(row.hostPid, 'SIGKILL'))
+      .catch(() => {});
+  }, INTERRUPT_GRACE_MS);
+  kill.unref();
+}

@@ -1,0 +1,57 @@
+import type { Deps } from '../../deps.js';
+import { DomainError, invalid } from '../../errors.js';
+import { execTarget, type ExecTarget } from '../target.js';
+import type { CommandInput } from './types.js';
+
+type D = Pick<Deps, 'db' | 'config' | 'exec'>;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Everything checked before a stream starts: a failure here is a plain JSON 4xx (execd-compat fact 6). */
+export async function prepareCommand(deps: D, sandboxId: string, input: CommandInput): Promise<ExecTarget> {
+  assertCommandInput(input);
+  const target = await execTarget(deps, sandboxId);
+  await assertShell(deps, target.containerId);
+  if (input.cwd !== undefined) await assertDirectory(deps, target.containerId, input.cwd, 'cwd');
+  return target;
+}
+
+export function assertCommandInput(input: Pick<CommandInput, 'command' | 'cwd' | 'uid' | 'gid' | 'envs'>): void {
+  if (input.command.trim() === '') throw invalid('INVALID_REQUEST_BODY', 'command must not be empty.');
+  if (input.command.includes('\0')) throw invalid('INVALID_REQUEST_BODY', 'command must not contain NUL bytes.');
+  if (input.gid !== undefined && input.uid === undefined) throw invalid('INVALID_REQUEST_BODY', 'gid needs uid.');
+  if (input.cwd !== undefined && (input.cwd === '' || input.cwd.includes('\0'))) throw invalid('INVALID_REQUEST_BODY', 'cwd must be a non-empty path.');
+  for (const [k, v] of Object.entries(input.envs)) {
+    if (!ENV_NAME.test(k)) throw invalid('INVALID_REQUEST_BODY', `envs: '${k.slice(0, 64)}' is not a valid environment variable name.`);
+    if (v.includes('\0')) throw invalid('INVALID_REQUEST_BODY', `envs: the value of ${k} contains a NUL byte.`);
+  }
+}
+
+export async function assertDirectory(deps: Pick<Deps, 'exec'>, containerId: string, path: string, what: string): Promise<void> {
+  const st = await deps.exec.stat(containerId, path);
+  if (!st) throw invalid('INVALID_REQUEST_BODY', `${what} ${path} does not exist in the sandbox.`);
+  if (st.kind !== 'directory') throw invalid('INVALID_REQUEST_BODY', `${what} ${path} is not a directory.`);
+}
+
+// Containers known to have /bin/sh: images do not lose their shell, so one check per container is enough.
+const SHELL_CACHE_LIMIT = 10_000;
+const withShell = new Set<string>();
+
+/**
+ * Commands run as `/bin/sh -c`. Without it the engine would start nothing and report the OCI error as
+ * output with exit 126; say so plainly instead. Files and metrics still work in such an image.
+ */
+export async function assertShell(deps: Pick<Deps, 'exec'>, containerId: string): Promise<void> {
+  if (withShell.has(containerId)) return;
+  const st = await deps.exec.stat(containerId, '/bin/sh');
+  if (!st)
+    throw new DomainError('invalid', 'NOT_SUPPORTED', "This sandbox's image has no /bin/sh: commands need a shell (files and metrics work without one).");
+  if (withShell.size >= SHELL_CACHE_LIMIT) withShell.clear();
+  withShell.add(containerId);
+}
+
+/** `uid[:gid]` for the engine, which resolves names and groups in the sandbox's own /etc files. */
+export function userOf(input: Pick<CommandInput, 'uid' | 'gid'>): string | undefined {
+  if (input.uid === undefined) return undefined;
+  return input.gid === undefined ? String(input.uid) : `${input.uid}:${input.gid}`;
+}

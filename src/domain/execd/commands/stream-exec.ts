@@ -1,0 +1,117 @@
+import type { Readable } from 'node:stream';
+import type { Deps } from '../../deps.js';
+import type { ExecHandle } from '../port.js';
+import type { ExecTarget } from '../target.js';
+import { waitForPid } from './exec-pid.js';
+import { LineSplitter } from './lines.js';
+import { errorTextOf, exitOf, finalEvent } from './outcome.js';
+import { getCommandRow, markKilledByBerth, recordExec, recordFinish, type ExecdCommandRow } from './rows.js';
+import type { CommandKind, EventSink, ExecEvent } from './types.js';
+
+type D = Pick<Deps, 'db' | 'clock' | 'exec' | 'metrics' | 'log'>;
+
+/** Idle streams get a ping this often, so proxies and clients do not time them out (upstream: 3 s). */
+export const PING_INTERVAL_MS = 3000;
+
+export type StreamOptions = {
+  kind: CommandKind;
+  target: ExecTarget;
+  row: ExecdCommandRow;
+  /** started already (so a refusal by the engine was still a plain JSON error), not yet read */
+  handle: ExecHandle;
+  sink: EventSink;
+  /** the init event's text: the command id, or the session id for session runs */
+  initText: string;
+  timeoutMs?: number;
+  /** 'collect': stderr is not streamed but returned (a session run's state trailer) */
+  stderr: 'emit' | 'collect';
+};
+
+/**
+ * Run one attached exec to its end: init once the host pid is known, one event per output line in the order
+ * the lines arrived, a ping while idle, the timeout as a SIGKILL of the process group, then exactly one
+ * closing event. The command's record is finished before the closing event is sent.
+ */
+export async function streamExec(deps: D, o: StreamOptions): Promise<{ exitCode: number | null; stderr: string }> {
+  const started = deps.clock.now().getTime();
+  const handle = o.handle;
+  // Listeners first, before any await (the demuxed streams buffer until then; the pid wait is an await).
+  const out = pump(handle, o);
+  const status = await waitForPid(deps.exec, handle.execId);
+  const hostPid = status?.hostPid ?? 0;
+  await recordExec(deps, o.row.id, handle.execId, hostPid);
+  await o.sink.emit({ type: 'init', text: o.initText, timestamp: deps.clock.now().getTime() });
+  out.open();
+
+  const ping = setInterval(() => out.enqueue([{ type: 'ping', text: 'pong', timestamp: Date.now() }]), PING_INTERVAL_MS);
+  const timer = o.timeoutMs
+    ? setTimeout(() => {
+        void markKilledByBerth(deps, o.row.id, `timeout after ${o.timeoutMs} ms`).then(() => deps.exec.signalGroup(hostPid, 'SIGKILL'));
+      }, o.timeoutMs)
+    : undefined;
+  try {
+    await handle.ended;
+    clearInterval(ping); // no ping may follow the closing event
+    await out.drained();
+  } finally {
+    clearInterval(ping);
+    if (timer) clearTimeout(timer);
+  }
+
+  const engine = await deps.exec.inspect(handle.execId).catch(() => null);
+  const current = (await getCommandRow(deps, o.row.id)) ?? o.row;
+  const exitCode = exitOf(current, engine?.exitCode ?? null);
+  const errorText = errorTextOf(current, exitCode);
+  await recordFinish(deps, o.row.id, exitCode, errorText);
+  const now = deps.clock.now().getTime();
+  deps.metrics.execdCommand(o.kind, exitCode === 0 ? 'ok' : 'error', (now - started) / 1000);
+  await o.sink.emit(finalEvent(exitCode, errorText, started, now));
+  return { exitCode, stderr: out.collected() };
+}
+
+/**
+ * Output to events. Lines queue up until `open()` (init goes first); each source pauses while its lines are
+ * written, so a slow client slows the command's output instead of filling berth's memory.
+ */
+function pump(handle: ExecHandle, o: StreamOptions) {
+  let chain: Promise<void> = Promise.resolve();
+  let opened: () => void = () => {};
+  const gate = new Promise<void>((r) => (opened = r));
+  const collected: Buffer[] = [];
+  const enqueue = (events: ExecEvent[]) => {
+    const next = chain
+      .then(() => gate)
+      .then(async () => {
+        for (const e of events) await o.sink.emit(e);
+      });
+    chain = next.catch(() => {});
+    return chain;
+  };
+  const attach = (stream: Readable, type: 'stdout' | 'stderr') => {
+    if (type === 'stderr' && o.stderr === 'collect') {
+      stream.on('data', (c: Buffer) => collected.push(c));
+      return;
+    }
+    const lines = new LineSplitter();
+    const toEvents = (texts: string[]) => texts.map((text) => ({ type, text, timestamp: Date.now() }) as ExecEvent);
+    stream.on('data', (c: Buffer) => {
+      const events = toEvents(lines.push(c));
+      if (events.length === 0) return;
+      stream.pause();
+      void enqueue(events).then(() => stream.resume());
+    });
+    stream.on('end', () => void enqueue(toEvents(lines.end())));
+  };
+  attach(handle.stdout, 'stdout');
+  attach(handle.stderr, 'stderr');
+  return {
+    open: () => opened(),
+    enqueue,
+    // the 'end' handlers enqueue last lines synchronously, so after `ended` the chain holds everything
+    drained: async () => {
+      await new Promise((r) => setImmediate(r));
+      await chain;
+    },
+    collected: () => Buffer.concat(collected).toString('utf8'),
+  };
+}

@@ -1,0 +1,26 @@
+/** One frame of execd's command stream (execd-compat §4.1): one JSON object, then a blank line. */
+export type ExecEvent =
+  | { type: 'init'; text: string; timestamp: number }
+  | { type: 'stdout' | 'stderr'; text: string; timestamp: number }
+  | { type: 'ping'; text: 'pong'; timestamp: number }
+  | { type: 'execution_complete'; execution_time: number; timestamp: number }
+  | { type: 'error'; error: { ename: 'CommandExecError'; evalue: string; traceback: string[] }; timestamp: number };
+
+/** Where a running command's events go; `emit` resolves when the client can take more (backpressure). */
+export interface EventSink {
+  emit(event: ExecEvent): Promise<void>;
+}
+
+/** A command as the client asked for it, validated (the HTTP layer parses the JSON shape). */
+export type CommandInput = {
+  command: string;
+  cwd?: string;
+  background: boolean;
+  /** milliseconds; 0 or absent = no limit */
+  timeoutMs?: number;
+  uid?: number;
+  gid?: number;
+  envs: Record<string, string>;
+};
+
+export type CommandKind = 'foreground' | 'background' | 'session';

@@ -1,0 +1,101 @@
+import { and, eq } from 'drizzle-orm';
+import { execdSessions } from '../../db/schema/index.js';
+import type { Deps } from '../deps.js';
+import { notFound } from '../errors.js';
+import { assertCommandInput, assertDirectory, assertShell } from './commands/prepare.js';
+import { insertCommand } from './commands/rows.js';
+import { failWith, type PreparedCommand } from './commands/run.js';
+import { streamExec } from './commands/stream-exec.js';
+import { runTool } from './run-tool.js';
+import { execTarget } from './target.js';
+
+type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'exec' | 'metrics' | 'log'>;
+
+const CWD_MARK = '__BERTH_SESSION_CWD__';
+
+/**
+ * A session's state is its exported environment and working directory, not a live process (as upstream):
+ * each run is a fresh `/bin/sh` that replays the saved `export -p`, changes to the saved directory, runs the
+ * command with stderr merged into stdout, and then reports its new environment and directory on stderr,
+ * which berth keeps instead of streaming. Saved state, command and directory travel as positional
+ * arguments, never spliced into the script. A command that calls `exit` ends the run without saving.
+ */
+const SESSION_SCRIPT = [
+  '__berth_env=$1 __berth_dir=$2 __berth_cmd=$3; set --',
+  'eval "$__berth_env" 2>/dev/null',
+  'if [ -n "$__berth_dir" ]; then cd -- "$__berth_dir" 2>/dev/null; fi',
+  '{ eval "$__berth_cmd"; } 2>&1',
+  '__berth_rc=$?',
+  `{ export -p; printf '%s\\n' ${CWD_MARK}; pwd; } >&2`,
+  'exit $__berth_rc',
+].join('\n');
+
+export async function createSession(deps: D, sandboxId: string, cwd?: string): Promise<{ sessionId: string }> {
+  const target = await execTarget(deps, sandboxId);
+  await assertShell(deps, target.containerId);
+  if (cwd !== undefined) {
+    assertCommandInput({ command: 'true', cwd, envs: {} });
+    // upstream creates a missing session directory
+    if (!(await deps.exec.stat(target.containerId, cwd))) await runTool(deps, target.containerId, ['mkdir', '-p', '--', cwd]);
+    await assertDirectory(deps, target.containerId, cwd, 'cwd');
+  }
+  const id = deps.ids.prefixed('ses');
+  await deps.db.insert(execdSessions).values({ id, sandboxId, cwd: cwd ?? null, createdAt: deps.clock.now() });
+  return { sessionId: id };
+}
+
+export async function deleteSession(deps: Pick<Deps, 'db'>, sandboxId: string, id: string): Promise<void> {
+  const gone = await deps.db
+    .delete(execdSessions)
+    .where(and(eq(execdSessions.id, id), eq(execdSessions.sandboxId, sandboxId)))
+    .returning({ id: execdSessions.id });
+  if (gone.length === 0) throw notFound('CONTEXT_NOT_FOUND', `No session ${id} in this sandbox.`);
+}
+
+/** POST /session/{id}/run: validated up front; the stream's init text is the session id (as upstream). */
+export async function startSessionRun(
+  deps: D,
+  sandboxId: string,
+  sessionId: string,
+  input: { command: string; cwd?: string; timeoutMs?: number },
+): Promise<PreparedCommand> {
+  assertCommandInput({ ...input, envs: {} });
+  const [session] = await deps.db
+    .select()
+    .from(execdSessions)
+    .where(and(eq(execdSessions.id, sessionId), eq(execdSessions.sandboxId, sandboxId)))
+    .limit(1);
+  if (!session) throw notFound('CONTEXT_NOT_FOUND', `No session ${sessionId} in this sandbox.`);
+  const target = await execTarget(deps, sandboxId);
+  await assertShell(deps, target.containerId);
+  if (input.cwd !== undefined) await assertDirectory(deps, target.containerId, input.cwd, 'cwd');
+  const row = await insertCommand(deps, { sandboxId, command: input.command, kind: 'session', timeoutMs: input.timeoutMs });
+  const dir = input.cwd ?? session.cwd ?? '';
+  const cmd = ['/bin/sh', '-c', SESSION_SCRIPT, 'berth-session', session.env, dir, input.command];
+  const handle = await deps.exec.start(target.containerId, { cmd }).catch(failWith(deps, row.id));
+  return {
+    run: async (sink) => {
+      const { stderr } = await streamExec(deps, {
+        kind: 'session',
+        target,
+        row,
+        handle,
+        sink,
+        initText: sessionId,
+        timeoutMs: input.timeoutMs,
+        stderr: 'collect',
+      });
+      const state = parseTrailer(stderr);
+      if (state) await deps.db.update(execdSessions).set(state).where(eq(execdSessions.id, sessionId));
+    },
+  };
+}
+
+/** `export -p` output, the marker, then `pwd` (stderr carries only this: the command's went to stdout); null when the run never got there. */
+export function parseTrailer(stderr: string): { env: string; cwd: string } | null {
+  const at = stderr.lastIndexOf(`${CWD_MARK}\n`);
+  if (at < 0 || (at > 0 && stderr[at - 1] !== '\n')) return null;
+  const cwd = stderr.slice(at + CWD_MARK.length + 1).split('\n')[0] ?? '';
+  if (!cwd.startsWith('/')) return null;
+  return { env: stderr.slice(0, at), cwd };
+}
