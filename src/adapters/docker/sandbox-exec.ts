@@ -5,6 +5,7 @@ import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/er
 import type { ContainerStats, ExecHandle, ExecSpec, ExecStatus, PathStat, SandboxExec } from '../../domain/execd/port.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
 import { statsSample } from './exec-stats.js';
+import { otherGroupsOfSession } from './host-session.js';
 import { pathStatOf } from './path-stat.js';
 
 /**
@@ -83,10 +84,18 @@ export class DockerSandboxExec implements SandboxExec {
     if (hostPid <= 1) return false;
     try {
       process.kill(-hostPid, signal);
-      return true;
     } catch {
       return false;
     }
+    // The exec leads its own session: job-control groups inside it (a TTY shell's jobs) go too.
+    for (const pgrp of otherGroupsOfSession(hostPid)) {
+      try {
+        process.kill(-pgrp, signal);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return true;
   }
 
   async stat(containerId: string, path: string): Promise<PathStat | null> {

@@ -7,7 +7,8 @@ import type { Deps } from '../../domain/deps.js';
 import { isDomainError } from '../../domain/errors.js';
 import { resolveProxyTarget } from '../../domain/sandbox/proxy-target.js';
 import { STATUS_BY_KIND } from '../errors.js';
-import { isProxyPath, parseProxyRequest } from './proxy-path.js';
+import { isExecdPath, isProxyPath, parseProxyRequest } from './proxy-path.js';
+import { handleExecdUpgrade, type PtyUpgradeDeps } from './pty-upgrade.js';
 
 /**
  * WebSocket (any Upgrade) through the server proxy. @hono/node-server never hands an upgrade to the app,
@@ -20,9 +21,11 @@ import { isProxyPath, parseProxyRequest } from './proxy-path.js';
  * served as the ordinary HTTP/1.1 requests they also are, the upgrade ignored as RFC 9110 §7.8 allows;
  * only one carrying a body, which node has already cut off as upgrade data, is dropped.
  */
-export function attachProxyUpgrade(server: Pick<Server, 'on' | 'emit'>, deps: Pick<Deps, 'db' | 'config' | 'log'>): void {
+export function attachProxyUpgrade(server: Pick<Server, 'on' | 'emit'>, deps: Pick<Deps, 'db' | 'config' | 'log'> & PtyUpgradeDeps): void {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    // berth IS execd (the PTY WebSocket): never tunnel the execd port into the container, proxy on or off.
+    if (isExecdPath((req.url ?? '/').split('?')[0]!)) return void handleExecdUpgrade(deps, req, socket, head, reject);
     if (!deps.config.serverProxy || !isProxyPath((req.url ?? '/').split('?')[0]!)) return serveWithoutUpgrade(server, req, socket, head);
     void tunnel(deps, req, socket, head).catch((err) => {
       if (isDomainError(err)) return reject(socket, STATUS_BY_KIND[err.kind], { code: err.code, message: err.message });
