@@ -135,7 +135,7 @@ export type Config = {
   eventRetentionHours: number;
 };
 
-/** Upstream's default cap_drop list (opensandbox-compat §9.5). */
+/** Upstream's default cap_drop list (DESIGN.md upstream §9.5). */
 export const DEFAULT_DROP_CAPABILITIES = [
   'AUDIT_WRITE',
   'MKNOD',

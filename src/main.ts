@@ -84,7 +84,8 @@ async function main() {
     log.info({ port: info.port, host: config.host, db: handle.kind, instanceId, processId: deps.processId }, 'berth listening');
   });
   // WebSocket through the server proxy: node-server hands upgrades to no one, so the tunnel hooks the server.
-  if (config.serverProxy) attachProxyUpgrade(server as Server, deps);
+  // Always attached: execd's PTY WebSocket is berth's own route, whatever BERTH_SERVER_PROXY says.
+  attachProxyUpgrade(server as Server, deps);
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');

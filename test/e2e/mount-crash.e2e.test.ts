@@ -18,7 +18,7 @@ import {
 import { startMountServer, type MountServer } from '../fixtures/mount-server.js';
 
 // berth killed with SIGKILL at each step of create and delete, then restarted on the same database and
-// host. After each restart the reconcilers must reach the state design.md invariant 5 demands, and no
+// host. After each restart the reconcilers must reach the state DESIGN.md invariant 5 demands, and no
 // sandbox still running may ever lose its mount. The stand-ins' delays hold a step open long enough to
 // kill the server inside it. Sandbox transition leases are time-based (minutes), so each test expires the
 // dead process's leases in the database, as if that time had passed.

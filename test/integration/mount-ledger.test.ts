@@ -10,7 +10,7 @@ import { FakeMounter } from '../fixtures/fake-mounter.js';
 import { buildMountDeps, createMountTestDb, createWithVolumes, ossfsVolume, TEST_SECRET } from '../fixtures/mount-deps.js';
 
 // The ledger against real Postgres, with a counting fake Mounter: the physical side is covered by the FUSE
-// test (test/e2e/ossfs-fuse.e2e.test.ts). Every test here checks one invariant of design.md and would fail
+// test (test/e2e/ossfs-fuse.e2e.test.ts). Every test here checks one invariant of DESIGN.md and would fail
 // if the protocol broke it.
 let testDb: TestDb;
 

@@ -17,7 +17,7 @@ import { FixedClock } from '../fakes/fixed-clock.js';
 
 const UPSTREAM = new URL('../fixtures/upstream/sandbox-lifecycle.yml', import.meta.url);
 
-/** Upstream operations we deliberately do not serve (all optional in upstream, see opensandbox-compat §2). */
+/** Upstream operations we deliberately do not serve (all optional in upstream, see DESIGN.md upstream §2). */
 const EXCLUDED_PATHS = [
   /^\/pools(\/|$)/, // Kubernetes pools
   /\/diagnostics(\/|$)/, // diagnostics API

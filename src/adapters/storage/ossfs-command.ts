@@ -1,7 +1,7 @@
 import type { OssfsCredentials, OssfsSpec } from '../../domain/volumes/mounter-port.js';
 
 /**
- * Upstream's command lines (opensandbox-compat §8.5), built as argument arrays. The credentials go only to
+ * Upstream's command lines (DESIGN.md upstream §8.5), built as argument arrays. The credentials go only to
  * the file content, never into the arguments, so they never show in /proc/<pid>/cmdline.
  *  1.0: ossfs <bucket>[:/<prefix>] <mountpoint> -o url=<endpoint> -o passwd_file=<file> [-o <option>]...
  *       file: "<bucket>:<accessKeyId>:<accessKeySecret>"

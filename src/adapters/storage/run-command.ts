@@ -20,7 +20,7 @@ export function toolEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
 }
 
 /**
- * Spawn with an argument array, never a shell (design.md invariant 8). Resolves on exit rather than on
+ * Spawn with an argument array, never a shell (DESIGN.md invariant 8). Resolves on exit rather than on
  * stream close: a FUSE tool that daemonizes may leave a child holding our pipes, and waiting for their end
  * would wait for the unmount. Output is capped; a timeout kills the command.
  */

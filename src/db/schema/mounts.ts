@@ -3,7 +3,7 @@ import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueInde
 import { sandboxes } from './sandboxes.js';
 
 /**
- * One host-side mount shared by every sandbox volume that resolves to the same identity (design.md,
+ * One host-side mount shared by every sandbox volume that resolves to the same identity (DESIGN.md,
  * "The mount ledger"). identityKey is a hash over backend, endpoint, bucket, prefix, version, options and
  * a keyed fingerprint of the credentials: different identity, different row and different path.
  *

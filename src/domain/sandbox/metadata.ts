@@ -1,6 +1,6 @@
 import { invalid } from '../errors.js';
 
-// Kubernetes label rules, as upstream validates metadata (opensandbox-compat §6).
+// Kubernetes label rules, as upstream validates metadata (DESIGN.md upstream §6).
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;

@@ -1,4 +1,4 @@
-/** Spec state names (opensandbox-compat §3). Pausing/Resuming/Stopping are real here: they mark an in-flight transition. */
+/** Spec state names (DESIGN.md upstream §3). Pausing/Resuming/Stopping are real here: they mark an in-flight transition. */
 export const SANDBOX_STATES = ['Pending', 'Running', 'Pausing', 'Paused', 'Resuming', 'Stopping', 'Terminated', 'Failed'] as const;
 export type SandboxState = (typeof SANDBOX_STATES)[number];
 

@@ -51,7 +51,7 @@ const ENV_KEY = /^[^=\0]+$/;
 export type RestoreSource = { state: string; imageRef: string } | null;
 
 /**
- * Service-level checks in upstream's order (opensandbox-compat §2.1): the request model's exactly-one-of
+ * Service-level checks in upstream's order (DESIGN.md upstream §2.1): the request model's exactly-one-of
  * image/snapshotId, then extensions, snapshot, entrypoint, metadata, platform, timeout, secureAccess,
  * networkPolicy. Volumes come after, in the volumes module. The caller reads the snapshot beforehand
  * (a read has no side effects), so the order of the answers stays upstream's while this stays pure.

@@ -9,7 +9,7 @@ export type SnapshotState = (typeof SNAPSHOT_STATES)[number];
 export const SNAPSHOT_REPO = 'berth-snapshot';
 export const snapshotImageRef = (snapshotId: string) => `${SNAPSHOT_REPO}:${snapshotId}`;
 
-/** What a snapshot restore runs when the request names no entrypoint (upstream's default, compat §2.1). */
+/** What a snapshot restore runs when the request names no entrypoint (upstream's default, DESIGN.md upstream §2.1). */
 export const RESTORE_ENTRYPOINT = ['tail', '-f', '/dev/null'];
 
 /**

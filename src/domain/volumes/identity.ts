@@ -2,7 +2,7 @@ import type { MountSecrets } from './mount-secrets-port.js';
 import type { OssfsCredentials, OssfsSpec } from './mounter-port.js';
 
 /**
- * Mount identity (design.md invariant 3): everything that changes what a mount is, keyed with the server
+ * Mount identity (DESIGN.md invariant 3): everything that changes what a mount is, keyed with the server
  * key. The credentials enter only as a keyed fingerprint, so the identity never reveals them, and two
  * tenants naming one bucket with different credentials never share a mount (upstream keys by path only).
  * The host id is part of it: a mount is a host-local thing even when hosts share one database.

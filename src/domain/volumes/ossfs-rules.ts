@@ -2,7 +2,7 @@ import { invalid } from '../errors.js';
 import type { OssfsSpec, OssfsVersion } from './mounter-port.js';
 
 // ossfs fields, checked for what the tool itself would misread, not for shell metacharacters: berth never
-// runs a shell (design.md invariant 8). What the tools misread:
+// runs a shell (DESIGN.md invariant 8). What the tools misread:
 //  - a leading '-' (an option would become a flag);
 //  - a newline or other control character (ossfs2 reads one `--key=value` per line of its config file;
 //    ossfs 1.0 reads `bucket:ak:sk` lines from its passwd file);

@@ -17,7 +17,7 @@ export type MountReconcileReport = {
 };
 
 /**
- * Converge this host's ledger with the kernel (design.md invariant 5), at boot before serving and then
+ * Converge this host's ledger with the kernel (DESIGN.md invariant 5), at boot before serving and then
  * periodically. Call it after the sandbox reconciler has settled abandoned creates and deletes.
  *  1. drop the references of sandboxes that are deleted and whose container is gone;
  *  2. per live mount row: finish or take over a dead owner's work, unmount what nothing references,

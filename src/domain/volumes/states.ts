@@ -1,5 +1,5 @@
 /**
- * A mounts row is one generation of a host mount (design.md, "The mount ledger"):
+ * A mounts row is one generation of a host mount (DESIGN.md, "The mount ledger"):
  *
  *   absent -> mounting -> mounted -> unmounting -> unmounted (kept as history)
  *                 \-> failed -^        ^-- only with zero references, decided under FOR UPDATE

@@ -7,7 +7,7 @@ import { lockIdentitiesExclusive, referencedAmong } from './mount-rows.js';
 import { MOUNT_LEASE_MS } from './states.js';
 
 /**
- * The only way into `unmounting` for a mount that was in use (design.md invariant 1): holding its identity
+ * The only way into `unmounting` for a mount that was in use (DESIGN.md invariant 1): holding its identity
  * lock exclusive (so every create that was joining has committed its reference, and any later one waits
  * and then finds the row unmounting and makes a new generation) and the row FOR UPDATE, look for references
  * with a snapshot taken after those locks were granted. Zero references and nobody

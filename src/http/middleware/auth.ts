@@ -6,7 +6,7 @@ import { isExecdPath, isProxyPath } from '../proxy/proxy-path.js';
 
 export const API_KEY_HEADER = 'OPEN-SANDBOX-API-KEY';
 
-// Upstream's exact codes and sentences (opensandbox-compat §1.2).
+// Upstream's exact codes and sentences (DESIGN.md upstream §1.2).
 export const MISSING_API_KEY = {
   code: 'MISSING_API_KEY',
   message: 'Authentication credentials are missing. Provide API key via OPEN-SANDBOX-API-KEY header.',

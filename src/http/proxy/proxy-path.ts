@@ -2,7 +2,7 @@ import { invalid } from '../../domain/errors.js';
 import { PROXY_PORT as EXECD_PORT } from '../../domain/sandbox/port-route.js';
 
 /**
- * Upstream's server-proxy route shape (opensandbox-compat §1.2), matched on the raw path. It is the only
+ * Upstream's server-proxy route shape (DESIGN.md upstream §1.2), matched on the raw path. It is the only
  * unauthenticated route with parameters, so auth, the HTTP route and the upgrade handler all use this one
  * regex rather than three spellings of it.
  */

@@ -7,7 +7,7 @@ type D = Pick<Deps, 'db' | 'config' | 'exec'>;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Everything checked before a stream starts: a failure here is a plain JSON 4xx (execd-compat fact 6). */
+/** Everything checked before a stream starts: a failure here is a plain JSON 4xx (DESIGN.md execd §0 fact 6). */
 export async function prepareCommand(deps: D, sandboxId: string, input: CommandInput): Promise<ExecTarget> {
   assertCommandInput(input);
   const target = await execTarget(deps, sandboxId);

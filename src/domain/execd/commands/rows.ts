@@ -55,7 +55,7 @@ export async function findCommand(deps: Pick<Deps, 'db'>, sandboxId: string, id:
     .from(execdCommands)
     .where(and(eq(execdCommands.id, id), eq(execdCommands.sandboxId, sandboxId)))
     .limit(1);
-  // upstream answers an unknown command id 404 INVALID_REQUEST_BODY (execd-compat §4.3)
+  // upstream answers an unknown command id 404 INVALID_REQUEST_BODY (DESIGN.md execd §4.3)
   if (!row) throw notFound('INVALID_REQUEST_BODY', `No command ${id} in this sandbox.`);
   return row;
 }

@@ -1,4 +1,4 @@
-/** One frame of execd's command stream (execd-compat §4.1): one JSON object, then a blank line. */
+/** One frame of execd's command stream (DESIGN.md execd §4.1): one JSON object, then a blank line. */
 export type ExecEvent =
   | { type: 'init'; text: string; timestamp: number }
   | { type: 'stdout' | 'stderr'; text: string; timestamp: number }

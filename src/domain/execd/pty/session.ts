@@ -73,7 +73,7 @@ export class PtySession {
     handle.stdout.on('data', (c: Buffer) => this.fanout('stdout', c));
     handle.stderr.on('data', (c: Buffer) => this.fanout('stderr', c));
     void handle.ended.then(() => this.finish(proc));
-    // ExecInspect.Pid is 0 right after start (execd-compat §8): wait for it, or a signal finds nothing.
+    // ExecInspect.Pid is 0 right after start (DESIGN.md execd §8): wait for it, or a signal finds nothing.
     proc.hostPid = await this.waitForPid(handle.execId);
     if (tty) await this.exec.resize(handle.execId, INITIAL_SIZE);
     if (this.deleted) this.kill();

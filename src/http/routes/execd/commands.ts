@@ -16,7 +16,7 @@ const int = z
   .min(0)
   .max(2 ** 31 - 1);
 
-/** upstream's RunCommandRequest (execd-compat §4.1); timeout in milliseconds */
+/** upstream's RunCommandRequest (DESIGN.md execd §4.1); timeout in milliseconds */
 export const RunCommandBody = z.object({
   command: z.string(),
   cwd: opt(z.string()),

@@ -15,7 +15,7 @@ import { registerSessionRoutes } from './sessions.js';
 export const EXECD_MOUNTS = [`/sandboxes/:sandboxId/proxy/${PROXY_PORT}`, `/v1/sandboxes/:sandboxId/proxy/${PROXY_PORT}`];
 
 /**
- * execd, served by berth itself over the Docker Engine API (execd-compat.md): the SDK's commands/files/metrics
+ * execd, served by berth itself over the Docker Engine API (src/DESIGN.md, "execd, served by berth"): the SDK's commands/files/metrics
  * clients talk to `<berth>/sandboxes/{id}/proxy/44772` as if it were the in-container daemon. Auth is the
  * server's API key (the SDK sends it on every execd call). Mounted before the server proxy, so port 44772 is
  * never forwarded into the container.

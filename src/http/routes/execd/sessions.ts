@@ -19,7 +19,7 @@ const RunInSessionBody = z.object({
   ),
 });
 
-/** Bash-style sessions (execd-compat §5): saved environment and directory, one fresh shell per run. */
+/** Bash-style sessions (DESIGN.md execd §5): saved environment and directory, one fresh shell per run. */
 export function registerSessionRoutes(app: Hono, deps: Deps): void {
   app.post('/session', async (c) => {
     const b = await readBody(c, CreateSessionBody, { optional: true });
