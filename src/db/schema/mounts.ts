@@ -1,6 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, boolean, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sandboxes } from './sandboxes.js';
+
+/** Every state of a mounts row, and the live ones (a reference may be added; one per identity). The one copy. */
+export const MOUNT_STATES = ['absent', 'mounting', 'mounted', 'failed', 'unmounting', 'unmounted'] as const;
+export const LIVE_MOUNT_STATES = ['absent', 'mounting', 'mounted', 'failed'] as const;
+export type MountState = (typeof MOUNT_STATES)[number];
+
+/** `state in ('absent', ...)`, spelled from LIVE_MOUNT_STATES (the unique index and its ON CONFLICT arbiter must match). */
+export const liveMountStatePredicate = (state: AnyPgColumn) => sql`${state} in (${sql.raw(LIVE_MOUNT_STATES.map((s) => `'${s}'`).join(', '))})`;
 
 /**
  * One host-side mount shared by every sandbox volume that resolves to the same identity (DESIGN.md,
@@ -37,10 +45,9 @@ export const mounts = pgTable(
   },
   (t) => [
     index('mounts_state_idx').on(t.state),
-    // Must stay in step with LIVE_STATES in domain/volumes/states.ts: the ledger's ON CONFLICT names this predicate.
-    uniqueIndex('mounts_live_identity_uq')
-      .on(t.identityKey)
-      .where(sql`${t.state} in ('absent', 'mounting', 'mounted', 'failed')`),
+    // The ledger's ON CONFLICT names this predicate (LIVE_INDEX_WHERE); the migrations spell it out and
+    // test/unit/mount-states.test.ts compares them.
+    uniqueIndex('mounts_live_identity_uq').on(t.identityKey).where(liveMountStatePredicate(t.state)),
   ],
 );
 

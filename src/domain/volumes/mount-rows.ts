@@ -1,5 +1,5 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import { mountRefs, mounts } from '../../db/schema/index.js';
+import { liveMountStatePredicate, mountRefs, mounts } from '../../db/schema/index.js';
 import type { Db } from '../ports.js';
 import { LOCK_KEYS } from '../../db/locks.js';
 import { rowsOf } from '../../db/rows.js';
@@ -21,7 +21,7 @@ export async function countRefs(tx: Db, mountId: string): Promise<number> {
 export const isLive = inArray(mounts.state, [...LIVE_STATES]);
 
 /** The arbiter of the live-identity unique index (schema/mounts.ts); must repeat its predicate exactly. */
-export const LIVE_INDEX_WHERE = sql`${mounts.state} in ('absent', 'mounting', 'mounted', 'failed')`;
+export const LIVE_INDEX_WHERE = liveMountStatePredicate(mounts.state);
 
 export const liveByIdentity = (identityKey: string) => and(eq(mounts.identityKey, identityKey), isLive);
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MOUNT_STATES } from '../../domain/volumes/states.js';
 
 // Schemas of the mount-ledger routes. Nothing here can carry a secret: the ledger keeps none in clear.
 
@@ -22,7 +23,7 @@ export const Mount = z
     backend: z.string().openapi({ example: 'ossfs' }),
     hostId: z.string(),
     hostPath: z.string().openapi({ description: 'The host mount point bound into every sandbox that holds the mount' }),
-    state: z.enum(['absent', 'mounting', 'mounted', 'failed', 'unmounting', 'unmounted']),
+    state: z.enum(MOUNT_STATES),
     health: z.string().openapi({ description: 'ok, or degraded after the mount was found dead or missing (until it is repaired)' }),
     identity: MountIdentity,
     references: z.number().int().openapi({ description: 'Number of sandboxes holding the mount (one reference row each)' }),
@@ -46,10 +47,7 @@ export const MountIdParams = z.object({
 });
 
 export const ListMountsQuery = z.object({
-  state: z
-    .enum(['absent', 'mounting', 'mounted', 'failed', 'unmounting', 'unmounted'])
-    .optional()
-    .openapi({ description: 'Only mounts in this state; without it, every mount except unmounted history' }),
+  state: z.enum(MOUNT_STATES).optional().openapi({ description: 'Only mounts in this state; without it, every mount except unmounted history' }),
   hostId: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
