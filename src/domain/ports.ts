@@ -53,6 +53,12 @@ export type ContainerState = {
   ports: Record<string, number>;
   /** PID of the container's init process on the host, 0 when not running (for /proc/<pid>/mountinfo) */
   pid: number;
+  /**
+   * The container's own address on its Docker network, null when it has none (not running, host or none
+   * network). berth runs on the engine's host, where bridge addresses are routable: the server proxy
+   * reaches unpublished ports there.
+   */
+  ipAddress: string | null;
 };
 
 export type ContainerEvent = {

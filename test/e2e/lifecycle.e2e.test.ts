@@ -85,8 +85,11 @@ describe('a sandbox from create to delete', () => {
     const hostPort8080 = ports['8080/tcp']?.[0]?.HostPort;
     const ep = await json(await server.api(`/v1/sandboxes/${id}/endpoints/8080?use_server_proxy=false`));
     expect(ep.endpoint).toBe(`127.0.0.1:${hostPort8080}`);
+    // not published: through this server's proxy (to the container IP); execd is this server itself
     const other = await json(await server.api(`/v1/sandboxes/${id}/endpoints/3000`));
-    expect(other.endpoint).toBe(`127.0.0.1:${ports['44772/tcp']?.[0]?.HostPort}/proxy/3000`);
+    expect(other.endpoint).toBe(`127.0.0.1:${server.port}/sandboxes/${id}/proxy/3000`);
+    const execd = await json(await server.api(`/v1/sandboxes/${id}/endpoints/44772?use_server_proxy=false`));
+    expect(execd.endpoint).toBe(`127.0.0.1:${server.port}/sandboxes/${id}/proxy/44772`);
     expect((await server.api(`/v1/sandboxes/${id}/endpoints/70000`)).status).toBe(400);
 
     const del = await server.api(`/v1/sandboxes/${id}`, { method: 'DELETE' });

@@ -29,9 +29,9 @@ let manager: SandboxManager;
 let raw: LifecycleClient;
 
 /**
- * `skipHealthCheck: true` on every create: berth-base has no execd, and without the flag Sandbox.create
- * polls `GET http://<endpoint of 44772>/ping` for 30 s, then deletes the sandbox and throws (shown by the
- * "health check" test below). Readiness of the lifecycle API is the 202 + Running answer itself.
+ * `skipHealthCheck: true` on most creates, to keep them fast: without it Sandbox.create polls
+ * `GET http://<endpoint of 44772>/ping` (berth's own execd, see the "health check" tests below) until it
+ * answers 2xx. Readiness of the lifecycle API is the 202 + Running answer itself.
  */
 const createSandbox = (extra: Partial<Parameters<typeof Sandbox.create>[0]> = {}) =>
   Sandbox.create({
@@ -145,10 +145,11 @@ describe('the official SDK against a real server', () => {
       await manager.renewSandbox(sbx.id, 1800);
       expect((await sbx.getInfo()).expiresAt!.getTime()).toBeLessThan(renewed.expiresAt!.getTime());
 
-      // Endpoints: host:port without a scheme, the published host port Docker chose.
+      // Endpoints: host:port without a scheme, the published host port Docker chose; execd (44772) is
+      // berth itself, at the address the SDK reached it by.
       const ports = inspect.NetworkSettings.Ports;
       expect((await sbx.getEndpoint(8080)).endpoint).toBe(`127.0.0.1:${ports['8080/tcp']?.[0]?.HostPort}`);
-      expect((await sbx.getEndpoint(44772)).endpoint).toBe(`127.0.0.1:${ports['44772/tcp']?.[0]?.HostPort}`);
+      expect((await sbx.getEndpoint(44772)).endpoint).toBe(`127.0.0.1:${server.port}/sandboxes/${sbx.id}/proxy/44772`);
       expect(await sbx.getEndpointUrl(8080)).toBe(`http://127.0.0.1:${ports['8080/tcp']?.[0]?.HostPort}`);
       await apiError(sbx.getEndpoint(70000), 400);
 
@@ -224,8 +225,20 @@ describe('the official SDK against a real server', () => {
     }
   });
 
-  it('deletes the sandbox itself when its execd health check fails (why every other create skips it)', async () => {
-    const err = await createSandbox({ skipHealthCheck: false, readyTimeoutSeconds: 1, healthCheckPollingInterval: 100 }).catch((e: unknown) => e);
+  it("passes the SDK's execd health check: /ping at the 44772 endpoint is berth's own", async () => {
+    const sbx = await createSandbox({ skipHealthCheck: false, readyTimeoutSeconds: 10, healthCheckPollingInterval: 100 });
+    try {
+      expect(await sbx.isHealthy()).toBe(true);
+    } finally {
+      await sbx.kill();
+      await sbx.close();
+    }
+  });
+
+  it('deletes the sandbox itself when its execd health check fails (the container exits at once)', async () => {
+    const err = await createSandbox({ entrypoint: ['true'], skipHealthCheck: false, readyTimeoutSeconds: 1, healthCheckPollingInterval: 100 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SandboxReadyTimeoutException);
     // The SDK's cleanup DELETE went through: no sandbox and no container remain.
     expect((await manager.listSandboxInfos({ metadata: { run: RUN } })).items).toEqual([]);
@@ -273,7 +286,8 @@ describe("the SDK's raw lifecycle client (openapi-fetch)", () => {
       params: { path: { sandboxId: id, port: 18080 }, query: { use_server_proxy: false } },
     });
     expect(ep.response.status).toBe(200);
-    expect(ep.data!.endpoint).toMatch(/^127\.0\.0\.1:\d+(\/proxy\/18080)?$/);
+    // not published: through berth's server proxy
+    expect(ep.data!.endpoint).toBe(`127.0.0.1:${server.port}/sandboxes/${id}/proxy/18080`);
 
     // SDK 0.1.11 telemetry (fired by Sandbox.create) is accepted with 204.
     const metric = await raw.POST('/metrics/events', {

@@ -63,3 +63,31 @@ it('serves a sandbox port through /sandboxes/{id}/proxy/{port} without an API ke
   const gone = await fetch(`http://${endpoint}/index.html`);
   expect(gone.status).toBe(404);
 });
+
+it("serves an unpublished port (3000) through the server proxy at the container's IP, and answers its endpoint with that address", async () => {
+  const res = await server.api('/v1/sandboxes', {
+    method: 'POST',
+    body: JSON.stringify({
+      image: { uri: 'berth-base:latest' },
+      entrypoint: ['sh', '-c', 'mkdir -p /www && echo hello-unpublished > /www/index.html && exec httpd -f -p 3000 -h /www'],
+      resourceLimits: { cpu: '500m', memory: '128Mi' },
+      timeout: 600,
+    }),
+  });
+  expect(res.status).toBe(202);
+  const { id } = (await res.json()) as { id: string };
+
+  // use_server_proxy=false as the SDK sends it: 3000 is not published, so the answer is still the proxy's
+  const ep = await server.api(`/v1/sandboxes/${id}/endpoints/3000?use_server_proxy=false`);
+  const { endpoint } = (await ep.json()) as { endpoint: string };
+  expect(endpoint).toBe(`127.0.0.1:${server.port}/sandboxes/${id}/proxy/3000`);
+
+  let got: Response | undefined;
+  for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    got = await fetch(`http://${endpoint}/index.html`);
+    if (got.status !== 502) break;
+  }
+  expect(got?.status).toBe(200);
+  expect(await got!.text()).toBe('hello-unpublished\n');
+  expect((await server.api(`/v1/sandboxes/${id}`, { method: 'DELETE' })).status).toBe(204);
+});

@@ -18,6 +18,12 @@ const FAILURE_CODES: Record<FailableOp, string> = {
 };
 
 /**
+ * A distinct loopback address per container (Linux answers on all of 127.0.0.0/8), so a test can listen on a
+ * fake container's "own address" and prove the server proxy connected there, not to 127.0.0.1.
+ */
+export const fakeIp = (seq: number) => `127.1.${(seq >> 8) & 255}.${seq & 255}`;
+
+/**
  * An in-memory ContainerRuntime for HTTP and domain tests: containers, ports, pause state, named volumes
  * and an event feed, plus failure injection per operation (`failNext('pull')`, `failAlways('start')`).
  */
@@ -91,6 +97,7 @@ export class FakeRuntime implements ContainerRuntime {
       labels: { ...spec.labels },
       ports,
       pid: 1000 + this.seq,
+      ipAddress: fakeIp(this.seq),
     };
     this.containers.set(containerId, { spec, state, createdAt: Date.now() });
     this.emit({ action: 'start', containerId, labels: state.labels, exitCode: null, time: new Date() });
@@ -146,7 +153,7 @@ export class FakeRuntime implements ContainerRuntime {
   /** Simulate the sandbox's main process exiting on its own. */
   exit(containerId: string, exitCode: number): void {
     const c = this.must(containerId);
-    c.state = { ...c.state, status: 'exited', running: false, paused: false, exitCode, finishedAt: new Date(), pid: 0 };
+    c.state = { ...c.state, status: 'exited', running: false, paused: false, exitCode, finishedAt: new Date(), pid: 0, ipAddress: null };
     this.emit({ action: 'die', containerId, labels: c.state.labels, exitCode, time: new Date() });
   }
 

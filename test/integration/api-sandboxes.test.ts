@@ -104,12 +104,14 @@ describe.each(DB_KINDS)('lifecycle API on %s', (kind) => {
     expect(await renewed.json()).toEqual({ expiresAt: newExpiry });
     expect((await (await t.call('GET', `/v1/sandboxes/${id}`)).json()).expiresAt).toBe(newExpiry);
 
+    // execd (44772) is served by berth itself; 8080 is published; 18080 is not, so it goes through the server proxy.
     const ep = await t.call('GET', `/v1/sandboxes/${id}/endpoints/44772?use_server_proxy=false`);
     expect(ep.status).toBe(200);
-    const direct = await ep.json();
+    expect(await ep.json()).toEqual({ endpoint: `localhost/sandboxes/${id}/proxy/44772` });
+    const direct = await (await t.call('GET', `/v1/sandboxes/${id}/endpoints/8080?use_server_proxy=false`)).json();
     expect(direct.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
-    const viaExecd = await (await t.call('GET', `/v1/sandboxes/${id}/endpoints/18080?use_server_proxy=false`)).json();
-    expect(viaExecd).toEqual({ endpoint: `${direct.endpoint}/proxy/18080` });
+    const egress = await (await t.call('GET', `/v1/sandboxes/${id}/endpoints/18080?use_server_proxy=false`)).json();
+    expect(egress).toEqual({ endpoint: `localhost/sandboxes/${id}/proxy/18080` });
     const proxied = await (await t.call('GET', `/v1/sandboxes/${id}/endpoints/18080?use_server_proxy=true`)).json();
     expect(proxied).toEqual({ endpoint: `localhost/sandboxes/${id}/proxy/18080` });
 

@@ -3,10 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sandboxes } from '../../src/db/schema/index.js';
 import { attachProxyUpgrade } from '../../src/http/proxy/upgrade.js';
-import { buildTestApp, createBody, DB_KINDS, TEST_API_KEY, type TestApp } from '../helpers/app.js';
+import { buildTestApp, createBody, DB_KINDS, TEST_API_KEY, TEST_INSTANCE_ID, type TestApp } from '../helpers/app.js';
 
 // The server proxy through a real node server (@hono/node-server + the upgrade hook), against a local
 // node http server standing in for the sandbox's port: the fake runtime's row is pointed at it.
@@ -14,7 +14,7 @@ import { buildTestApp, createBody, DB_KINDS, TEST_API_KEY, type TestApp } from '
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; bytes: number; sha256: string };
 
 /** The "sandbox": records what it was sent; /stream holds its second chunk until released; upgrades echo. */
-async function startTarget() {
+async function startTarget(host = '127.0.0.1') {
   const seen: Seen[] = [];
   let release: () => void = () => {};
   const released = new Promise<void>((r) => (release = r));
@@ -45,7 +45,7 @@ async function startTarget() {
     if (head.length) socket.write(head);
     socket.pipe(socket);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   return { server, port: (server.address() as AddressInfo).port, seen, release };
 }
 
@@ -86,6 +86,9 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
   let t: TestApp;
   let berth: Awaited<ReturnType<typeof startBerth>>;
   let target: Awaited<ReturnType<typeof startTarget>>;
+  /** listens on the fake container's own IP (a loopback address of its own), on a port it does not publish */
+  let inside: Awaited<ReturnType<typeof startTarget>>;
+  let insideIp: string;
   let id: string;
 
   beforeAll(async () => {
@@ -94,16 +97,23 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
     target = await startTarget();
     const res = await t.call('POST', '/v1/sandboxes', createBody());
     id = ((await res.json()) as { id: string }).id;
-    // The fake runtime "published" 44772 and 8080 on ports nothing listens on; point both at the target.
+    // The fake runtime "published" 44772 and 8080 on ports nothing listens on; point both at the target
+    // (44772 too, to show that execd's port is never forwarded even when published).
     await t.deps.db
       .update(sandboxes)
       .set({ ports: { '44772': target.port, '8080': target.port } })
       .where(eq(sandboxes.id, id));
+    const [container] = await t.runtime.listOwned(TEST_INSTANCE_ID);
+    insideIp = container!.ipAddress!;
+    expect(insideIp).not.toBe('127.0.0.1'); // else the test could not tell the container IP from loopback
+    inside = await startTarget(insideIp);
   });
   afterAll(async () => {
     target?.release();
+    inside?.release();
     await closeServer(berth?.server);
     await closeServer(target?.server);
+    await closeServer(inside?.server);
     await t?.close();
   });
 
@@ -120,6 +130,18 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
     expect(await direct.json()).toEqual({ endpoint: `127.0.0.1:${target.port}` });
     const unknown = await t.call('GET', `/v1/sandboxes/no-such/endpoints/8080?use_server_proxy=true`);
     expect(unknown.status).toBe(404);
+  });
+
+  it('answers 44772 (execd) with this server in both modes, though the row publishes it; any unpublished port with the proxy', async () => {
+    for (const mode of ['false', 'true']) {
+      const ep = await t.call('GET', `/v1/sandboxes/${id}/endpoints/44772?use_server_proxy=${mode}`, undefined, { Host: 'berth.example.com:9000' });
+      expect(await ep.json(), mode).toEqual({ endpoint: `berth.example.com:9000/sandboxes/${id}/proxy/44772` });
+    }
+    const real = await fetch(`${berth.base}/v1/sandboxes/${id}/endpoints/44772?use_server_proxy=false`, { headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY } });
+    expect(await real.json()).toEqual({ endpoint: `127.0.0.1:${berth.port}/sandboxes/${id}/proxy/44772` });
+    const unpublished = await t.call('GET', `/sandboxes/${id}/endpoints/3000?use_server_proxy=false`);
+    expect(await unpublished.json()).toEqual({ endpoint: `localhost/sandboxes/${id}/proxy/3000` });
+    expect((await t.call('GET', `/v1/sandboxes/no-such/endpoints/44772?use_server_proxy=false`)).status).toBe(404);
   });
 
   it('proxies without an API key, keeps method, path and query, strips the client secrets, sets X-Forwarded-*', async () => {
@@ -152,10 +174,29 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
     expect(last().url).toBe('/');
   });
 
-  it("goes through execd's /proxy/<port> on the 44772 port for any unpublished port", async () => {
-    const res = await fetch(`${berth.base}/sandboxes/${id}/proxy/3000/api?q=1`);
-    expect(res.status).toBe(201);
-    expect(last().url).toBe('/proxy/3000/api?q=1');
+  it("reaches an unpublished port at the container's own IP (asked of the engine), a published one with no engine call", async () => {
+    const inspect = vi.spyOn(t.runtime, 'inspect');
+    try {
+      const res = await fetch(`${berth.base}/sandboxes/${id}/proxy/${inside.port}/api?q=1`);
+      expect(res.status).toBe(201);
+      expect(inside.seen.at(-1)).toMatchObject({ method: 'GET', url: '/api?q=1' });
+      expect(inside.seen.at(-1)!.headers.host).toBe(`${insideIp}:${inside.port}`);
+      expect(inspect).toHaveBeenCalledTimes(1);
+      inspect.mockClear();
+      expect((await fetch(`${berth.base}/sandboxes/${id}/proxy/8080/`)).status).toBe(201);
+      expect(inspect).not.toHaveBeenCalled();
+    } finally {
+      inspect.mockRestore();
+    }
+  });
+
+  it("never forwards execd's port 44772: berth serves it itself, with the key", async () => {
+    const before = target.seen.length;
+    const anonymous = await fetch(`${berth.base}/sandboxes/${id}/proxy/44772/some/path`);
+    expect(anonymous.status).toBe(401);
+    const keyed = await fetch(`${berth.base}/sandboxes/${id}/proxy/44772/some/path`, { headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY } });
+    expect(keyed.status).toBe(404);
+    expect(target.seen.length).toBe(before);
   });
 
   it('the lifecycle routes still need the key', async () => {
@@ -257,6 +298,16 @@ describe.each(DB_KINDS)('server proxy on %s', (kind) => {
     socket.destroy();
   });
 
+  it("tunnels an upgrade to an unpublished port at the container's IP", async () => {
+    const { socket, head } = await rawUpgrade(berth.port, `/sandboxes/${id}/proxy/${inside.port}/ws`);
+    expect(head).toMatch(/^HTTP\/1\.1 101 /);
+    expect(inside.seen.at(-1)).toMatchObject({ method: 'GET', url: '/ws' });
+    const echoed = new Promise<string>((r) => socket.once('data', (b: Buffer) => r(b.toString())));
+    socket.write('inside');
+    expect(await echoed).toBe('inside');
+    socket.destroy();
+  });
+
   it('answers failed upgrades with a plain status line; elsewhere serves the request as plain HTTP/1.1 (h2c asks)', async () => {
     const unknown = await rawUpgrade(berth.port, '/sandboxes/no-such/proxy/8080/ws');
     expect(unknown.head).toMatch(/^HTTP\/1\.1 404 /);
@@ -299,12 +350,45 @@ describe('server proxy switched off (BERTH_SERVER_PROXY=false), and BERTH_PUBLIC
     const body = await ep.json();
     expect(body.code).toBe('SANDBOX::INVALID_PARAMETER');
     expect(body.message).toMatch(/server proxy is disabled/);
-    expect((await off.call('GET', `/v1/sandboxes/${id}/endpoints/8080?use_server_proxy=false`)).status).toBe(200);
+    const direct = await off.call('GET', `/v1/sandboxes/${id}/endpoints/8080?use_server_proxy=false`);
+    expect(direct.status).toBe(200);
+    expect((await direct.json()).endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
-  it('writes BERTH_PUBLIC_URL (scheme dropped, path kept) into the endpoint', async () => {
+  it('still answers 44772 (execd is not the generic proxy) with this server, in both modes', async () => {
+    const { id } = (await (await off.call('POST', '/v1/sandboxes', createBody())).json()) as { id: string };
+    for (const mode of ['false', 'true']) {
+      const ep = await off.call('GET', `/v1/sandboxes/${id}/endpoints/44772?use_server_proxy=${mode}`, undefined, { Host: '10.0.0.5:8090' });
+      expect(ep.status, mode).toBe(200);
+      expect(await ep.json(), mode).toEqual({ endpoint: `10.0.0.5:8090/sandboxes/${id}/proxy/44772` });
+    }
+  });
+
+  it('an unpublished port is a clear 500 instead of an address nothing serves; 18080 still answers (Sandbox.create asks for it)', async () => {
+    const { id } = (await (await off.call('POST', '/v1/sandboxes', createBody())).json()) as { id: string };
+    const ep = await off.call('GET', `/v1/sandboxes/${id}/endpoints/3000?use_server_proxy=false`);
+    expect(ep.status).toBe(500);
+    const body = await ep.json();
+    expect(body.code).toBe('DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE');
+    expect(body.message).toMatch(/not published.*BERTH_SERVER_PROXY=false/);
+    const egress = await off.call('GET', `/v1/sandboxes/${id}/endpoints/18080?use_server_proxy=false`);
+    expect(egress.status).toBe(200);
+    expect(await egress.json()).toEqual({ endpoint: `localhost/sandboxes/${id}/proxy/18080` });
+    // ...where berth answers a JSON 404 rather than nothing at all
+    const there = await off.call('GET', `/sandboxes/${id}/proxy/18080/`);
+    expect(there.status).toBe(404);
+    expect((await there.json()).code).toBeDefined();
+  });
+
+  it('writes BERTH_PUBLIC_URL (scheme dropped, path kept) into the endpoint, for execd and unpublished ports too', async () => {
     const { id } = (await (await pub.call('POST', '/v1/sandboxes', createBody())).json()) as { id: string };
     const ep = await pub.call('GET', `/v1/sandboxes/${id}/endpoints/8080?use_server_proxy=true`, undefined, { Host: 'ignored.example:1' });
     expect(await ep.json()).toEqual({ endpoint: `berth.example.com/gw/sandboxes/${id}/proxy/8080` });
+    for (const mode of ['false', 'true']) {
+      const execd = await pub.call('GET', `/v1/sandboxes/${id}/endpoints/44772?use_server_proxy=${mode}`, undefined, { Host: 'ignored.example:1' });
+      expect(await execd.json(), mode).toEqual({ endpoint: `berth.example.com/gw/sandboxes/${id}/proxy/44772` });
+    }
+    const unpublished = await pub.call('GET', `/v1/sandboxes/${id}/endpoints/3000?use_server_proxy=false`, undefined, { Host: 'ignored.example:1' });
+    expect(await unpublished.json()).toEqual({ endpoint: `berth.example.com/gw/sandboxes/${id}/proxy/3000` });
   });
 });

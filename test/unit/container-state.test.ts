@@ -1,13 +1,14 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { exitCodeFromStatus, portsFromBindings, stateFromInspect, stateFromSummary } from '../../src/adapters/docker/container-state.js';
+import { exitCodeFromStatus, ipAddressOf, portsFromBindings, stateFromInspect, stateFromSummary } from '../../src/adapters/docker/container-state.js';
 
-function inspectInfo(state: Partial<Docker.ContainerInspectInfo['State']>, ports: unknown = {}): Docker.ContainerInspectInfo {
+function inspectInfo(state: Partial<Docker.ContainerInspectInfo['State']>, ports: unknown = {}, net: object = {}): Docker.ContainerInspectInfo {
   return {
     Id: 'cid',
     State: { Status: 'running', Running: true, Paused: false, Pid: 42, ExitCode: 0, FinishedAt: '0001-01-01T00:00:00Z', ...state },
     Config: { Labels: { 'berth.managed': 'true' } },
-    NetworkSettings: { Ports: ports },
+    HostConfig: { NetworkMode: 'bridge' },
+    NetworkSettings: { Ports: ports, IPAddress: '172.17.0.9', Networks: { bridge: { IPAddress: '172.17.0.9' } }, ...net },
   } as unknown as Docker.ContainerInspectInfo;
 }
 
@@ -36,7 +37,22 @@ describe('stateFromInspect', () => {
       labels: { 'berth.managed': 'true' },
       ports: { '8080': 32768, '53/udp': 40001 },
       pid: 42,
+      ipAddress: '172.17.0.9',
     });
+  });
+
+  it("reads the container's IP: the top-level one, else its network mode's, else the first network's; none is null", () => {
+    const netOnly = { IPAddress: '', Networks: { other: { IPAddress: '10.0.0.2' }, mine: { IPAddress: '10.9.0.3' } } };
+    expect(stateFromInspect(inspectInfo({}, {}, netOnly)).ipAddress).toBe('10.0.0.2');
+    expect(ipAddressOf(netOnly, 'mine')).toBe('10.9.0.3');
+    expect(ipAddressOf({ IPAddress: '', Networks: { a: { IPAddress: '' }, b: { IPAddress: '10.0.0.7' } } })).toBe('10.0.0.7');
+    // stopped, or host / none network: Docker leaves the addresses empty
+    expect(
+      stateFromInspect(inspectInfo({ Status: 'exited', Running: false }, {}, { IPAddress: '', Networks: { bridge: { IPAddress: '' } } })).ipAddress,
+    ).toBeNull();
+    expect(ipAddressOf({ IPAddress: '', Networks: { host: { IPAddress: '' } } }, 'host')).toBeNull();
+    expect(ipAddressOf(undefined)).toBeNull();
+    expect(ipAddressOf({ Networks: null })).toBeNull();
   });
 
   it('keeps Docker meaning for paused (running and paused)', () => {
@@ -65,6 +81,16 @@ describe('stateFromSummary', () => {
     expect(stateFromSummary(summary('exited', 'Exited (0) 1 second ago')).exitCode).toBe(0);
     expect(stateFromSummary(summary('dead', 'Dead')).exitCode).toBeNull();
     expect(stateFromSummary(summary('running', 'Up 1 second')).exitCode).toBeNull();
+  });
+
+  it("reads the container's IP from its networks", () => {
+    const info = {
+      ...summary('running', 'Up 1 second'),
+      HostConfig: { NetworkMode: 'bridge' },
+      NetworkSettings: { Networks: { bridge: { IPAddress: '172.17.0.4' } } },
+    };
+    expect(stateFromSummary(info as unknown as Docker.ContainerInfo).ipAddress).toBe('172.17.0.4');
+    expect(stateFromSummary(summary('exited', 'Exited (0) now')).ipAddress).toBeNull();
   });
 
   it('maps running/paused flags and published ports', () => {

@@ -12,6 +12,7 @@ const container = (id: string, sandboxId: string | null, s: Partial<ContainerSta
   labels: sandboxId ? { [LABELS.sandboxId]: sandboxId } : {},
   ports: {},
   pid: 1,
+  ipAddress: '172.17.0.2',
   ...s,
 });
 const row = (id: string, state: string, containerId: string | null, extra: Partial<RowView> = {}): RowView => ({

@@ -3,7 +3,8 @@ import { hostPort, requestHeaders, responseHeaders, type HeaderPairs } from '../
 import type { SandboxRow } from '../../src/db/schema/index.js';
 import { isDomainError } from '../../src/domain/errors.js';
 import { publicBase } from '../../src/domain/sandbox/endpoint.js';
-import { proxyTargetOf } from '../../src/domain/sandbox/proxy-target.js';
+import type { ContainerState } from '../../src/domain/ports.js';
+import { containerTargetOf, hostTargetOf } from '../../src/domain/sandbox/proxy-target.js';
 import { hasTraversal, isProxyPath, parseProxyRequest } from '../../src/http/proxy/proxy-path.js';
 
 const names = (pairs: HeaderPairs) => pairs.map(([k]) => k.toLowerCase());
@@ -133,41 +134,56 @@ describe('proxy paths', () => {
 
 describe('proxy target', () => {
   const row = (over: Partial<SandboxRow> = {}) =>
-    ({ id: 'sb', state: 'Running', hostId: 'h1', ports: { '44772': 40000, '8080': 40001 }, ...over }) as SandboxRow;
+    ({ id: 'sb', state: 'Running', hostId: 'h1', containerId: 'c1', ports: { '44772': 40000, '8080': 40001 }, ...over }) as SandboxRow;
   const cfg = { networkMode: 'bridge', publishHostIp: '127.0.0.1', hostId: 'h1' };
-  const code = (fn: () => unknown) => {
+  const code = async (fn: () => unknown) => {
     try {
-      fn();
+      await fn();
     } catch (e) {
       return isDomainError(e) ? `${e.kind} ${e.code}` : String(e);
     }
     return 'no error';
   };
+  /** A runtime whose inspect answers `state` for c1 and counts its calls. */
+  const runtime = (state: Partial<ContainerState> | null = {}) => {
+    const calls: string[] = [];
+    const inspect = async (id: string): Promise<ContainerState | null> => {
+      calls.push(id);
+      return state && id === 'c1' ? ({ containerId: id, running: true, paused: false, ipAddress: '172.17.0.5', ...state } as ContainerState) : null;
+    };
+    return { inspect, calls };
+  };
 
   it('host network mode: the port itself on loopback', () => {
-    expect(proxyTargetOf(row({ ports: {} }), { ...cfg, networkMode: 'host', publishHostIp: '10.1.2.3' }, 3000)).toEqual({
-      host: '127.0.0.1',
-      port: 3000,
-      pathPrefix: '',
-    });
+    expect(hostTargetOf(row({ ports: {} }), { ...cfg, networkMode: 'host', publishHostIp: '10.1.2.3' }, 3000)).toEqual({ host: '127.0.0.1', port: 3000 });
   });
 
   it('a published port: its host port, on loopback unless bound to one specific address', () => {
-    expect(proxyTargetOf(row(), cfg, 8080)).toEqual({ host: '127.0.0.1', port: 40001, pathPrefix: '' });
-    expect(proxyTargetOf(row(), { ...cfg, publishHostIp: '0.0.0.0' }, 8080)).toEqual({ host: '127.0.0.1', port: 40001, pathPrefix: '' });
-    expect(proxyTargetOf(row(), { ...cfg, publishHostIp: '::' }, 8080).host).toBe('127.0.0.1');
-    expect(proxyTargetOf(row(), { ...cfg, publishHostIp: '10.1.2.3' }, 8080)).toEqual({ host: '10.1.2.3', port: 40001, pathPrefix: '' });
-    expect(proxyTargetOf(row(), { ...cfg, publishHostIp: '[fd00::1]' }, 8080).host).toBe('fd00::1');
+    expect(hostTargetOf(row(), cfg, 8080)).toEqual({ host: '127.0.0.1', port: 40001 });
+    expect(hostTargetOf(row(), { ...cfg, publishHostIp: '0.0.0.0' }, 8080)).toEqual({ host: '127.0.0.1', port: 40001 });
+    expect(hostTargetOf(row(), { ...cfg, publishHostIp: '::' }, 8080)?.host).toBe('127.0.0.1');
+    expect(hostTargetOf(row(), { ...cfg, publishHostIp: '10.1.2.3' }, 8080)).toEqual({ host: '10.1.2.3', port: 40001 });
+    expect(hostTargetOf(row(), { ...cfg, publishHostIp: '[fd00::1]' }, 8080)?.host).toBe('fd00::1');
   });
 
-  it("any other port: execd's proxy on the 44772 host port, under /proxy/<port>", () => {
-    expect(proxyTargetOf(row(), cfg, 3000)).toEqual({ host: '127.0.0.1', port: 40000, pathPrefix: '/proxy/3000' });
+  it('an unpublished port has no host-side target: it is the container IP on the same port, asked of the engine', async () => {
+    expect(hostTargetOf(row(), cfg, 3000)).toBeNull();
+    const rt = runtime();
+    expect(await containerTargetOf(rt, row(), 3000)).toEqual({ host: '172.17.0.5', port: 3000 });
+    expect(rt.calls).toEqual(['c1']);
   });
 
-  it('refuses a sandbox that is not Running, runs on another host, or has no route', () => {
-    expect(code(() => proxyTargetOf(row({ state: 'Paused' }), cfg, 8080))).toBe('conflict DOCKER::SANDBOX_NOT_RUNNING');
-    expect(code(() => proxyTargetOf(row({ hostId: 'h2' }), cfg, 8080))).toBe('conflict SANDBOX::PROXY_OTHER_HOST');
-    expect(code(() => proxyTargetOf(row({ ports: {} }), cfg, 8080))).toBe('conflict DOCKER::SANDBOX_NOT_RUNNING');
-    expect(code(() => proxyTargetOf(row({ ports: { '8080': 1 } }), cfg, 3000))).toBe('runtime DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE');
+  it('never forwards the execd port, even when published: berth serves it itself', async () => {
+    expect(await code(() => hostTargetOf(row(), cfg, 44772))).toBe('not_found GENERAL::NOT_FOUND');
+  });
+
+  it('refuses a sandbox that is not Running, runs on another host, or whose container has no address', async () => {
+    expect(await code(() => hostTargetOf(row({ state: 'Paused' }), cfg, 8080))).toBe('conflict DOCKER::SANDBOX_NOT_RUNNING');
+    expect(await code(() => hostTargetOf(row({ hostId: 'h2' }), cfg, 3000))).toBe('conflict SANDBOX::PROXY_OTHER_HOST');
+    expect(await code(() => hostTargetOf(row({ ports: {} }), cfg, 8080))).toBe('conflict DOCKER::SANDBOX_NOT_RUNNING');
+    expect(await code(() => containerTargetOf(runtime(null), row(), 3000))).toBe('conflict DOCKER::SANDBOX_NOT_RUNNING');
+    expect(await code(() => containerTargetOf(runtime(), row({ containerId: null }), 3000))).toBe('conflict DOCKER::SANDBOX_NOT_RUNNING');
+    expect(await code(() => containerTargetOf(runtime({ paused: true }), row(), 3000))).toBe('conflict DOCKER::SANDBOX_NOT_RUNNING');
+    expect(await code(() => containerTargetOf(runtime({ ipAddress: null }), row(), 3000))).toBe('runtime DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE');
   });
 });

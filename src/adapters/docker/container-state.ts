@@ -35,6 +35,18 @@ function dateOrNull(s: string | undefined): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+type NetworkAddresses = { IPAddress?: string; Networks?: Record<string, { IPAddress?: string } | null> | null };
+
+/**
+ * The container's address: the legacy top-level IPAddress (the default bridge), else the network named by
+ * the network mode, else the first network that has one. Empty strings (stopped, host or none) are null.
+ */
+export function ipAddressOf(net: NetworkAddresses | null | undefined, networkMode?: string): string | null {
+  const networks = net?.Networks ?? {};
+  const candidates = [net?.IPAddress, networkMode ? networks[networkMode]?.IPAddress : undefined, ...Object.values(networks).map((n) => n?.IPAddress)];
+  return candidates.find((ip): ip is string => typeof ip === 'string' && ip.length > 0) ?? null;
+}
+
 export function stateFromInspect(info: Docker.ContainerInspectInfo): ContainerState {
   const st = info.State;
   return {
@@ -48,6 +60,8 @@ export function stateFromInspect(info: Docker.ContainerInspectInfo): ContainerSt
     labels: { ...(info.Config?.Labels ?? {}) },
     ports: portsFromBindings(info.NetworkSettings?.Ports as Bindings | undefined),
     pid: st.Pid ?? 0,
+    // The typings lack the top-level IPAddress the Engine API (1.41) still sends.
+    ipAddress: ipAddressOf(info.NetworkSettings as NetworkAddresses | undefined, info.HostConfig?.NetworkMode),
   };
 }
 
@@ -77,6 +91,7 @@ export function stateFromSummary(info: Docker.ContainerInfo): ContainerState {
     labels: { ...(info.Labels ?? {}) },
     ports,
     pid: 0,
+    ipAddress: ipAddressOf(info.NetworkSettings as NetworkAddresses | undefined, info.HostConfig?.NetworkMode),
   };
 }
 

@@ -27,7 +27,7 @@ export const upstreamUnavailable = () =>
 export function forwardHttp(req: Request, target: ProxyTarget, path: string, fwd: Forwarded): Promise<Response> {
   const headers = toNodeHeaders(requestHeaders([...req.headers], hostPort(target.host, target.port), fwd));
   return new Promise<Response>((resolve, reject) => {
-    const out = request({ host: target.host, port: target.port, method: req.method, path: `${target.pathPrefix}${path}`, headers, agent: false });
+    const out = request({ host: target.host, port: target.port, method: req.method, path, headers, agent: false });
     const timer = setTimeout(() => out.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
     out.once('socket', (s) => (s.connecting ? s.once('connect', () => clearTimeout(timer)) : clearTimeout(timer)));
     out.once('error', () => {

@@ -21,7 +21,7 @@ import { handleExecdUpgrade, type PtyUpgradeDeps } from './pty-upgrade.js';
  * served as the ordinary HTTP/1.1 requests they also are, the upgrade ignored as RFC 9110 §7.8 allows;
  * only one carrying a body, which node has already cut off as upgrade data, is dropped.
  */
-export function attachProxyUpgrade(server: Pick<Server, 'on' | 'emit'>, deps: Pick<Deps, 'db' | 'config' | 'log'> & PtyUpgradeDeps): void {
+export function attachProxyUpgrade(server: Pick<Server, 'on' | 'emit'>, deps: Pick<Deps, 'db' | 'config' | 'log' | 'runtime'> & PtyUpgradeDeps): void {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     // berth IS execd (the PTY WebSocket): never tunnel the execd port into the container, proxy on or off.
@@ -35,7 +35,7 @@ export function attachProxyUpgrade(server: Pick<Server, 'on' | 'emit'>, deps: Pi
   });
 }
 
-async function tunnel(deps: Pick<Deps, 'db' | 'config' | 'log'>, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+async function tunnel(deps: Pick<Deps, 'db' | 'config' | 'log' | 'runtime'>, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const parsed = parseProxyRequest(req.url ?? '/');
   if (!parsed) return void socket.destroy();
   const target = await resolveProxyTarget(deps, parsed.sandboxId, parsed.port);
@@ -54,7 +54,7 @@ async function tunnel(deps: Pick<Deps, 'db' | 'config' | 'log'>, req: IncomingMe
     },
     upgrade,
   );
-  const lines = [`${req.method ?? 'GET'} ${target.pathPrefix}${parsed.path} HTTP/1.1`, ...headers.map(([k, v]) => `${k}: ${v}`)];
+  const lines = [`${req.method ?? 'GET'} ${parsed.path} HTTP/1.1`, ...headers.map(([k, v]) => `${k}: ${v}`)];
   upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
   if (head.length > 0) upstream.write(head);
 

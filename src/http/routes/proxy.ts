@@ -7,9 +7,12 @@ import { parseProxyRequest } from '../proxy/proxy-path.js';
 
 /**
  * Upstream's server-side reverse proxy: ANY /sandboxes/{id}/proxy/{port}[/...] at / and /v1, HTTP here and
- * WebSocket in proxy-upgrade.ts. No API key (the SDK's execd client does not send it; auth.ts exempts the
- * exact shape), no body limit (uploads to execd go through here), and plain Hono routes: it is a tunnel,
- * not a lifecycle operation, so it stays out of the OpenAPI document.
+ * WebSocket in proxy/upgrade.ts; a published port through its host port, any other at the container's IP.
+ * Port 44772 never gets here: berth serves execd itself (routes/execd, mounted first), and that takes the
+ * API key, which the SDK's execd client sends on every call. Every other port stays key-less, as upstream,
+ * so browsers and apps reach sandbox services (auth.ts exempts the exact shape; the key is stripped before
+ * forwarding). No body limit (a sandbox service may take large uploads), and plain Hono routes: it is a
+ * tunnel, not a lifecycle operation, so it stays out of the OpenAPI document.
  */
 export function registerProxyRoutes(app: Hono, deps: Deps): void {
   if (!deps.config.serverProxy) return; // disabled: the paths fall through to the 404 handler

@@ -119,7 +119,10 @@ export const getEndpointRoute = createRoute({
   tags,
   operationId: 'getSandboxEndpoint',
   summary: 'Where to reach a port of the sandbox',
-  description: 'Any port 1..65535; a published port answers host:hostPort, any other goes through the proxy port (host:hostPort/proxy/<port>).',
+  description:
+    'Any port 1..65535. 44772 (execd, served by this server, API key required) is always `{host}/sandboxes/{id}/proxy/44772`; ' +
+    'a published port answers host:hostPort; any other goes through the server proxy (`{host}/sandboxes/{id}/proxy/<port>`), ' +
+    'or is a 500 DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE when BERTH_SERVER_PROXY=false.',
   request: { params: EndpointParams, query: EndpointQuery },
   responses: { 200: ok('The endpoint', Endpoint), ...errorResponses('invalid', 'not_found', 'conflict') },
 });

@@ -261,7 +261,7 @@ export const EndpointQuery = z.object({
       default: false,
       description:
         "true: answer `{host}/sandboxes/{id}/proxy/{port}` (no scheme, no /v1), this server's reverse proxy to the port, " +
-        'which needs no API key. 400 when BERTH_SERVER_PROXY=false.',
+        'which needs no API key (except execd, 44772). 400 when BERTH_SERVER_PROXY=false, except for 44772.',
     }),
   expires: z
     .string()

@@ -73,8 +73,9 @@ export function registerSandboxRoutes(app: OpenAPIHono, deps: Deps): void {
     const { sandboxId, port } = c.req.valid('param');
     const q = c.req.valid('query');
     assertEndpointOptions(q);
-    // The server-proxy answer names this server as the client reached it (upstream: the request's base URL).
-    const opts = q.use_server_proxy ? { serverProxyBase: c.req.header('host') ?? new URL(c.req.url).host } : {};
+    // Answers naming this server (execd, the server proxy) use it as the client reached it (upstream: the
+    // request's base URL) unless BERTH_PUBLIC_URL says otherwise.
+    const opts = { useServerProxy: q.use_server_proxy === true, requestBase: c.req.header('host') ?? new URL(c.req.url).host };
     return c.json(await getSandboxEndpoint(deps, sandboxId, parsePort(port), opts), 200);
   });
 }
