@@ -22,7 +22,7 @@ import { every } from './domain/loop.js';
 import { reconcileSandboxesOnce } from './domain/reconcile/reconcile-sandboxes.js';
 import { reapSnapshotsOnce } from './domain/snapshots/reap-snapshots.js';
 import { watchContainers } from './domain/sandbox/watch-containers.js';
-import { reconcileMountsOnce } from './domain/volumes/reconcile-mounts.js';
+import { reconcileMountsOnce } from './domain/volumes/ledger/reconcile-mounts.js';
 import { startWebhookLoops } from './domain/webhooks/loops.js';
 
 // Composition root: config -> db -> migrate -> deps -> reconcile -> loops -> serve.

@@ -12,7 +12,7 @@ import { createFuseMounter } from '../../src/adapters/storage/fuse-mounter.js';
 import { runCommand } from '../../src/adapters/storage/run-command.js';
 import { DomainError } from '../../src/domain/errors.js';
 import type { Mounter } from '../../src/domain/volumes/mounter-port.js';
-import { reconcileMountsOnce } from '../../src/domain/volumes/reconcile-mounts.js';
+import { reconcileMountsOnce } from '../../src/domain/volumes/ledger/reconcile-mounts.js';
 import { createSandboxVolumes } from '../../src/domain/volumes/sandbox-volumes.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 import type { TestDb } from '../helpers/db.js';

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountRefs } from '../../src/db/schema/index.js';
 import type { Db } from '../../src/domain/ports.js';
-import { dropSandboxRefs } from '../../src/domain/volumes/drop-refs.js';
+import { dropSandboxRefs } from '../../src/domain/volumes/ledger/drop-refs.js';
 import { createPgliteTestDb, type TestDb } from '../helpers/db.js';
 import { buildMountDeps, createMountTestDb, createWithVolumes, ossfsVolume } from '../fixtures/mount-deps.js';
 

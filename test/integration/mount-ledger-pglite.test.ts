@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountRefs, mounts } from '../../src/db/schema/index.js';
-import { reconcileMountsOnce } from '../../src/domain/volumes/reconcile-mounts.js';
+import { reconcileMountsOnce } from '../../src/domain/volumes/ledger/reconcile-mounts.js';
 import { createSandboxVolumes } from '../../src/domain/volumes/sandbox-volumes.js';
 import { createPgliteTestDb, type TestDb } from '../helpers/db.js';
 import { FakeMounter } from '../fixtures/fake-mounter.js';

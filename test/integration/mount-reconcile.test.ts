@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, mountRefs, mounts, sandboxes } from '../../src/db/schema/index.js';
 import { withTx } from '../../src/db/tx.js';
 import { newToken } from '../../src/domain/lease.js';
-import { reconcileMountsOnce } from '../../src/domain/volumes/reconcile-mounts.js';
+import { reconcileMountsOnce } from '../../src/domain/volumes/ledger/reconcile-mounts.js';
 import { createSandboxVolumes } from '../../src/domain/volumes/sandbox-volumes.js';
 import { FakeRuntime } from '../fakes/fake-runtime.js';
 import type { TestDb } from '../helpers/db.js';

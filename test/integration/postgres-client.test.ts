@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
-import { rowsOf } from '../../src/domain/volumes/mount-rows.js';
+import { rowsOf } from '../../src/domain/volumes/ledger/mount-rows.js';
 import { createPostgresTestDb, type TestDb } from '../helpers/db.js';
 
 // The tuned postgres.js client (src/adapters/postgres/tuned-client.ts) sits between drizzle and

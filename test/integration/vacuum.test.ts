@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHURNED_TABLES, needsOwnVacuum, vacuumOnce } from '../../src/adapters/postgres/vacuum.js';
-import { rowsOf } from '../../src/domain/volumes/mount-rows.js';
+import { rowsOf } from '../../src/domain/volumes/ledger/mount-rows.js';
 import { createPgliteTestDb, createPostgresTestDb, type TestDb } from '../helpers/db.js';
 
 // berth vacuums its own tables where nothing else will (PGlite always; Postgres with autovacuum off).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, createMountSecrets } from '../../src/adapters/crypto/mount-secrets.js';
-import { credentialFingerprint, mountHostPath, mountIdentity } from '../../src/domain/volumes/identity.js';
+import { credentialFingerprint, mountHostPath, mountIdentity } from '../../src/domain/volumes/ledger/identity.js';
 import type { OssfsSpec } from '../../src/domain/volumes/mounter-port.js';
 
 const secrets = createMountSecrets(Buffer.alloc(32, 1));

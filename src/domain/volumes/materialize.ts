@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { mountRefs, mounts } from '../../db/schema/index.js';
-import { ensureMounted } from './ensure-mounted.js';
+import { ensureMounted } from './ledger/ensure-mounted.js';
 import { materializeHostVolume } from './host-volume.js';
 import type { MountDeps } from './mount-deps.js';
-import type { AcquiredMount, Plan } from './plan.js';
+import type { AcquiredMount, Plan } from './ledger/plan.js';
 import { materializePvc } from './pvc-volume.js';
 
 /**

@@ -2,10 +2,10 @@ import { posix } from 'node:path';
 import { runtimeFailure } from '../errors.js';
 import type { VolumeRequest } from './port.js';
 import { resolveHostVolume } from './host-volume.js';
-import { mountIdentity } from './identity.js';
+import { mountIdentity } from './ledger/identity.js';
 import type { MountDeps } from './mount-deps.js';
 import { resolveOssfsSpec } from './ossfs-rules.js';
-import { Plan, type PlannedMount, type PreparedVolume } from './plan.js';
+import { Plan, type PlannedMount, type PreparedVolume } from './ledger/plan.js';
 import { preparePvc } from './pvc-volume.js';
 import { checkVolumes } from './validate.js';
 

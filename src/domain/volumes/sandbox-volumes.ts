@@ -1,10 +1,10 @@
-import { acquireVolumes } from './acquire.js';
+import { acquireVolumes } from './ledger/acquire.js';
 import { materializeVolumes } from './materialize.js';
 import type { MountDeps } from './mount-deps.js';
-import { asPlan } from './plan.js';
+import { asPlan } from './ledger/plan.js';
 import type { SandboxVolumes } from './port.js';
 import { prepareVolumes } from './prepare.js';
-import { releaseSandboxVolumes } from './release.js';
+import { releaseSandboxVolumes } from './ledger/release.js';
 
 /** The real SandboxVolumes (port.ts): host, pvc and ossfs volumes on the Postgres mount ledger. */
 export function createSandboxVolumes(deps: MountDeps): SandboxVolumes {

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MOUNT_STATES } from '../../domain/volumes/states.js';
+import { MOUNT_STATES } from '../../domain/volumes/ledger/states.js';
 
 // Schemas of the mount-ledger routes. Nothing here can carry a secret: the ledger keeps none in clear.
 

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Deps } from '../../domain/deps.js';
-import { getMount, listMounts } from '../../domain/volumes/list-mounts.js';
+import { getMount, listMounts } from '../../domain/volumes/ledger/list-mounts.js';
 import { errorResponses, requestIdHeader } from '../errors.js';
 import { ListMountsQuery, Mount, MountIdParams, MountList } from './mounts.schemas.js';
 

@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
-import { mountRefs, mounts, sandboxVolumes } from '../../db/schema/index.js';
-import { runtimeFailure } from '../errors.js';
-import type { Db } from '../ports.js';
+import { mountRefs, mounts, sandboxVolumes } from '../../../db/schema/index.js';
+import { runtimeFailure } from '../../errors.js';
+import type { Db } from '../../ports.js';
 import { mountHostPath } from './identity.js';
-import { leaseUntil, newToken } from '../lease.js';
-import type { MountDeps } from './mount-deps.js';
+import { leaseUntil, newToken } from '../../lease.js';
+import type { MountDeps } from '../mount-deps.js';
 import { LIVE_INDEX_WHERE, liveByIdentity, rowsOf, textArray } from './mount-rows.js';
 import { volumeSpecRecord, type AcquiredMount, type Plan, type PlannedMount } from './plan.js';
 import { MOUNT_LEASE_MS } from './states.js';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../ports.js';
+import type { Db } from '../../ports.js';
 import { rowsOf, textArray } from './mount-rows.js';
 
 /** One of a sandbox's references, just deleted, and whether another reference to its mount plainly remains. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runtimeFailure } from '../errors.js';
-import { leaseIsDead } from '../lease.js';
+import { runtimeFailure } from '../../errors.js';
+import { leaseIsDead } from '../../lease.js';
 import { inflightMount, runOwnedMount, takeOver, type FlowDeps } from './mount-flow.js';
 import { loadMount } from './mount-rows.js';
 import type { AcquiredMount, PlannedMount } from './plan.js';

@@ -1,5 +1,5 @@
-import type { NewEvent } from '../events/types.js';
-import type { OssfsSpec } from './mounter-port.js';
+import type { NewEvent } from '../../events/types.js';
+import type { OssfsSpec } from '../mounter-port.js';
 
 type MountRowLike = { id: string; backend: string; spec: Record<string, unknown>; hostPath: string; state: string };
 

@@ -1,5 +1,5 @@
-import type { MountSecrets } from './mount-secrets-port.js';
-import type { OssfsCredentials, OssfsSpec } from './mounter-port.js';
+import type { MountSecrets } from '../mount-secrets-port.js';
+import type { OssfsCredentials, OssfsSpec } from '../mounter-port.js';
 
 /**
  * Mount identity (DESIGN.md invariant 3): everything that changes what a mount is, keyed with the server

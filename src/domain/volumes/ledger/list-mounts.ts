@@ -1,9 +1,9 @@
 import { and, asc, desc, eq, inArray, ne, type SQL } from 'drizzle-orm';
-import { mountRefs, mounts } from '../../db/schema/index.js';
-import type { Deps } from '../deps.js';
-import { notFound } from '../errors.js';
+import { mountRefs, mounts } from '../../../db/schema/index.js';
+import type { Deps } from '../../deps.js';
+import { notFound } from '../../errors.js';
 import type { MountRow } from './mount-rows.js';
-import type { OssfsSpec } from './mounter-port.js';
+import type { OssfsSpec } from '../mounter-port.js';
 import type { MountState } from './states.js';
 
 /** A mount as operators and dashboards see it: identity without any secret, state, health, who holds it. */

@@ -1,14 +1,14 @@
 import { eq } from 'drizzle-orm';
-import { mounts } from '../../db/schema/index.js';
-import { appendEvents } from '../events/append.js';
-import type { NewEvent } from '../events/types.js';
-import { withTx } from '../../db/tx.js';
+import { mounts } from '../../../db/schema/index.js';
+import { appendEvents } from '../../events/append.js';
+import type { NewEvent } from '../../events/types.js';
+import { withTx } from '../../../db/tx.js';
 import { mountEvent } from './events.js';
-import { leaseIsDead, leaseUntil, newToken } from '../lease.js';
-import type { MountDeps } from './mount-deps.js';
+import { leaseIsDead, leaseUntil, newToken } from '../../lease.js';
+import type { MountDeps } from '../mount-deps.js';
 import { countRefs, loadMount, lockIdentitiesExclusive, type MountRow } from './mount-rows.js';
-import { MountFailure, type OssfsCredentials, type OssfsSpec } from './mounter-port.js';
-import { clip, scrubSecrets } from './scrub.js';
+import { MountFailure, type OssfsCredentials, type OssfsSpec } from '../mounter-port.js';
+import { clip, scrubSecrets } from '../scrub.js';
 import { MOUNT_LEASE_MS } from './states.js';
 
 /**

@@ -1,8 +1,8 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import { liveMountStatePredicate, mountRefs, mounts } from '../../db/schema/index.js';
-import type { Db } from '../ports.js';
-import { LOCK_KEYS } from '../../db/locks.js';
-import { rowsOf } from '../../db/rows.js';
+import { liveMountStatePredicate, mountRefs, mounts } from '../../../db/schema/index.js';
+import type { Db } from '../../ports.js';
+import { LOCK_KEYS } from '../../../db/locks.js';
+import { rowsOf } from '../../../db/rows.js';
 import { LIVE_STATES } from './states.js';
 
 export type MountRow = typeof mounts.$inferSelect;

@@ -1,6 +1,6 @@
-import type { VolumePlan } from './port.js';
-import type { OssfsCredentials, OssfsSpec } from './mounter-port.js';
-import type { VolumeBase } from './validate.js';
+import type { VolumePlan } from '../port.js';
+import type { OssfsCredentials, OssfsSpec } from '../mounter-port.js';
+import type { VolumeBase } from '../validate.js';
 
 /** A volume after prepare: validated, resolved as far as reading allows, secrets kept out of `spec`. */
 export type PreparedVolume =

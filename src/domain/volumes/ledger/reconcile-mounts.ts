@@ -1,7 +1,7 @@
 import { and, eq, isNotNull, ne } from 'drizzle-orm';
-import { mountRefs, mounts, sandboxes } from '../../db/schema/index.js';
-import { leaseIsDead } from '../lease.js';
-import type { MountDeps } from './mount-deps.js';
+import { mountRefs, mounts, sandboxes } from '../../../db/schema/index.js';
+import { leaseIsDead } from '../../lease.js';
+import type { MountDeps } from '../mount-deps.js';
 import { runOwnedMount, runOwnedUnmount, takeOver } from './mount-flow.js';
 import type { MountRow } from './mount-rows.js';
 import { releaseSandboxVolumes } from './release.js';

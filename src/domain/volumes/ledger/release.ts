@@ -1,9 +1,9 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
-import { sandboxes, sandboxVolumes } from '../../db/schema/index.js';
-import type { MountDeps } from './mount-deps.js';
+import { sandboxes, sandboxVolumes } from '../../../db/schema/index.js';
+import type { MountDeps } from '../mount-deps.js';
 import { runOwnedUnmount } from './mount-flow.js';
 import { dropSandboxRefs } from './drop-refs.js';
-import { isOurs } from './pvc-volume.js';
+import { isOurs } from '../pvc-volume.js';
 import { claimUnreferenced } from './unreferenced.js';
 
 export type ReleaseOptions = {

@@ -8,7 +8,7 @@
  * mounted and failed (a joiner waits for the owner; a failed row is retried by the next acquirer), never
  * in unmounting: an acquirer that meets an unmounting generation starts a new one at a new path.
  */
-export { LIVE_MOUNT_STATES as LIVE_STATES, MOUNT_STATES, type MountState } from '../../db/schema/mounts.js';
+export { LIVE_MOUNT_STATES as LIVE_STATES, MOUNT_STATES, type MountState } from '../../../db/schema/mounts.js';
 
 /** A lease long enough for the 30 s mount command, the readiness wait and a slow database. */
 export const MOUNT_LEASE_MS = 90_000;

@@ -1,8 +1,8 @@
 import { eq, inArray } from 'drizzle-orm';
-import { mounts } from '../../db/schema/index.js';
-import { withTx } from '../../db/tx.js';
-import { leaseIsDead, leaseUntil, newToken } from '../lease.js';
-import type { MountDeps } from './mount-deps.js';
+import { mounts } from '../../../db/schema/index.js';
+import { withTx } from '../../../db/tx.js';
+import { leaseIsDead, leaseUntil, newToken } from '../../lease.js';
+import type { MountDeps } from '../mount-deps.js';
 import { lockIdentitiesExclusive, referencedAmong } from './mount-rows.js';
 import { MOUNT_LEASE_MS } from './states.js';
 
