@@ -4,7 +4,7 @@ import type { ContainerState } from '../../domain/ports.js';
 /**
  * Docker's answers -> ContainerState. `running` and `paused` keep Docker's own meaning: a paused container
  * is `running: true, paused: true` (the cgroup is frozen, the process still exists). Check `paused` first
- * when deriving the sandbox state (opensandbox-compat §3.2: "Running and not Paused").
+ * when deriving the sandbox state (DESIGN.md upstream §3.2: "Running and not Paused").
  */
 
 const ZERO_TIME = /^0001-01-01/;
