@@ -34,7 +34,10 @@ const envSchema = z.object({
   DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
   BERTH_HOST_ID: z.string().optional(),
   BERTH_NETWORK_MODE: z.string().default('bridge'),
-  /** Container ports published on a random host port for every sandbox (upstream: execd 44772 and 8080). */
+  /**
+   * Container ports published on a random host port for every sandbox. Upstream publishes execd's 44772 too;
+   * berth serves execd itself, so only 8080 by default (any other port is reached through the server proxy).
+   */
   BERTH_PUBLISHED_PORTS: csv.pipe(z.array(z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(65535)))),
   /** Host interface the published ports bind to; loopback unless the operator opens it up. */
   BERTH_PUBLISH_HOST_IP: z.string().default('127.0.0.1'),
@@ -167,7 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     dockerSocket: e.DOCKER_SOCKET,
     hostId: e.BERTH_HOST_ID ?? hostname,
     networkMode: e.BERTH_NETWORK_MODE,
-    publishedPorts: e.BERTH_PUBLISHED_PORTS && e.BERTH_PUBLISHED_PORTS.length > 0 ? e.BERTH_PUBLISHED_PORTS : [44772, 8080],
+    publishedPorts: e.BERTH_PUBLISHED_PORTS && e.BERTH_PUBLISHED_PORTS.length > 0 ? e.BERTH_PUBLISHED_PORTS : [8080],
     publishHostIp: e.BERTH_PUBLISH_HOST_IP,
     publicHost: e.BERTH_PUBLIC_HOST ?? (wildcard ? '127.0.0.1' : e.BERTH_HOST),
     publicUrl: e.BERTH_PUBLIC_URL || undefined,

@@ -173,7 +173,7 @@ describe('execd edge cases through the SDK', () => {
 
   it('serves files and metrics in an image without a shell; commands get a clear 400', async () => {
     const image = await ensureShellLessImage(docker);
-    const sbx = await create({ image, entrypoint: ['/sleeper', 'sleep', '3600'], skipHealthCheck: false });
+    const sbx = await create({ image, entrypoint: ['/busybox', 'sleep', '3600'], skipHealthCheck: false });
     try {
       await sbx.files.writeFiles([{ path: '/tmp/x.txt', data: 'no shell needed' }]);
       expect(await sbx.files.readFile('/tmp/x.txt')).toBe('no shell needed');

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 
-export const SHELL_LESS_IMAGE = 'berth-shell-less:test';
+export const SHELL_LESS_IMAGE = 'berth-shell-less:v2';
 
 /**
- * An image with no shell and no tools: only `/sleeper` (the static busybox binary under another name, with
- * no applet links, so `/sleeper sleep 3600` keeps a container alive but `/bin/sh`, rm, mv do not exist),
+ * An image with no shell and no tools: only `/busybox` (the static binary with no applet links, so
+ * `/busybox sleep 3600` keeps a container alive but `/bin/sh`, rm, mv do not exist),
  * /etc/passwd, /etc/group and an empty /tmp. Built with `docker import` as no registry is reachable.
  */
 export async function ensureShellLessImage(docker: Docker): Promise<string> {
@@ -17,9 +17,9 @@ export async function ensureShellLessImage(docker: Docker): Promise<string> {
     // build it below
   }
   const tar = pack();
-  tar.entry({ name: 'sleeper', mode: 0o755 }, readFileSync('/bin/busybox'));
+  tar.entry({ name: 'busybox', mode: 0o755 }, readFileSync('/bin/busybox'));
   tar.entry({ name: 'etc', type: 'directory', mode: 0o755 });
-  tar.entry({ name: 'etc/passwd', mode: 0o644 }, 'root:x:0:0:root:/root:/sleeper\nalice:x:1000:1000::/home/alice:/sleeper\n');
+  tar.entry({ name: 'etc/passwd', mode: 0o644 }, 'root:x:0:0:root:/root:/busybox\nalice:x:1000:1000::/home/alice:/busybox\n');
   tar.entry({ name: 'etc/group', mode: 0o644 }, 'root:x:0:\nstaff:x:1000:\n');
   tar.entry({ name: 'tmp', type: 'directory', mode: 0o1777 });
   tar.finalize();
