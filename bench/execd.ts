@@ -60,7 +60,7 @@ async function rawDownload(container: Docker.Container): Promise<number> {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-execd-'));
-  const server = await startServer({ dataDir, env: { BERTH_REAPER_INTERVAL_MS: '1000', BERTH_LOG_LEVEL: 'warn' } });
+  const server = await startServer({ dataDir, env: { BERTH_REAPER_INTERVAL_MS: '1000' } });
   try {
     const conn = { domain: server.url, apiKey: TEST_API_KEY, requestTimeoutSeconds: 120 };
     const sbx = await Sandbox.create({

@@ -3,8 +3,8 @@ import { execdSessions } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { assertCommandInput, assertDirectory, assertShell } from './commands/prepare.js';
-import { insertCommand } from './commands/rows.js';
-import { failWith, type PreparedCommand } from './commands/run.js';
+import { recordAndStart } from './commands/rows.js';
+import { stopExec, type PreparedCommand } from './commands/run.js';
 import { streamExec } from './commands/stream-exec.js';
 import { runTool } from './run-tool.js';
 import { execTarget } from './target.js';
@@ -69,10 +69,15 @@ export async function startSessionRun(
   const target = await execTarget(deps, sandboxId);
   await assertShell(deps, target.containerId);
   if (input.cwd !== undefined) await assertDirectory(deps, target.containerId, input.cwd, 'cwd');
-  const row = await insertCommand(deps, { sandboxId, command: input.command, kind: 'session', timeoutMs: input.timeoutMs });
+
   const dir = input.cwd ?? session.cwd ?? '';
   const cmd = ['/bin/sh', '-c', SESSION_SCRIPT, 'berth-session', session.env, dir, input.command];
-  const handle = await deps.exec.start(target.containerId, { cmd }).catch(failWith(deps, row.id));
+  const { row, handle } = await recordAndStart(
+    deps,
+    { sandboxId, command: input.command, kind: 'session', timeoutMs: input.timeoutMs },
+    () => deps.exec.start(target.containerId, { cmd }),
+    (h) => stopExec(deps, h),
+  );
   return {
     run: async (sink) => {
       const { stderr } = await streamExec(deps, {

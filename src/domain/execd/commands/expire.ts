@@ -1,6 +1,7 @@
 import { and, eq, isNotNull, isNull, lte } from 'drizzle-orm';
 import { execdCommands, sandboxes } from '../../../db/schema/index.js';
 import type { Deps } from '../../deps.js';
+import { hostPidOf } from './exec-pid.js';
 import { markKilledByBerth } from './rows.js';
 
 /**
@@ -10,7 +11,7 @@ import { markKilledByBerth } from './rows.js';
  */
 export async function expireCommandsOnce(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'exec'>): Promise<number> {
   const due = await deps.db
-    .select({ id: execdCommands.id, hostPid: execdCommands.hostPid, deadlineAt: execdCommands.deadlineAt })
+    .select({ id: execdCommands.id, hostPid: execdCommands.hostPid, execId: execdCommands.execId })
     .from(execdCommands)
     .innerJoin(sandboxes, eq(sandboxes.id, execdCommands.sandboxId))
     .where(
@@ -26,7 +27,7 @@ export async function expireCommandsOnce(deps: Pick<Deps, 'db' | 'clock' | 'conf
   let killed = 0;
   for (const c of due) {
     await markKilledByBerth(deps, c.id, 'timeout');
-    if (deps.exec.signalGroup(c.hostPid, 'SIGKILL')) killed++;
+    if (deps.exec.signalGroup(await hostPidOf(deps.exec, c), 'SIGKILL')) killed++;
   }
   return killed;
 }

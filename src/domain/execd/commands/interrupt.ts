@@ -1,6 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { conflict } from '../../errors.js';
 import { execTarget } from '../target.js';
+import { hostPidOf } from './exec-pid.js';
 import { findCommand, markKilledByBerth } from './rows.js';
 import { settleCommand } from './status.js';
 
@@ -19,11 +20,12 @@ export async function interruptCommand(deps: D, sandboxId: string, id: string): 
   if (row.finishedAt !== null) throw conflict('RUNTIME_ERROR', `Command ${id} is not running.`);
   await execTarget(deps, sandboxId); // a paused sandbox cannot take the signal's effect; say so
   await markKilledByBerth(deps, id, 'signal: terminated');
-  if (!deps.exec.signalGroup(row.hostPid, 'SIGTERM')) return;
+  const hostPid = await hostPidOf(deps.exec, row);
+  if (!deps.exec.signalGroup(hostPid, 'SIGTERM')) return;
   const kill = setTimeout(() => {
     void deps.exec
       .inspect(row.execId!)
-      .then((s) => s?.running && deps.exec.signalGroup(row.hostPid, 'SIGKILL'))
+      .then((s) => s?.running && deps.exec.signalGroup(hostPid, 'SIGKILL'))
       .catch(() => {});
   }, INTERRUPT_GRACE_MS);
   kill.unref();

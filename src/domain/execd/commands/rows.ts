@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { execdCommands, type ExecdCommandRow } from '../../../db/schema/index.js';
 import type { Deps } from '../../deps.js';
 import { notFound } from '../../errors.js';
@@ -10,13 +10,13 @@ export type { ExecdCommandRow };
 
 export async function insertCommand(
   deps: D & Pick<Deps, 'ids'>,
-  row: { sandboxId: string; command: string; kind: CommandKind; logPath?: string; timeoutMs?: number },
+  row: { id?: string; sandboxId: string; command: string; kind: CommandKind; logPath?: string; timeoutMs?: number },
 ): Promise<ExecdCommandRow> {
   const now = deps.clock.now();
   const [inserted] = await deps.db
     .insert(execdCommands)
     .values({
-      id: deps.ids.prefixed('cmd'),
+      id: row.id ?? deps.ids.prefixed('cmd'),
       sandboxId: row.sandboxId,
       command: row.command,
       kind: row.kind,
@@ -45,6 +45,26 @@ export async function recordFinish(deps: D, id: string, exitCode: number | null,
   return row;
 }
 
+/**
+ * The exit the engine reported, in one statement: a process berth killed (timeout, interrupt; possibly by
+ * another berth process) reports -1 and berth's reason, as upstream. Returns the finished row, or the row as
+ * someone else already finished it.
+ */
+export async function recordEngineExit(deps: D, id: string, engineExit: number | null): Promise<ExecdCommandRow | undefined> {
+  const code = engineExit === null ? sql`null::int` : sql`${engineExit}::int`;
+  const plain = engineExit === null ? 'exit status unknown' : engineExit === 0 ? null : `exit status ${engineExit}`;
+  const [row] = await deps.db
+    .update(execdCommands)
+    .set({
+      finishedAt: deps.clock.now(),
+      exitCode: sql`case when ${execdCommands.killedByBerth} then -1 else ${code} end`,
+      error: sql`case when ${execdCommands.killedByBerth} then coalesce(${execdCommands.error}, 'signal: killed') else ${plain}::text end`,
+    })
+    .where(and(eq(execdCommands.id, id), isNull(execdCommands.finishedAt)))
+    .returning();
+  return row ?? (await getCommandRow(deps, id));
+}
+
 export async function markKilledByBerth(deps: Pick<Deps, 'db'>, id: string, reason: string): Promise<void> {
   await deps.db.update(execdCommands).set({ killedByBerth: true, error: reason }).where(eq(execdCommands.id, id));
 }
@@ -63,4 +83,28 @@ export async function findCommand(deps: Pick<Deps, 'db'>, sandboxId: string, id:
 export async function getCommandRow(deps: Pick<Deps, 'db'>, id: string): Promise<ExecdCommandRow | undefined> {
   const [row] = await deps.db.select().from(execdCommands).where(eq(execdCommands.id, id)).limit(1);
   return row;
+}
+
+/**
+ * Insert the record and start the exec at once (two round trips in parallel instead of in a row). A refused
+ * exec finishes the record and rethrows (a plain JSON error for the client); a failed insert leaves no
+ * command running unrecorded.
+ */
+export async function recordAndStart<T extends { execId: string; detach(): void }>(
+  deps: D & Pick<Deps, 'ids'>,
+  row: Parameters<typeof insertCommand>[1],
+  start: () => Promise<T>,
+  stop: (handle: T) => Promise<void>,
+): Promise<{ row: ExecdCommandRow; handle: T }> {
+  const id = row.id ?? deps.ids.prefixed('cmd');
+  const [inserted, started] = await Promise.allSettled([insertCommand(deps, { ...row, id }), start()]);
+  if (inserted.status === 'rejected') {
+    if (started.status === 'fulfilled') await stop(started.value).catch(() => {});
+    throw inserted.reason;
+  }
+  if (started.status === 'rejected') {
+    await recordFinish(deps, id, null, 'the command could not start');
+    throw started.reason;
+  }
+  return { row: inserted.value, handle: started.value };
 }

@@ -1,8 +1,8 @@
 import type { Deps } from '../../deps.js';
-import type { ExecSpec } from '../port.js';
+import type { ExecHandle, ExecSpec } from '../port.js';
 import { waitForPid } from './exec-pid.js';
 import { prepareCommand, userOf } from './prepare.js';
-import { insertCommand, recordExec, recordFinish } from './rows.js';
+import { recordAndStart, recordExec } from './rows.js';
 import { streamExec } from './stream-exec.js';
 import type { CommandInput, EventSink } from './types.js';
 
@@ -20,33 +20,45 @@ export async function startCommand(deps: D, sandboxId: string, input: CommandInp
   const target = await prepareCommand(deps, sandboxId, input);
   const base: Omit<ExecSpec, 'cmd'> = { env: input.envs, ...(input.cwd !== undefined && { cwd: input.cwd }), user: userOf(input) };
   if (!input.background) {
-    const row = await insertCommand(deps, { sandboxId, command: input.command, kind: 'foreground', timeoutMs: input.timeoutMs });
-    const handle = await deps.exec.start(target.containerId, { ...base, cmd: ['/bin/sh', '-c', input.command] }).catch(failWith(deps, row.id));
+    const { row, handle } = await recordAndStart(
+      deps,
+      { sandboxId, command: input.command, kind: 'foreground', timeoutMs: input.timeoutMs },
+      () => deps.exec.start(target.containerId, { ...base, cmd: ['/bin/sh', '-c', input.command] }),
+      (h) => stopExec(deps, h),
+    );
     return {
       run: async (sink) => {
         await streamExec(deps, { kind: 'foreground', target, row, handle, sink, initText: row.id, timeoutMs: input.timeoutMs, stderr: 'emit' });
       },
     };
   }
-  const row = await insertCommand(deps, { sandboxId, command: input.command, kind: 'background', timeoutMs: input.timeoutMs, logPath: '' });
-  const logPath = backgroundLogPath(row.id);
-  const handle = await deps.exec.start(target.containerId, { ...base, cmd: backgroundCmd(logPath, input.command), detach: true }).catch(failWith(deps, row.id));
+  const id = deps.ids.prefixed('cmd');
+  const logPath = backgroundLogPath(id);
+  const { row, handle } = await recordAndStart(
+    deps,
+    { id, sandboxId, command: input.command, kind: 'background', timeoutMs: input.timeoutMs, logPath },
+    () => deps.exec.start(target.containerId, { ...base, cmd: backgroundCmd(logPath, input.command), detach: true }),
+    (h) => stopExec(deps, h),
+  );
   return {
     run: async (sink) => {
-      const status = await waitForPid(deps.exec, handle.execId);
-      await recordExec(deps, row.id, handle.execId, status?.hostPid ?? 0, logPath);
+      await recordExec(deps, row.id, handle.execId, 0, logPath);
       const now = deps.clock.now().getTime();
       await sink.emit({ type: 'init', text: row.id, timestamp: now });
       await sink.emit({ type: 'execution_complete', execution_time: 0, timestamp: now });
+      // after the answer: the pid, for interrupts and the timeout loop (which can also ask the engine)
+      const status = await waitForPid(deps.exec, handle.execId);
+      if (status?.hostPid) await recordExec(deps, row.id, handle.execId, status.hostPid);
     },
   };
 }
 
-/** The engine refused the exec (paused meanwhile, container gone): the record ends, the error goes to the client as JSON. */
-export const failWith = (deps: Pick<Deps, 'db' | 'clock'>, id: string) => async (e: unknown) => {
-  await recordFinish(deps, id, null, 'the command could not start');
-  throw e;
-};
+/** A command berth could not record must not run: kill its process group and let go of its output. */
+export async function stopExec(deps: Pick<Deps, 'exec'>, handle: ExecHandle): Promise<void> {
+  const status = await waitForPid(deps.exec, handle.execId);
+  if (status?.hostPid) deps.exec.signalGroup(status.hostPid, 'SIGKILL');
+  handle.detach();
+}
 
 export const backgroundLogPath = (commandId: string) => `/tmp/.berth-cmd-${commandId}.log`;
 

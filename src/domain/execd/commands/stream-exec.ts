@@ -2,10 +2,10 @@ import type { Readable } from 'node:stream';
 import type { Deps } from '../../deps.js';
 import type { ExecHandle } from '../port.js';
 import type { ExecTarget } from '../target.js';
-import { waitForPid } from './exec-pid.js';
+import { hostPidOf } from './exec-pid.js';
 import { LineSplitter } from './lines.js';
-import { errorTextOf, exitOf, finalEvent } from './outcome.js';
-import { getCommandRow, markKilledByBerth, recordExec, recordFinish, type ExecdCommandRow } from './rows.js';
+import { finalEvent } from './outcome.js';
+import { markKilledByBerth, recordEngineExit, recordExec, type ExecdCommandRow } from './rows.js';
 import type { CommandKind, EventSink, ExecEvent } from './types.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'exec' | 'metrics' | 'log'>;
@@ -37,16 +37,18 @@ export async function streamExec(deps: D, o: StreamOptions): Promise<{ exitCode:
   const handle = o.handle;
   // Listeners first, before any await (the demuxed streams buffer until then; the pid wait is an await).
   const out = pump(handle, o);
-  const status = await waitForPid(deps.exec, handle.execId);
-  const hostPid = status?.hostPid ?? 0;
-  await recordExec(deps, o.row.id, handle.execId, hostPid);
-  await o.sink.emit({ type: 'init', text: o.initText, timestamp: deps.clock.now().getTime() });
+  // The exec id is recorded before init: an interrupt from any berth process finds the process group through
+  // it (hostPidOf waits for the engine to report the pid, which it does only once runc started the process).
+  // Nothing polls for the pid on the way: most commands are never signalled.
+  await Promise.all([recordExec(deps, o.row.id, handle.execId, 0), o.sink.emit({ type: 'init', text: o.initText, timestamp: deps.clock.now().getTime() })]);
   out.open();
 
   const ping = setInterval(() => out.enqueue([{ type: 'ping', text: 'pong', timestamp: Date.now() }]), PING_INTERVAL_MS);
   const timer = o.timeoutMs
     ? setTimeout(() => {
-        void markKilledByBerth(deps, o.row.id, `timeout after ${o.timeoutMs} ms`).then(() => deps.exec.signalGroup(hostPid, 'SIGKILL'));
+        void markKilledByBerth(deps, o.row.id, `timeout after ${o.timeoutMs} ms`)
+          .then(async () => deps.exec.signalGroup(await hostPidOf(deps.exec, { hostPid: 0, execId: handle.execId }), 'SIGKILL'))
+          .catch(() => {});
       }, o.timeoutMs)
     : undefined;
   try {
@@ -59,10 +61,9 @@ export async function streamExec(deps: D, o: StreamOptions): Promise<{ exitCode:
   }
 
   const engine = await deps.exec.inspect(handle.execId).catch(() => null);
-  const current = (await getCommandRow(deps, o.row.id)) ?? o.row;
-  const exitCode = exitOf(current, engine?.exitCode ?? null);
-  const errorText = errorTextOf(current, exitCode);
-  await recordFinish(deps, o.row.id, exitCode, errorText);
+  const finished = await recordEngineExit(deps, o.row.id, engine?.exitCode ?? null);
+  const exitCode = finished?.exitCode ?? null;
+  const errorText = finished?.error ?? null;
   const now = deps.clock.now().getTime();
   deps.metrics.execdCommand(o.kind, exitCode === 0 ? 'ok' : 'error', (now - started) / 1000);
   await o.sink.emit(finalEvent(exitCode, errorText, started, now));
