@@ -1,0 +1,50 @@
+import type { Deps } from '../../deps.js';
+import { invalid, notFound } from '../../errors.js';
+import { execTarget } from '../target.js';
+import { sliceToWeb } from './download-body.js';
+import { baseOf, sandboxPath } from './paths.js';
+import { rangeOf, type ByteRange } from './range.js';
+import { followLinks } from './resolve.js';
+import { firstEntry } from './tar.js';
+
+export type Download =
+  { kind: 'ok'; name: string; size: number; range?: ByteRange; body: ReadableStream<Uint8Array> } | { kind: 'unsatisfiable'; size: number };
+
+/**
+ * GET /files/download: the file's bytes, streamed from the single entry of its archive (following a symlink
+ * at the end, as open(2) would). The size comes from the entry's own header, so the length always matches
+ * the bytes sent. A range is served by reading and discarding up to its start: the archive API cannot seek.
+ */
+export async function downloadFile(
+  deps: Pick<Deps, 'db' | 'config' | 'exec' | 'metrics'>,
+  sandboxId: string,
+  raw: string | undefined,
+  rangeHeader: string | undefined,
+): Promise<Download> {
+  if (raw === undefined || raw === '') throw invalid('MISSING_QUERY', 'Missing query parameter: path.');
+  const { containerId } = await execTarget(deps, sandboxId, { allowPaused: true });
+  const target = await followLinks(deps.exec, containerId, sandboxPath(raw));
+  if (!target.stat) throw notFound('FILE_NOT_FOUND', `No such file: ${raw}`);
+  if (target.stat.kind !== 'file') throw invalid('INVALID_REQUEST_BODY', `Not a regular file: ${raw}`);
+  const abort = new AbortController();
+  const entry = await firstEntry(await deps.exec.readArchive(containerId, target.path, abort.signal));
+  if (!entry || entry.header.type !== 'file') {
+    entry?.close();
+    throw notFound('FILE_NOT_FOUND', `No such file: ${raw}`);
+  }
+  const size = entry.header.size ?? 0;
+  const answer = rangeOf(rangeHeader, size);
+  if (answer.kind === 'unsatisfiable') {
+    entry.close();
+    return { kind: 'unsatisfiable', size };
+  }
+  const range = answer.kind === 'partial' ? answer.range : undefined;
+  const start = range?.start ?? 0;
+  const length = range ? range.end - range.start + 1 : size;
+  const body = sliceToWeb(entry.data, start, length, (sent) => {
+    deps.metrics.execdFileBytes('download', sent);
+    entry.close();
+    abort.abort();
+  });
+  return { kind: 'ok', name: baseOf(sandboxPath(raw)), size, ...(range && { range }), body };
+}
