@@ -4,7 +4,8 @@
  *  (a) `commands.run('true')` through the official SDK vs raw dockerode exec (create, start attached,
  *      demux to the end, inspect): p50/p95 and the ratio (target <= 1.25x);
  *  (b) first byte: from the request to the first stdout event of `echo x` vs raw exec's first stdout byte;
- *  (c) a 64 MiB upload and download through the SDK vs raw putArchive/getArchive (throughput ratio, target >= 0.8x);
+ *  (c) a 64 MiB upload and download through the SDK, and through a plain streaming HTTP client (the server's
+ *      own cost), vs raw putArchive/getArchive (throughput ratio, target >= 0.8x);
  *  (d) 20 concurrent commands: wall time through berth vs 20 concurrent raw execs.
  * Env: BENCH_N (default 100). Everything it makes is removed at the end.
  */
@@ -119,6 +120,36 @@ async function main() {
     const mibs = (ms: number) => round(BIG / 1024 / 1024 / (ms / 1000), 1);
     say(`64 MiB upload: berth ${mibs(up.ms)} MiB/s | raw putArchive ${mibs(rawUp.ms)} MiB/s | ratio ${round(rawUp.ms / up.ms)}x (target >= 0.8x)`);
     say(`64 MiB download: berth ${mibs(down.ms)} MiB/s | raw getArchive ${mibs(rawDown.ms)} MiB/s | ratio ${round(rawDown.ms / down.ms)}x (target >= 0.8x)`);
+
+    // (c') the same bytes with a plain streaming HTTP client: the server's own cost, without the SDK's
+    // FormData encoding and its collect-then-concatenate reads
+    const base = `${server.url}/v1/sandboxes/${sbx.id}/proxy/44772`;
+    const boundary = `berth${randomBytes(8).toString('hex')}`;
+    const part = (name: string, type: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`;
+    const multipart = [
+      Buffer.from(`${part('metadata', 'application/json')}${JSON.stringify({ path: '/tmp/plain.bin' })}\r\n${part('file', 'application/octet-stream')}`),
+      data,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ];
+    const plainUp = await timed(async () => {
+      const res = await fetch(`${base}/files/upload`, {
+        method: 'POST',
+        headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body: Readable.toWeb(Readable.from(multipart)) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      if (res.status !== 200) throw new Error(`plain upload ${res.status} ${await res.text()}`);
+    });
+    const plainDown = await timed(async () => {
+      const res = await fetch(`${base}/files/download?path=/tmp/plain.bin`, { headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY } });
+      let n = 0;
+      for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) n += c.length;
+      return n;
+    });
+    if (plainDown.value !== BIG) throw new Error(`plain download size ${plainDown.value}`);
+    say(`64 MiB upload, plain streaming HTTP client: berth ${mibs(plainUp.ms)} MiB/s | ratio to raw ${round(rawUp.ms / plainUp.ms)}x`);
+    say(`64 MiB download, plain streaming HTTP client: berth ${mibs(plainDown.ms)} MiB/s | ratio to raw ${round(rawDown.ms / plainDown.ms)}x`);
 
     // (d) 20 at once
     const C = 20;

@@ -8,7 +8,7 @@ const restrict = (message, patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.berth-data/**', 'test/fixtures/shim/**', 'test/fixtures/unmount-shim/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.berth-data/**', '.scratch/**', 'test/fixtures/shim/**', 'test/fixtures/unmount-shim/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -62,6 +62,7 @@ export function sliceToWeb(src: Readable, start: number, length: number, done: (
         finish();
       },
     },
-    { highWaterMark: 4 },
+    // counted in bytes: a few large reads per round trip instead of a pause/resume per 32 KiB chunk
+    { highWaterMark: 4 * 1024 * 1024, size: (chunk) => chunk.byteLength },
   );
 }

@@ -62,7 +62,7 @@ export class Spool {
   }
 
   open(): Readable {
-    return createReadStream(this.path);
+    return createReadStream(this.path, { highWaterMark: 1024 * 1024 }); // fewer, larger writes into the tar
   }
 
   remove(): Promise<void> {

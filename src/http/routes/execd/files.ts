@@ -53,8 +53,11 @@ export function registerFileRoutes(app: Hono, deps: Deps): void {
   app.post(
     '/files/upload',
     guarded(async (c) => {
-      const raw = c.req.raw.body;
-      const body = raw ? Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>) : null;
+      // The node request itself when served by @hono/node-server (no web-stream round trip for large bodies);
+      // app.request() in tests has only the web body.
+      const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
+      const web = () => c.req.raw.body; // touched only without `incoming`: reading it starts consuming the request
+      const body = incoming ?? (web() ? Readable.fromWeb(web() as import('node:stream/web').ReadableStream<Uint8Array>) : null);
       await uploadFiles(deps, sandboxIdOf(c), { contentType: c.req.header('content-type'), body });
       return empty(c);
     }),
