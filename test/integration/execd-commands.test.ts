@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DB_KINDS } from '../helpers/app.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { readFrames, textsOf } from '../helpers/exec-stream.js';
 import { waitForValue } from '../helpers/wait.js';
 
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-describe('execd commands on a real engine', () => {
+describe.each(DB_KINDS)('execd commands on a real engine (%s)', (kind) => {
   let t: ExecdApp;
   let id: string;
   beforeAll(async () => {
-    t = await buildExecdApp('postgres');
+    t = await buildExecdApp(kind);
     id = await t.createSandbox({ env: { FROM_CREATE: 'yes' } });
   });
   afterAll(() => t.close());
@@ -111,6 +112,26 @@ describe('execd commands on a real engine', () => {
     const end = await t.execd(id, `/command/${cmdId}/logs?cursor=13`);
     expect(await end.text()).toBe('');
     expect(end.headers.get('execd-commands-tail-cursor')).toBe('13');
+  });
+
+  it('counts commands and file bytes in the Prometheus metrics', async () => {
+    const metric = async (re: RegExp) => Number(re.exec(await (await t.api('/metrics')).text())?.[1] ?? 0);
+    const okBefore = await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="ok"\} (\d+)/);
+    const errBefore = await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="error"\} (\d+)/);
+    await readFrames(await run({ command: 'true' }));
+    await readFrames(await run({ command: 'exit 1' }));
+    expect(await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="ok"\} (\d+)/)).toBe(okBefore + 1);
+    expect(await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="error"\} (\d+)/)).toBe(errBefore + 1);
+
+    const up = new FormData();
+    up.append('metadata', new Blob([JSON.stringify({ path: '/tmp/counted.bin' })], { type: 'application/json' }), 'metadata');
+    up.append('file', new Blob([new Uint8Array(1000)]), 'counted.bin');
+    const upBefore = await metric(/berth_execd_file_bytes_total\{direction="upload"\} (\d+)/);
+    expect((await t.execd(id, '/files/upload', { method: 'POST', body: up })).status).toBe(200);
+    expect(await metric(/berth_execd_file_bytes_total\{direction="upload"\} (\d+)/)).toBe(upBefore + 1000);
+    const downBefore = await metric(/berth_execd_file_bytes_total\{direction="download"\} (\d+)/);
+    expect((await (await t.execd(id, '/files/download?path=/tmp/counted.bin')).arrayBuffer()).byteLength).toBe(1000);
+    expect(await metric(/berth_execd_file_bytes_total\{direction="download"\} (\d+)/)).toBe(downBefore + 1000);
   });
 
   it('answers unknown commands and foreground logs like upstream', async () => {
