@@ -131,7 +131,16 @@ describe.each(DB_KINDS)('execd commands on a real engine (%s)', (kind) => {
     expect(await metric(/berth_execd_file_bytes_total\{direction="upload"\} (\d+)/)).toBe(upBefore + 1000);
     const downBefore = await metric(/berth_execd_file_bytes_total\{direction="download"\} (\d+)/);
     expect((await (await t.execd(id, '/files/download?path=/tmp/counted.bin')).arrayBuffer()).byteLength).toBe(1000);
-    expect(await metric(/berth_execd_file_bytes_total\{direction="download"\} (\d+)/)).toBe(downBefore + 1000);
+    // counted once the response has closed, a tick after the client holds the last byte
+    const down = await waitForValue(
+      async () => {
+        const n = await metric(/berth_execd_file_bytes_total\{direction="download"\} (\d+)/);
+        return n > downBefore ? n : undefined;
+      },
+      5000,
+      20,
+    );
+    expect(down).toBe(downBefore + 1000);
   });
 
   it('answers unknown commands and foreground logs like upstream', async () => {
