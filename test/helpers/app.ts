@@ -11,7 +11,9 @@ import { FixedClock } from '../fakes/fixed-clock.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 import { createPgliteTestDb, createPostgresTestDb, type TestDb } from './db.js';
 
-export const TEST_API_KEY = 'test-key-0123456789';
+import { TEST_API_KEY } from './keys.js';
+
+export { TEST_API_KEY };
 export const TEST_INSTANCE_ID = 'test-instance';
 export const TEST_IMAGE = 'berth-base:latest';
 /** set in the config, so loading the server key never writes a key file into the working directory */

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-export const TEST_API_KEY = 'e2e-test-key-0123456789';
+import { TEST_API_KEY } from './keys.js';
+
+export { TEST_API_KEY };
 
 export type ServerProc = {
   url: string;

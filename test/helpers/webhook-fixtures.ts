@@ -90,15 +90,8 @@ export async function startReceiver(respond: (r: Received, n: number) => number 
   };
 }
 
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, stepMs = 20): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+/** The webhook tests' name for waitForTruthy (test/helpers/wait.ts holds every wait). */
+export { waitForTruthy as waitFor } from './wait.js';
 
 /** A fresh, migrated Postgres database for one test file. */
 export function freshPostgres(poolSize?: number): Promise<TestDb> {

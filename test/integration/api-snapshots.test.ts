@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, sandboxes, snapshots } from '../../src/db/schema/index.js';
 import { reapSnapshotsOnce } from '../../src/domain/snapshots/reap-snapshots.js';
 import { LABELS } from '../../src/domain/ports.js';
-import { buildTestApp, createBody, DB_KINDS, TEST_INSTANCE_ID, type TestApp } from '../helpers/app.js';
+import { buildTestApp, createBody, DB_KINDS, TEST_API_KEY, TEST_INSTANCE_ID, type TestApp } from '../helpers/app.js';
 
 // Snapshots through app.request on real Postgres and PGlite, with the fake runtime's commit/removeImage.
 
@@ -88,7 +88,7 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
 
   it('accepts no body at all, and a Paused source', async () => {
     const sandboxId = await sandbox();
-    const bare = await t.app.request(`/v1/sandboxes/${sandboxId}/snapshots`, { method: 'POST', headers: { 'OPEN-SANDBOX-API-KEY': 'test-key-0123456789' } });
+    const bare = await t.app.request(`/v1/sandboxes/${sandboxId}/snapshots`, { method: 'POST', headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY } });
     expect(bare.status, await bare.clone().text()).toBe(202);
     const b = (await bare.json()) as Json;
     expect(b).not.toHaveProperty('name');
