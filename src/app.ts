@@ -6,10 +6,11 @@ import { except } from 'hono/combine';
 import { cors } from 'hono/cors';
 import type { Deps } from './domain/deps.js';
 import './http/context.js';
-import { errorJson, handleError, handleNotFound, validationHook } from './http/errors.js';
+import { errorJson, handleError, handleNotFound, INVALID_REQUEST_CODE, validationHook } from './http/errors.js';
 import { accessLog } from './http/middleware/access-log.js';
 import { apiKeyAuth, API_KEY_HEADER } from './http/middleware/auth.js';
 import { REQUEST_ID_HEADER, requestId } from './http/middleware/request-id.js';
+import { refuseUnstorableText } from './http/middleware/text-guard.js';
 import { isProxyPath } from './http/proxy/proxy-path.js';
 import { registerOperationRoutes, registerTelemetryRoutes } from './http/routes/operations.js';
 import { registerProxyRoutes } from './http/routes/proxy.js';
@@ -40,6 +41,13 @@ export function createApp(deps: Deps): OpenAPIHono {
       (c) => isProxyPath(c.req.path),
       bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorJson(c, 413, 'GENERAL::PAYLOAD_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes.`) }),
     ),
+  );
+  // After the body limit, so an oversized body is a 413 before it is read. Proxy paths are skipped: execd
+  // checks its own (routes/execd, after its own limit, with its own code), the server proxy's bodies are
+  // opaque, and its sandbox id is checked by parseProxyRequest (the WebSocket upgrade uses it too).
+  app.use(
+    '*',
+    except((c) => isProxyPath(c.req.path), refuseUnstorableText(INVALID_REQUEST_CODE, { body: true })),
   );
   app.onError(handleError(deps.log));
   app.notFound(handleNotFound);

@@ -38,8 +38,11 @@ export function parseProxyRequest(pathAndQuery: string): ProxyRequest | null {
   const m = PROXY_PATH.exec(pathname);
   if (!m) return null;
   if (hasTraversal(pathname)) throw invalid('SANDBOX::INVALID_PARAMETER', 'A proxy path must not contain "..".');
+  const sandboxId = safeDecode(m[1]!);
+  // Postgres refuses a NUL in text: the lookup would fail as a 500. No sandbox id can hold one.
+  if (sandboxId.includes('\0')) throw invalid('SANDBOX::INVALID_PARAMETER', 'A sandbox id must not contain a NUL character.');
   const port = m[2]!.length > 5 ? Number.NaN : Number(m[2]);
-  return { sandboxId: safeDecode(m[1]!), port, path: `${m[3] ?? '/'}${search}` };
+  return { sandboxId, port, path: `${m[3] ?? '/'}${search}` };
 }
 
 function safeDecode(s: string): string {

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../../../domain/deps.js';
 import { PROXY_PORT } from '../../../domain/sandbox/port-route.js';
 import { errorJson, handleError } from '../../errors.js';
+import { refuseUnstorableText } from '../../middleware/text-guard.js';
 import { registerCodeRoutes } from './code.js';
 import { registerCommandRoutes } from './commands.js';
 import { registerFileRoutes } from './files.js';
@@ -29,6 +30,10 @@ export function registerExecdRoutes(app: Hono, deps: Deps): void {
     onError: (c) => errorJson(c, 413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.config.execdMaxJsonBytes} bytes.`),
   });
   execd.use('*', async (c, next) => (c.req.path.endsWith('/files/upload') ? next() : jsonLimit(c, next)));
+  // A NUL or lone surrogate in the path, query or a JSON body (never an upload's bytes): 400, not a 500 later.
+  const textGuard = refuseUnstorableText('INVALID_REQUEST_BODY', { body: true });
+  const urlGuard = refuseUnstorableText('INVALID_REQUEST_BODY', { body: false });
+  execd.use('*', async (c, next) => (c.req.path.endsWith('/files/upload') ? urlGuard(c, next) : textGuard(c, next)));
   registerPingRoute(execd, deps);
   registerCommandRoutes(execd, deps);
   registerSessionRoutes(execd, deps);

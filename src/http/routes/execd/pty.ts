@@ -15,7 +15,7 @@ const CreatePty = z.object({ cwd: z.string().optional(), command: z.string().opt
  */
 export function registerPtyRoutes(app: Hono, deps: Deps): void {
   app.post('/pty', async (c) => {
-    const body = CreatePty.safeParse(await optionalJson(c.req.raw));
+    const body = CreatePty.safeParse(await optionalJson(await c.req.text()));
     if (!body.success) throw invalid('INVALID_REQUEST_BODY', 'error parsing request: cwd and command must be strings');
     return c.json(await createPtySession(deps, sandboxIdOf(c), body.data), 201);
   });
@@ -33,8 +33,7 @@ export function registerPtyRoutes(app: Hono, deps: Deps): void {
 }
 
 /** Upstream accepts an empty body (io.EOF) as "no options"; anything else must be a JSON object. */
-async function optionalJson(req: Request): Promise<unknown> {
-  const text = await req.text();
+function optionalJson(text: string): unknown {
   if (!text.trim()) return {};
   try {
     return JSON.parse(text) as unknown;
