@@ -5,8 +5,25 @@ const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 export const RESERVED_PREFIX = 'opensandbox.io/';
+/**
+ * Keys that name an object's prototype machinery. JSON.parse makes `__proto__` an own key, but assigning it
+ * to a plain object (as zod's record parse and object spreads do) sets the prototype instead, so the label
+ * would vanish without a word; `constructor` and `prototype` read back as functions from a plain object.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Refuse a raw (not yet schema-parsed) metadata map with a prototype key, while the key is still there to
+ * see: after parsing it is gone. Anything not an object is left to the schema.
+ */
+export function assertNoPrototypeKeys(raw: unknown): void {
+  if (raw === null || typeof raw !== 'object') return;
+  const key = Object.keys(raw).find((k) => PROTOTYPE_KEYS.has(k));
+  if (key !== undefined) throw invalid('SANDBOX::INVALID_METADATA_LABEL', `Invalid metadata label: '${key}' is not allowed as a key.`);
+}
 
 export function labelKeyProblem(key: string): string | null {
+  if (PROTOTYPE_KEYS.has(key)) return `'${key}' is not allowed as a key`;
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : null;
   const name = slash >= 0 ? key.slice(slash + 1) : key;

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { assertNoPrototypeKeys } from '../../domain/sandbox/metadata.js';
 
 /**
  * Wire schemas of the lifecycle API (upstream's specs/sandbox-lifecycle.yml, camelCase, names kept so the
@@ -22,6 +23,13 @@ const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const MAX_TIMEOUT_SECONDS = 2_147_483_647;
 
 const StringMap = z.record(z.string(), z.string());
+
+/** A label map keeps its prototype keys long enough for the domain's label rule to refuse them (see metadata.ts). */
+const labelMap = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => {
+    assertNoPrototypeKeys(v);
+    return v;
+  }, schema);
 
 export const ResourceLimits = StringMap.openapi('ResourceLimits', {
   description: 'Resource limits as key-value pairs: cpu ("500m", "2"), memory ("512Mi", "1Gi"), gpu ("1", "all"). Unparseable values are ignored, as upstream.',
@@ -117,7 +125,7 @@ export const CreateSandboxRequest = z
     resourceLimits: orNull(ResourceLimits),
     resourceRequests: orNull(StringMap).openapi({ description: 'Kubernetes resource requests; accepted and ignored on Docker.' }),
     env: orNull(z.record(z.string(), z.string().nullable())).openapi({ description: 'Environment variables; null values are dropped.' }),
-    metadata: orNull(StringMap).openapi({ description: 'Labels for filtering (Kubernetes label rules; prefix opensandbox.io/ is reserved).' }),
+    metadata: orNull(labelMap(StringMap)).openapi({ description: 'Labels for filtering (Kubernetes label rules; prefix opensandbox.io/ is reserved).' }),
     entrypoint: orNull(z.array(z.string()).min(1)).openapi({
       description: 'The sandbox main process, e.g. ["tail","-f","/dev/null"]. Required with image; optional with snapshotId.',
     }),
@@ -225,7 +233,7 @@ export const ListSandboxesQuery = z.object({
   pageSize: queryInt(20, 1, 200),
 });
 
-export const PatchSandboxMetadataRequest = z.record(z.string(), z.string().nullable()).openapi('PatchSandboxMetadataRequest', {
+export const PatchSandboxMetadataRequest = labelMap(z.record(z.string(), z.string().nullable())).openapi('PatchSandboxMetadataRequest', {
   description: 'JSON merge patch of the metadata map: "k":"v" sets, "k":null deletes.',
   example: { team: 'ml', old: null },
 });
