@@ -56,7 +56,7 @@ async function ledgerThroughput() {
       await testDb.handle.db.insert(sandboxes).values(
         ids.slice(i, i + 1000).map((id) => ({
           id,
-          state: 'Running',
+          state: 'Running' as const,
           lastTransitionAt: now,
           image: 'x',
           entrypoint: [],

@@ -103,7 +103,7 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
     const sandboxId = await sandbox();
     await expectError(await t.call('POST', `/v1/sandboxes/${sandboxId}/snapshots`, { name: '' }), 400, 'SANDBOX::INVALID_PARAMETER');
     await expectError(await t.call('POST', '/v1/sandboxes/no-such-sandbox/snapshots', {}), 404, 'DOCKER::SANDBOX_NOT_FOUND');
-    for (const state of ['Failed', 'Terminated', 'Pending', 'Stopping']) {
+    for (const state of ['Failed', 'Terminated', 'Pending', 'Stopping'] as const) {
       await t.deps.db.update(sandboxes).set({ state }).where(eq(sandboxes.id, sandboxId));
       await expectError(await t.call('POST', `/v1/sandboxes/${sandboxId}/snapshots`, {}), 409, 'SNAPSHOT::INVALID_SOURCE_STATE');
     }

@@ -15,7 +15,7 @@ const container = (id: string, sandboxId: string | null, s: Partial<ContainerSta
   ipAddress: '172.17.0.2',
   ...s,
 });
-const row = (id: string, state: string, containerId: string | null, extra: Partial<RowView> = {}): RowView => ({
+const row = (id: string, state: RowView['state'], containerId: string | null, extra: Partial<RowView> = {}): RowView => ({
   id,
   state,
   containerId,

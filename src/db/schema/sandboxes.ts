@@ -1,6 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
+/** The spec's state names, the one copy: the column is typed with them, the API enums and the domain read them. */
+export const SANDBOX_STATES = ['Pending', 'Running', 'Pausing', 'Paused', 'Resuming', 'Stopping', 'Terminated', 'Failed'] as const;
+export type SandboxState = (typeof SANDBOX_STATES)[number];
+
 /**
  * A sandbox's row is its record: intent (image, entrypoint, limits, metadata, TTL) and observed state.
  * Deleted and expired sandboxes keep their row as history (deletedAt set) and answer 404 on the API.
@@ -9,7 +13,7 @@ export const sandboxes = pgTable(
   'sandboxes',
   {
     id: text('id').primaryKey(),
-    state: text('state').notNull(),
+    state: text('state').$type<SandboxState>().notNull(),
     reason: text('reason'),
     message: text('message'),
     lastTransitionAt: timestamp('last_transition_at', { withTimezone: true, mode: 'date' }).notNull(),

@@ -1,13 +1,14 @@
 import { LABELS, type ContainerState } from '../ports.js';
+import type { SandboxState } from '../sandbox/states.js';
 
 /** inFlight: a pause/resume that started moments ago and is still talking to Docker. */
-export type RowView = { id: string; state: string; containerId: string | null; deleted: boolean; inFlight?: boolean };
+export type RowView = { id: string; state: SandboxState; containerId: string | null; deleted: boolean; inFlight?: boolean };
 
 export type ReconcileAction =
   | { kind: 'remove-orphan'; containerId: string; sandboxId: string | null }
   | { kind: 'exited'; sandboxId: string; containerId: string; exitCode: number | null }
   | { kind: 'removed'; sandboxId: string; containerId: string }
-  | { kind: 'sync-state'; sandboxId: string; from: string; to: 'Running' | 'Paused' };
+  | { kind: 'sync-state'; sandboxId: string; from: SandboxState; to: 'Running' | 'Paused' };
 
 /**
  * What must change so rows and containers agree. Pure. `containers` must be listed BEFORE `rows` are

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { sandboxes, type SandboxRow } from '../../db/schema/index.js';
+import { sandboxes, type SandboxRow, type SandboxState } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { sandboxNotFound, type DomainError } from '../errors.js';
 import { appendEvent } from '../events/append.js';
@@ -7,8 +7,8 @@ import type { NewEvent } from '../events/types.js';
 import { withTx } from '../../db/tx.js';
 
 type Transition = {
-  from: readonly string[];
-  to: string;
+  from: readonly SandboxState[];
+  to: SandboxState;
   reason: string;
   message: string;
   /** the 409 to answer when the current state is not in `from` */
@@ -52,7 +52,14 @@ export async function transition(deps: Pick<Deps, 'db' | 'clock' | 'ids' | 'proc
 export async function settle(
   deps: Pick<Deps, 'db' | 'clock' | 'ids'>,
   id: string,
-  s: { from: string; to: string; reason: string; message: string; event?: Omit<NewEvent, 'sandboxId' | 'fromState' | 'toState'>; eventFrom?: string },
+  s: {
+    from: SandboxState;
+    to: SandboxState;
+    reason: string;
+    message: string;
+    event?: Omit<NewEvent, 'sandboxId' | 'fromState' | 'toState'>;
+    eventFrom?: string;
+  },
 ): Promise<boolean> {
   return withTx(deps.db, async (tx) => {
     const now = deps.clock.now();

@@ -1,6 +1,7 @@
 /** Spec state names (DESIGN.md upstream §3). Pausing/Resuming/Stopping are real here: they mark an in-flight transition. */
-export const SANDBOX_STATES = ['Pending', 'Running', 'Pausing', 'Paused', 'Resuming', 'Stopping', 'Terminated', 'Failed'] as const;
-export type SandboxState = (typeof SANDBOX_STATES)[number];
+export { SANDBOX_STATES, type SandboxState } from '../../db/schema/sandboxes.js';
+import type { SandboxState } from '../../db/schema/sandboxes.js';
+import { SANDBOX_STATES } from '../../db/schema/sandboxes.js';
 
 /** Which states each operation may start from. Anything else is a 409. */
 export const CAN_PAUSE: readonly SandboxState[] = ['Running'];
