@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { optionalQueryInt } from './query-int.js';
 import { EVENT_TYPES, type EventType } from '../../domain/events/types.js';
 
 /** The query parameter that may carry the API key on the event stream (EventSource cannot set headers). */
@@ -7,7 +8,7 @@ export const EVENT_STREAM_API_KEY_PARAM = 'api_key';
 const known = new Set<string>(EVENT_TYPES);
 
 export const EventStreamQuery = z.object({
-  after: z.coerce.number().int().min(0).optional().openapi({ description: 'Start after this seq (Last-Event-ID wins when both are sent)' }),
+  after: optionalQueryInt(0, Number.MAX_SAFE_INTEGER).openapi({ description: 'Start after this seq (Last-Event-ID wins when both are sent)' }),
   types: z
     .string()
     .optional()

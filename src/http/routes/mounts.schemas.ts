@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { optionalQueryInt } from './query-int.js';
 import { MOUNT_STATES } from '../../domain/volumes/ledger/states.js';
 
 // Schemas of the mount-ledger routes. Nothing here can carry a secret: the ledger keeps none in clear.
@@ -49,5 +50,5 @@ export const MountIdParams = z.object({
 export const ListMountsQuery = z.object({
   state: z.enum(MOUNT_STATES).optional().openapi({ description: 'Only mounts in this state; without it, every mount except unmounted history' }),
   hostId: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: optionalQueryInt(1, 1000),
 });

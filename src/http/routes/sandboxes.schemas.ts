@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { assertNoPrototypeKeys } from '../../domain/sandbox/metadata.js';
+import { queryInt } from './query-int.js';
 
 /**
  * Wire schemas of the lifecycle API (upstream's specs/sandbox-lifecycle.yml, camelCase, names kept so the
@@ -199,17 +200,6 @@ const SandboxIdSchema = z
   .min(1)
   .openapi({ param: { name: 'sandboxId', in: 'path' }, description: 'Unique sandbox identifier' });
 export const SandboxIdParams = z.object({ sandboxId: SandboxIdSchema });
-
-/** A decimal query integer with bounds and a default ("abc", "1e3", "-1" are 400s naming the parameter). */
-export const queryInt = (dflt: number, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .optional()
-    .transform((v) => v ?? dflt)
-    .openapi({ type: 'integer', minimum: min, maximum: max, default: dflt });
 
 /** `?state=A&state=B`: a repeatable filter, always an array once parsed (one value arrives as a string). */
 export const repeatedStateQuery = (example: string) =>

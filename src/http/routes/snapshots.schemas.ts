@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { PaginationInfo, queryInt, repeatedStateQuery } from './sandboxes.schemas.js';
+import { PaginationInfo, repeatedStateQuery } from './sandboxes.schemas.js';
+import { queryInt } from './query-int.js';
 
 // Wire schemas of the snapshot routes (upstream's sandbox-lifecycle.yml, names kept). Like the sandbox
 // schemas they are not strict: unknown fields are dropped rather than refused.

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { optionalQueryInt, queryInt } from './query-int.js';
 import { EVENT_TYPES } from '../../domain/events/types.js';
 
 export { ErrorResponse as ErrorBody } from '../errors.js';
@@ -54,8 +55,8 @@ export const DeliveryParams = WebhookIdParams.extend({
 });
 
 export const ListDeliveriesQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  beforeSeq: z.coerce.number().int().min(1).optional().openapi({ description: 'Page: deliveries of events before this seq' }),
+  limit: queryInt(50, 1, 200),
+  beforeSeq: optionalQueryInt(1, Number.MAX_SAFE_INTEGER).openapi({ description: 'Page: deliveries of events before this seq' }),
   status: z.enum(['pending', 'delivering', 'succeeded', 'failed']).optional(),
 });
 

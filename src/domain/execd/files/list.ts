@@ -27,6 +27,6 @@ export async function searchFiles(deps: FileDeps, sandboxId: string, path: strin
 
 function depthOf(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 1;
-  if (!/^\d+$/.test(raw.trim())) throw invalid('INVALID_REQUEST_BODY', `depth must be a non-negative integer, got '${raw}'.`);
-  return Number(raw.trim());
+  if (!/^\d{1,9}$/.test(raw)) throw invalid('INVALID_REQUEST_BODY', `depth must be a non-negative integer, got '${raw}'.`);
+  return Number(raw);
 }
