@@ -4,6 +4,9 @@ import { invalid } from '../errors.js';
 // sandboxes on a Linux engine, so a Windows drive path can never be bound and is refused up front.
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Linux's NAME_MAX and PATH_MAX: a longer path can never be bound, only fail later as ENAMETOOLONG. */
+const MAX_COMPONENT_BYTES = 255;
+const MAX_PATH_BYTES = 4096;
 
 export function normalizePrefix(prefix: string): string {
   const trimmed = prefix.replace(/\/+$/, '');
@@ -34,6 +37,10 @@ export function checkHostPath(path: string, allowed: readonly string[]): void {
   if (parts.includes('..')) throw invalid('VOLUME::INVALID_HOST_PATH', `Host path '${path}' contains path traversal component '..'.`);
   if (path !== '/' && parts.some((p) => p === '' || p === '.'))
     throw invalid('VOLUME::INVALID_HOST_PATH', `Host path '${path}' is not normalized. Remove redundant slashes and '.' components.`);
+  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES)
+    throw invalid('VOLUME::INVALID_HOST_PATH', `Host path is longer than ${MAX_PATH_BYTES} bytes (starts '${path.slice(0, 64)}...').`);
+  if (parts.some((p) => Buffer.byteLength(p, 'utf8') > MAX_COMPONENT_BYTES))
+    throw invalid('VOLUME::INVALID_HOST_PATH', `Host path '${path.slice(0, 300)}' has a component longer than ${MAX_COMPONENT_BYTES} bytes.`);
   // ':' would end the source part of Docker's source:target:mode bind string.
   if (path.includes(':') || CONTROL.test(path))
     throw invalid('VOLUME::INVALID_HOST_PATH', `Host path '${JSON.stringify(path).slice(1, -1)}' must not contain ':' or control characters.`);

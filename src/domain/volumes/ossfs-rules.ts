@@ -93,6 +93,9 @@ export function normalizeEndpoint(name: string, endpoint: string): string {
       `Volume '${name}': invalid OSSFS endpoint; expected a host name or an http(s) URL without spaces, commas or credentials.`,
     );
   if (CONTROL.test(endpoint) || /[\s,]/.test(endpoint) || endpoint.startsWith('-')) throw bad();
+  // A scheme other than http(s) (`file:///etc`) would otherwise pass as a host named "file"; `host:port` is no scheme.
+  const scheme = /^([a-z][a-z0-9+.-]*):(?!\d+(?:\/|$))/i.exec(endpoint)?.[1];
+  if (scheme !== undefined && !/^https?$/i.test(scheme)) throw bad();
   const withScheme = /^https?:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`;
   let url: URL;
   try {

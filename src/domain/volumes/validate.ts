@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { invalid } from '../errors.js';
 import type { VolumeRequest } from './port.js';
 import { checkHostPath } from './host-path-rules.js';
@@ -31,6 +32,8 @@ export type CheckedVolume = HostRequest | PvcRequest | OssfsRequest;
 const KNOWN_BACKENDS = ['host', 'pvc', 'ossfs'] as const;
 const KNOWN_FIELDS = new Set<string>(['name', 'mountPath', 'readOnly', 'subPath', ...KNOWN_BACKENDS]);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const RESERVED_MOUNT_ROOTS = ['/proc', '/sys', '/dev'];
 
 export const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -111,7 +114,11 @@ function checkMountPath(value: unknown, seen: Set<string>): string {
   // Docker's bind syntax is source:target:mode, so a ':' here would be read as the start of the mode.
   if (p.includes(':') || CONTROL.test(p))
     throw invalid('VOLUME::INVALID_MOUNT_PATH', `Mount path '${JSON.stringify(p).slice(1, -1)}' must not contain ':' or control characters.`);
-  const key = p.replace(/\/+$/, '') || '/';
+  // Docker cleans the target (`//proc/.` is /proc): judge the cleaned one. Over `/` the container gets no
+  // root file system; over /proc, /sys or /dev (or inside them) it shadows or rewrites the kernel's view.
+  const key = posix.normalize(p).replace(/\/+$/, '') || '/';
+  if (key === '/' || RESERVED_MOUNT_ROOTS.some((r) => key === r || key.startsWith(`${r}/`)))
+    throw invalid('VOLUME::INVALID_MOUNT_PATH', `Mount path '${p}' is not allowed: it is the root or lies in ${RESERVED_MOUNT_ROOTS.join(', ')}.`);
   // Two binds on one target fail inside Docker after the mounts are made; answer 400 before anything.
   if (seen.has(key)) throw invalid('VOLUME::INVALID_MOUNT_PATH', `Mount path '${p}' is used by more than one volume.`);
   seen.add(key);
