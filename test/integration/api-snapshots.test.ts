@@ -164,7 +164,7 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
     try {
       const { id } = await snapshot(sandboxId, {});
       await expectError(await t.call('DELETE', `/v1/snapshots/${id}`), 409, 'SNAPSHOT::INVALID_STATE');
-      await expectError(await t.call('POST', '/v1/sandboxes', { snapshotId: id }), 409, 'SNAPSHOT::NOT_READY');
+      await expectError(await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: id }), 409, 'SNAPSHOT::NOT_READY');
       release();
       expect((await settled(id)).status.state).toBe('Ready');
     } finally {
@@ -192,26 +192,34 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
     expect(got.snapshotId).toBe(id);
     expect(got).not.toHaveProperty('image');
 
-    const custom = await t.call('POST', '/v1/sandboxes', { snapshotId: id, entrypoint: ['sh', '-c', 'sleep 1000'] });
+    const custom = await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: id, entrypoint: ['sh', '-c', 'sleep 1000'] });
     expect(((await custom.json()) as Json).entrypoint).toEqual(['sh', '-c', 'sleep 1000']);
   });
 
   it('answers restore errors in upstream order: 400 both/neither, 404 unknown, 409 not ready, then the entrypoint', async () => {
     const { id } = await readySnapshot();
     await expectError(
-      await t.call('POST', '/v1/sandboxes', { snapshotId: id, image: { uri: 'berth-base:latest' }, entrypoint: ['x'] }),
+      await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: id, image: { uri: 'berth-base:latest' }, entrypoint: ['x'] }),
       400,
       'SANDBOX::INVALID_PARAMETER',
     );
     await expectError(await t.call('POST', '/v1/sandboxes', { entrypoint: ['x'] }), 400, 'SANDBOX::INVALID_PARAMETER');
-    await expectError(await t.call('POST', '/v1/sandboxes', { snapshotId: 'snap_nope', extensions: { poolRef: 'p' } }), 400, 'SANDBOX::UNSUPPORTED_POOL_REF');
-    await expectError(await t.call('POST', '/v1/sandboxes', { snapshotId: 'snap_nope', timeout: 60 }), 404, 'SNAPSHOT::NOT_FOUND');
+    await expectError(
+      await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: 'snap_nope', extensions: { poolRef: 'p' } }),
+      400,
+      'SANDBOX::UNSUPPORTED_POOL_REF',
+    );
+    await expectError(await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: 'snap_nope', timeout: 60 }), 404, 'SNAPSHOT::NOT_FOUND');
     const src = await sandbox();
     t.runtime.failNext('commit');
     const failed = (await snapshot(src, {})).id;
     await settled(failed);
-    await expectError(await t.call('POST', '/v1/sandboxes', { snapshotId: failed }), 409, 'SNAPSHOT::NOT_READY');
-    await expectError(await t.call('POST', '/v1/sandboxes', { snapshotId: id, metadata: { 'opensandbox.io/x': 'y' } }), 400, 'SANDBOX::INVALID_METADATA_LABEL');
+    await expectError(await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: failed }), 409, 'SNAPSHOT::NOT_READY');
+    await expectError(
+      await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: id, metadata: { 'opensandbox.io/x': 'y' } }),
+      400,
+      'SANDBOX::INVALID_METADATA_LABEL',
+    );
   });
 
   it('deletes: 409 DELETE_CONFLICT while a restored sandbox lives, then 204 and the image is gone', async () => {

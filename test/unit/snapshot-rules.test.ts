@@ -43,26 +43,30 @@ describe('create from a snapshot: validation order and defaults', () => {
   const code = (fn: () => unknown) => failure(fn)?.code;
 
   it('wants exactly one of image and snapshotId (the request model, before everything else)', () => {
-    expect(code(() => validateCreate({ image: { uri: 'busybox' }, snapshotId: 'snap_1', extensions: { poolRef: 'p' } }, cfg, ready))).toBe(
+    expect(code(() => validateCreate({ resourceLimits: {}, image: { uri: 'busybox' }, snapshotId: 'snap_1', extensions: { poolRef: 'p' } }, cfg, ready))).toBe(
       'SANDBOX::INVALID_PARAMETER',
     );
-    expect(code(() => validateCreate({ entrypoint: ['x'] }, cfg))).toBe('SANDBOX::INVALID_PARAMETER');
+    expect(code(() => validateCreate({ resourceLimits: {}, entrypoint: ['x'] }, cfg))).toBe('SANDBOX::INVALID_PARAMETER');
   });
   it('checks extensions before the snapshot, and the snapshot before the entrypoint, metadata and timeout', () => {
-    expect(code(() => validateCreate({ snapshotId: 'snap_1', extensions: { poolRef: 'p' } }, cfg, null))).toBe('SANDBOX::UNSUPPORTED_POOL_REF');
-    expect(code(() => validateCreate({ snapshotId: 'snap_1', entrypoint: [''], timeout: 99999 }, cfg, null))).toBe('SNAPSHOT::NOT_FOUND');
-    expect(code(() => validateCreate({ snapshotId: 'snap_1', entrypoint: [''] }, cfg, { ...ready, state: 'Creating' }))).toBe('SNAPSHOT::NOT_READY');
-    expect(code(() => validateCreate({ snapshotId: 'snap_1', entrypoint: [''] }, cfg, ready))).toBe('DOCKER::INVALID_ENTRYPOINT');
-    expect(code(() => validateCreate({ snapshotId: 'snap_1', timeout: 7200 }, cfg, ready))).toBe('SANDBOX::INVALID_PARAMETER');
+    expect(code(() => validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', extensions: { poolRef: 'p' } }, cfg, null))).toBe(
+      'SANDBOX::UNSUPPORTED_POOL_REF',
+    );
+    expect(code(() => validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', entrypoint: [''], timeout: 99999 }, cfg, null))).toBe('SNAPSHOT::NOT_FOUND');
+    expect(code(() => validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', entrypoint: [''] }, cfg, { ...ready, state: 'Creating' }))).toBe(
+      'SNAPSHOT::NOT_READY',
+    );
+    expect(code(() => validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', entrypoint: [''] }, cfg, ready))).toBe('DOCKER::INVALID_ENTRYPOINT');
+    expect(code(() => validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', timeout: 7200 }, cfg, ready))).toBe('SANDBOX::INVALID_PARAMETER');
   });
   it('runs the snapshot image with tail -f /dev/null unless an entrypoint is given', () => {
-    const v = validateCreate({ snapshotId: 'snap_1' }, cfg, ready);
+    const v = validateCreate({ resourceLimits: {}, snapshotId: 'snap_1' }, cfg, ready);
     expect(v).toMatchObject({ image: 'berth-snapshot:snap_1', snapshotId: 'snap_1', entrypoint: ['tail', '-f', '/dev/null'] });
-    expect(validateCreate({ snapshotId: 'snap_1', entrypoint: ['sh', '-c', 'x'] }, cfg, ready).entrypoint).toEqual(['sh', '-c', 'x']);
+    expect(validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', entrypoint: ['sh', '-c', 'x'] }, cfg, ready).entrypoint).toEqual(['sh', '-c', 'x']);
   });
   it('leaves the image path as it was (no snapshotId, image uri checked)', () => {
-    const v = validateCreate({ image: { uri: 'busybox:latest' }, entrypoint: ['x'] }, cfg);
+    const v = validateCreate({ resourceLimits: {}, image: { uri: 'busybox:latest' }, entrypoint: ['x'] }, cfg);
     expect(v).toMatchObject({ image: 'busybox:latest', snapshotId: null });
-    expect(code(() => validateCreate({ image: { uri: 'Not A Ref' }, entrypoint: ['x'] }, cfg))).toBe('SANDBOX::INVALID_PARAMETER');
+    expect(code(() => validateCreate({ resourceLimits: {}, image: { uri: 'Not A Ref' }, entrypoint: ['x'] }, cfg))).toBe('SANDBOX::INVALID_PARAMETER');
   });
 });

@@ -66,6 +66,9 @@ export function validateCreate(input: CreateSandboxInput, config: Pick<Config, '
       throw invalid('SANDBOX::INVALID_PARAMETER', `extensions['${RENEW_EXTEND}'] must be an integer between 300 and 86400.`);
   }
   if ('poolRef' in extensions) throw invalid('SANDBOX::UNSUPPORTED_POOL_REF', 'poolRef is not supported on the Docker runtime.');
+  // Upstream's spec requires resourceLimits on every create but a pool's (refused just above): a sandbox
+  // without limits could take the whole host. An empty map still passes (the schema's type allows it).
+  if (input.resourceLimits === undefined) throw invalid('SANDBOX::INVALID_PARAMETER', 'resourceLimits is required.');
   let image: string;
   let entrypoint = input.entrypoint;
   if (input.snapshotId !== undefined) {
@@ -115,7 +118,7 @@ export function validateCreate(input: CreateSandboxInput, config: Pick<Config, '
     auth: input.image?.auth,
     entrypoint: [...entrypoint],
     timeoutSeconds: timeout,
-    resourceLimits: input.resourceLimits ?? {},
+    resourceLimits: input.resourceLimits,
     env,
     metadata,
     extensions,

@@ -123,7 +123,9 @@ export const CreateSandboxRequest = z
       .max(MAX_TIMEOUT_SECONDS)
       .nullish()
       .openapi({ description: 'Seconds until automatic termination (>= 60). Omitted or null: manual cleanup, no expiresAt.', example: 3600 }),
-    resourceLimits: orNull(ResourceLimits),
+    resourceLimits: orNull(ResourceLimits).openapi({
+      description: 'Required, as upstream (only a pool create may omit it, and pools are refused here); {} sets no cpu or memory limit.',
+    }),
     resourceRequests: orNull(StringMap).openapi({ description: 'Kubernetes resource requests; accepted and ignored on Docker.' }),
     env: orNull(z.record(z.string(), z.string().nullable())).openapi({ description: 'Environment variables; null values are dropped.' }),
     metadata: orNull(labelMap(StringMap)).openapi({ description: 'Labels for filtering (Kubernetes label rules; prefix opensandbox.io/ is reserved).' }),
