@@ -44,11 +44,14 @@ export async function getSandboxEndpoint(
     throw invalid('SANDBOX::INVALID_PARAMETER', 'use_server_proxy=true is not available: the server proxy is disabled on this server.');
   const row = await getSandbox(deps, id);
   if (opts.useServerProxy) return berth(row.id);
+  // An unpublished port goes through the server proxy, whatever the container's state: the address is right
+  // as long as the sandbox lives, and the proxy itself says 409 while nothing runs (a container that already
+  // exited must not fail Sandbox.create's endpoint lookups before its health check sees it). With the proxy
+  // off, the egress address answers a JSON 404: good enough for an egress client nobody calls.
+  const unpublished = config.networkMode !== 'host' && !row.ports[String(port)];
+  if (unpublished && (config.serverProxy || port === EGRESS_PORT)) return berth(row.id);
   const route = routeToPort(row, config, port);
   if (route.kind === 'host') return { endpoint: `${config.publicHost}:${route.hostPort}` };
-  // With the proxy off, that address answers a JSON 404; good enough for an egress client nobody calls,
-  // and it keeps Sandbox.create working.
-  if (config.serverProxy || port === EGRESS_PORT) return berth(row.id);
   throw runtimeFailure(
     'DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE',
     `Port ${port} of sandbox ${row.id} is not published and the server proxy is disabled (BERTH_SERVER_PROXY=false): nothing can reach it. ` +
