@@ -10,6 +10,7 @@ import type { Deps } from '../../src/domain/deps.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 import { TEST_API_KEY, TEST_IMAGE, type DbKind } from './app.js';
+import { removeInstanceContainers } from './server.js';
 import { createPgliteTestDb, createPostgresTestDb, type TestDb } from './db.js';
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
@@ -68,15 +69,7 @@ export async function buildExecdApp(kind: DbKind = 'postgres'): Promise<ExecdApp
     return ((await res.json()) as { id: string }).id;
   };
   const close = async () => {
-    const cs = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instanceId}`] } });
-    await Promise.all(
-      cs.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => {}),
-      ),
-    );
+    await removeInstanceContainers(instanceId);
     await testDb.drop();
   };
   return { app, deps, docker, log, createSandbox, execd, api, close };

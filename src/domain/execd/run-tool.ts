@@ -1,22 +1,48 @@
-import type { Deps } from '../deps.js';
+import type { Readable } from 'node:stream';
 import { DomainError, runtimeFailure } from '../errors.js';
+import type { SandboxExec } from './port.js';
+
+const MAX_OUTPUT = 16 * 1024;
 
 /**
- * Run one of the image's own tools (mkdir, rm, mv, chmod) with an argv, never a shell string, and wait for
- * it. A missing tool (exit 126/127, the engine's OCI error on stdout) is NOT_SUPPORTED; any other failure
- * carries the tool's stderr.
+ * Run one of the image's own tools (rm, mv, chmod, chown) with an argument vector, no shell. The archive API
+ * cannot delete, rename or chmod in place, so these operations need the tool in the image. When the engine
+ * cannot start it (126/127 with the runtime's message on stdout, *measured*), the answer is 501 NOT_SUPPORTED.
+ * A failing tool is a 500 RUNTIME_ERROR with its stderr.
  */
-export async function runTool(deps: Pick<Deps, 'exec'>, containerId: string, argv: string[]): Promise<void> {
-  const handle = await deps.exec.start(containerId, { cmd: argv });
-  const out: Buffer[] = [];
-  handle.stdout.on('data', (c: Buffer) => out.push(c));
-  handle.stderr.on('data', (c: Buffer) => out.push(c));
+export async function runTool(exec: SandboxExec, containerId: string, cmd: string[], what: string): Promise<void> {
+  const handle = await exec.start(containerId, { cmd });
+  const [stdout, stderr] = [collect(handle.stdout), collect(handle.stderr)];
   await handle.ended;
-  const status = await deps.exec.inspect(handle.execId);
-  const code = status?.exitCode ?? null;
-  if (code === 0) return;
-  const text = Buffer.concat(out).toString('utf8').trim().slice(0, 500);
-  if (code === 126 || code === 127 || /OCI runtime exec failed|executable file not found/.test(text))
-    throw new DomainError('invalid', 'NOT_SUPPORTED', `This sandbox's image has no usable ${argv[0]}: ${text || `exit ${code}`}`);
-  throw runtimeFailure('RUNTIME_ERROR', `${argv[0]} failed (exit ${code}): ${text}`);
+  handle.detach();
+  const exitCode = await exitCodeOf(exec, handle.execId);
+  if (exitCode === 0) return;
+  const out = (await stdout).trim();
+  if ((exitCode === 126 || exitCode === 127) && /OCI runtime|executable file not found|no such file or directory/i.test(out)) {
+    throw new DomainError('not_implemented', 'NOT_SUPPORTED', `${what} needs ${cmd[0]} in the sandbox image, and it has none.`);
+  }
+  const err = ((await stderr).trim() || out).slice(0, 500);
+  throw runtimeFailure('RUNTIME_ERROR', `${what} failed (${cmd[0]} exited ${exitCode ?? 'unknown'}): ${err}`);
+}
+
+/** The exec may still read as running for a moment after its output closed. */
+async function exitCodeOf(exec: SandboxExec, execId: string): Promise<number | null> {
+  for (let i = 0; i < 50; i++) {
+    const status = await exec.inspect(execId);
+    if (!status) return null;
+    if (!status.running) return status.exitCode;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return null;
+}
+
+function collect(s: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    s.on('data', (c: Buffer) => {
+      if (out.length < MAX_OUTPUT) out += c.toString('utf8');
+    });
+    s.once('end', () => resolve(out));
+    s.once('close', () => resolve(out));
+  });
 }

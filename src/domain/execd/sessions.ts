@@ -36,7 +36,8 @@ export async function createSession(deps: D, sandboxId: string, cwd?: string): P
   if (cwd !== undefined) {
     assertCommandInput({ command: 'true', cwd, envs: {} });
     // upstream creates a missing session directory
-    if (!(await deps.exec.stat(target.containerId, cwd))) await runTool(deps, target.containerId, ['mkdir', '-p', '--', cwd]);
+    if (!(await deps.exec.stat(target.containerId, cwd)))
+      await runTool(deps.exec, target.containerId, ['mkdir', '-p', '--', cwd], 'Creating the session directory');
     await assertDirectory(deps, target.containerId, cwd, 'cwd');
   }
   const id = deps.ids.prefixed('ses');

@@ -47,8 +47,8 @@ export async function recordFinish(deps: D, id: string, exitCode: number | null,
 
 /**
  * The exit the engine reported, in one statement: a process berth killed (timeout, interrupt; possibly by
- * another berth process) reports -1 and berth's reason, as upstream. Returns the finished row, or the row as
- * someone else already finished it.
+ * another berth process) reports -1 and berth's reason, as upstream. Returns the finished row; undefined when
+ * someone else finished it first.
  */
 export async function recordEngineExit(deps: D, id: string, engineExit: number | null): Promise<ExecdCommandRow | undefined> {
   const code = engineExit === null ? sql`null::int` : sql`${engineExit}::int`;
@@ -62,7 +62,7 @@ export async function recordEngineExit(deps: D, id: string, engineExit: number |
     })
     .where(and(eq(execdCommands.id, id), isNull(execdCommands.finishedAt)))
     .returning();
-  return row ?? (await getCommandRow(deps, id));
+  return row;
 }
 
 export async function markKilledByBerth(deps: Pick<Deps, 'db'>, id: string, reason: string): Promise<void> {

@@ -1,6 +1,5 @@
 import type { Deps } from '../../deps.js';
-import { errorTextOf, exitOf } from './outcome.js';
-import { findCommand, recordFinish, type ExecdCommandRow } from './rows.js';
+import { findCommand, recordEngineExit, recordFinish, type ExecdCommandRow } from './rows.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'exec' | 'metrics'>;
 
@@ -37,13 +36,13 @@ export async function settleCommand(deps: D, row: ExecdCommandRow): Promise<Exec
   if (row.finishedAt !== null || row.execId === null) return row;
   const engine = await deps.exec.inspect(row.execId).catch(() => null);
   if (engine?.running) return row;
-  const exitCode = engine ? exitOf(row, engine.exitCode) : null;
-  const error = engine ? errorTextOf(row, exitCode) : 'the sandbox restarted or went away before the command ended';
-  const finished = await recordFinish(deps, row.id, exitCode, error);
+  const finished = engine
+    ? await recordEngineExit(deps, row.id, engine.exitCode)
+    : await recordFinish(deps, row.id, null, 'the sandbox restarted or went away before the command ended');
   if (!finished) return (await findCommand(deps, row.sandboxId, row.id)) ?? row;
   if (finished.kind === 'background') {
     const seconds = (finished.finishedAt!.getTime() - finished.startedAt.getTime()) / 1000;
-    deps.metrics.execdCommand('background', exitCode === 0 ? 'ok' : 'error', seconds);
+    deps.metrics.execdCommand('background', finished.exitCode === 0 ? 'ok' : 'error', seconds);
   }
   return finished;
 }

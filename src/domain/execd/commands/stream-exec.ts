@@ -5,7 +5,7 @@ import type { ExecTarget } from '../target.js';
 import { hostPidOf } from './exec-pid.js';
 import { LineSplitter } from './lines.js';
 import { finalEvent } from './outcome.js';
-import { markKilledByBerth, recordEngineExit, recordExec, type ExecdCommandRow } from './rows.js';
+import { getCommandRow, markKilledByBerth, recordEngineExit, recordExec, type ExecdCommandRow } from './rows.js';
 import type { CommandKind, EventSink, ExecEvent } from './types.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'exec' | 'metrics' | 'log'>;
@@ -61,7 +61,7 @@ export async function streamExec(deps: D, o: StreamOptions): Promise<{ exitCode:
   }
 
   const engine = await deps.exec.inspect(handle.execId).catch(() => null);
-  const finished = await recordEngineExit(deps, o.row.id, engine?.exitCode ?? null);
+  const finished = (await recordEngineExit(deps, o.row.id, engine?.exitCode ?? null)) ?? (await getCommandRow(deps, o.row.id));
   const exitCode = finished?.exitCode ?? null;
   const errorText = finished?.error ?? null;
   const now = deps.clock.now().getTime();

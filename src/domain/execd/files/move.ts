@@ -4,7 +4,7 @@ import { execTarget } from '../target.js';
 import { parentOf, sandboxPath } from './paths.js';
 import { putEntry } from './put.js';
 import { existingAncestor, statPath } from './resolve.js';
-import { runTool } from './run-tool.js';
+import { runTool } from '../run-tool.js';
 
 /**
  * POST /files/mv `[{src, dest}]` with the image's `mv` (the archive API cannot rename). A missing src is 404;

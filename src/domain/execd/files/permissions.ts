@@ -9,7 +9,7 @@ import { putEntry } from './put.js';
 import { entriesByPath, ownershipOf } from './requests.js';
 import { followLinks } from './resolve.js';
 import { rewriteHeader } from './rewrite.js';
-import { runTool } from './run-tool.js';
+import { runTool } from '../run-tool.js';
 
 type FileDeps = Pick<Deps, 'db' | 'config' | 'exec'>;
 type Planned = { path: string; stat: PathStat; mode?: number; uid?: number; gid?: number };

@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import { invalid } from '../../errors.js';
 import { execTarget } from '../target.js';
 import { sandboxPath } from './paths.js';
-import { runTool } from './run-tool.js';
+import { runTool } from '../run-tool.js';
 import { statPath } from './resolve.js';
 
 type FileDeps = Pick<Deps, 'db' | 'config' | 'exec'>;
