@@ -1,3 +1,4 @@
+import { createDashboardSigner } from './adapters/crypto/dashboard-keys.js';
 import { createMountSecrets } from './adapters/crypto/mount-secrets.js';
 import { loadServerKey } from './adapters/crypto/secret-box.js';
 import { createWebhookSecrets } from './adapters/crypto/webhook-secrets.js';
@@ -36,6 +37,7 @@ export function composeDeps(parts: DepsParts): Deps {
     mounter: given.mounter ?? createFuseMounter({ root: config.ossfsMountRoot, ossfsBin: config.ossfsBin, ossfs2Bin: config.ossfs2Bin, log }),
     secrets: given.secrets ?? createMountSecrets(key()),
     webhookSecrets: given.webhookSecrets ?? createWebhookSecrets(key()),
+    dashboardSigner: given.dashboardSigner ?? createDashboardSigner(key()),
     volumes: undefined as unknown as Deps['volumes'],
   };
   deps.volumes = given.volumes ?? createSandboxVolumes(deps);

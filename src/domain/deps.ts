@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Clock, ContainerRuntime, Db, Ids, Logger } from './ports.js';
 import type { SandboxExec } from './execd/port.js';
+import type { DashboardSigner } from './dashboard/signer-port.js';
 import type { Metrics } from './metrics.js';
 import type { MountSecrets } from './volumes/mount-secrets-port.js';
 import type { Mounter } from './volumes/mounter-port.js';
@@ -31,6 +32,8 @@ export type Deps = {
   webhookTransport: WebhookTransport;
   /** seals webhook signing secrets at rest, under a key derived from the server key */
   webhookSecrets: WebhookSecrets;
+  /** signs dashboard session cookies and CSRF tokens, under keys derived from the server key */
+  dashboardSigner: DashboardSigner;
   /** the deployment's identity (server_settings.instance_id); labels every container and volume */
   instanceId: string;
   /** this process, for leases: `${hostId}:${pid}:${random}` */
