@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import type { CodeOf } from '../error-codes.js';
 
 // Kubernetes label rules, as upstream validates metadata (DESIGN.md upstream §6).
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -43,7 +44,7 @@ export function labelValueProblem(key: string, value: string): string | null {
  * Validate metadata as labels. `reservedCode` differs by path, as upstream: create answers
  * SANDBOX::INVALID_METADATA_LABEL, PATCH answers INVALID_METADATA_LABEL for a reserved key.
  */
-export function assertValidMetadata(md: Record<string, string | null>, reservedCode: string): void {
+export function assertValidMetadata(md: Record<string, string | null>, reservedCode: CodeOf<'invalid'>): void {
   for (const [key, value] of Object.entries(md)) {
     if (key.startsWith(RESERVED_PREFIX)) throw invalid(reservedCode, `Metadata key '${key}' uses the reserved prefix '${RESERVED_PREFIX}'.`);
     const kp = labelKeyProblem(key);
@@ -67,7 +68,7 @@ export function mergeMetadata(current: Record<string, string>, patch: Record<str
 /**
  * The list filter: ONE query parameter whose (already URL-decoded) value is `k=v&k2=v2`. Like Python's
  * parse_qsl(strict_parsing=True, keep_blank_values=True): each segment needs an '=', and the pieces
- * are percent-decoded once more ('+' is a space). A malformed segment is a 400.
+ * are percent-decoded once more ('+' is a space). A malformed segment is a 400, and so is a prototype key.
  */
 export function parseMetadataFilter(raw: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -75,13 +76,18 @@ export function parseMetadataFilter(raw: string | undefined): Record<string, str
   for (const segment of raw.split('&')) {
     const eq = segment.indexOf('=');
     if (eq <= 0) throw invalid('INVALID_METADATA_FORMAT', `Invalid metadata format: segment '${segment}' is not key=value.`);
+    let key: string;
+    let value: string;
     try {
-      const key = decodeURIComponent(segment.slice(0, eq).replace(/\+/g, ' '));
-      const value = decodeURIComponent(segment.slice(eq + 1).replace(/\+/g, ' '));
-      out[key] = value;
+      key = decodeURIComponent(segment.slice(0, eq).replace(/\+/g, ' '));
+      value = decodeURIComponent(segment.slice(eq + 1).replace(/\+/g, ' '));
     } catch {
       throw invalid('INVALID_METADATA_FORMAT', `Invalid metadata format: segment '${segment}' has a bad percent-encoding.`);
     }
+    // `out['__proto__'] = v` would drop the pair without a word, and the filter would then match every
+    // sandbox. No label can have such a key: refused as create and PATCH refuse it.
+    if (PROTOTYPE_KEYS.has(key)) throw invalid('SANDBOX::INVALID_METADATA_LABEL', `Invalid metadata label: '${key}' is not allowed as a key.`);
+    out[key] = value;
   }
   return out;
 }
