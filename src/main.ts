@@ -15,6 +15,7 @@ import { createApp } from './app.js';
 import { composeDeps } from './compose.js';
 import { loadConfig } from './config.js';
 import { attachProxyUpgrade } from './http/proxy/upgrade.js';
+import { answerClientErrors } from './http/client-error.js';
 import { expireCommandsOnce } from './domain/execd/commands/expire.js';
 import { reapOnce } from './domain/expiry/reap-once.js';
 import { loadInstanceId } from './domain/instance.js';
@@ -86,6 +87,8 @@ async function main() {
   // WebSocket through the server proxy: node-server hands upgrades to no one, so the tunnel hooks the server.
   // Always attached: execd's PTY WebSocket is berth's own route, whatever BERTH_SERVER_PROXY says.
   attachProxyUpgrade(server as Server, deps);
+  // What Node's parser refuses (431, malformed requests) never reaches the app: answer it in berth's shape.
+  answerClientErrors(server as Server, log);
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');

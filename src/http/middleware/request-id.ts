@@ -3,6 +3,9 @@ import type { MiddlewareHandler } from 'hono';
 
 export const REQUEST_ID_HEADER = 'X-Request-ID';
 
+/** 32 hex chars, as upstream's uuid4().hex. */
+export const newRequestId = (): string => randomBytes(16).toString('hex');
+
 /**
  * Outermost middleware, as upstream: the client's X-Request-ID (trimmed) or 32 hex chars (uuid4().hex
  * in upstream) on EVERY response, 401/404/500 included. The header is set before next() so responses
@@ -11,7 +14,7 @@ export const REQUEST_ID_HEADER = 'X-Request-ID';
 export function requestId(): MiddlewareHandler {
   return async (c, next) => {
     const sent = c.req.header(REQUEST_ID_HEADER)?.trim();
-    const id = sent ? sent : randomBytes(16).toString('hex');
+    const id = sent ? sent : newRequestId();
     c.set('requestId', id);
     c.header(REQUEST_ID_HEADER, id);
     await next();

@@ -1,0 +1,72 @@
+import type { Server } from 'node:http';
+import type { Duplex, Writable } from 'node:stream';
+import type { Logger } from '../domain/ports.js';
+import { newRequestId, REQUEST_ID_HEADER } from './middleware/request-id.js';
+
+type Answer = { status: number; reason: string; code: string; message: string };
+
+/**
+ * What Node's HTTP parser refuses before any request exists (so before Hono, its request id and its error
+ * body): by the parser's error code, the answer Node itself would give, with berth's {code, message} body.
+ */
+const ANSWERS: Record<string, Answer> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    reason: 'Request Header Fields Too Large',
+    code: 'GENERAL::HEADERS_TOO_LARGE',
+    message: 'The request headers exceed the server limit (16 KiB in all).',
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    status: 413,
+    reason: 'Payload Too Large',
+    code: 'GENERAL::PAYLOAD_TOO_LARGE',
+    message: 'The chunk extensions of the request body exceed the server limit.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: 'Request Timeout',
+    code: 'GENERAL::REQUEST_TIMEOUT',
+    message: 'The request was not received in time.',
+  },
+};
+const MALFORMED: Answer = { status: 400, reason: 'Bad Request', code: 'GENERAL::MALFORMED_REQUEST', message: 'The request is not valid HTTP/1.1.' };
+
+/** The bytes of one complete answer; the connection closes after it (the parser cannot resync). */
+export function clientErrorResponse(errCode: string | undefined, requestId: string): string {
+  const a = (errCode !== undefined && ANSWERS[errCode]) || MALFORMED;
+  const body = JSON.stringify({ code: a.code, message: a.message });
+  return (
+    `HTTP/1.1 ${a.status} ${a.reason}\r\n` +
+    'Content-Type: application/json\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
+    'Connection: close\r\n\r\n' +
+    body
+  );
+}
+
+/**
+ * Answer Node's 'clientError' (a malformed request, headers over the limit, a request timeout) like every
+ * other berth error: a JSON {code, message} body and an X-Request-ID, logged under that id. Installed once
+ * on every server that serves the app (main.ts; test/helpers/listen.ts for in-process test servers).
+ *
+ * A pipelined request may still be answering on this socket (the parser read the bad bytes behind it): its
+ * answer is let finish first, so the two never interleave (Node's own handler would cut it off).
+ */
+export function answerClientErrors(server: Server, log: Logger): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const requestId = newRequestId();
+    log.info({ requestId, parserCode: err.code }, 'malformed request refused before routing');
+    const answer = () => {
+      if (!socket.writable) return socket.destroy();
+      socket.end(clientErrorResponse(err.code, requestId), () => socket.destroy());
+    };
+    const inFlight = (socket as Duplex & { _httpMessage?: Writable | null })._httpMessage;
+    if (inFlight && !inFlight.writableFinished) inFlight.once('finish', answer);
+    else answer();
+  });
+}
