@@ -1,22 +1,16 @@
+import type { CodeOf, ErrorCode, ErrorKind } from './error-codes.js';
+
+export type { ErrorCode, ErrorKind } from './error-codes.js';
+
 /**
  * The domain's one error type. `kind` decides the HTTP status (src/http/errors.ts holds the only table);
- * `code` is the wire code clients see, kept identical to upstream OpenSandbox's where one exists.
- * Messages must never carry secrets, SQL or stack traces: they go to clients verbatim.
+ * `code` is the wire code clients see, one of ./error-codes.ts, kept identical to upstream OpenSandbox's where one
+ * exists. Messages must never carry secrets, SQL or stack traces: they go to clients verbatim.
  */
-export type ErrorKind =
-  | 'invalid' // 400
-  | 'unauthenticated' // 401
-  | 'not_found' // 404
-  | 'conflict' // 409
-  | 'runtime' // 500: Docker, mount tool or other dependency failed
-  | 'upstream' // 502: a sandbox's own service (behind the server proxy) could not be reached
-  | 'unavailable' // 503
-  | 'not_implemented'; // 501
-
-export class DomainError extends Error {
+export class DomainError<K extends ErrorKind = ErrorKind> extends Error {
   constructor(
-    readonly kind: ErrorKind,
-    readonly code: string,
+    readonly kind: K,
+    readonly code: CodeOf<K>,
     message: string,
   ) {
     super(message);
@@ -24,13 +18,13 @@ export class DomainError extends Error {
   }
 }
 
-export const invalid = (code: string, message: string) => new DomainError('invalid', code, message);
-export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
-export const conflict = (code: string, message: string) => new DomainError('conflict', code, message);
-export const runtimeFailure = (code: string, message: string) => new DomainError('runtime', code, message);
+export const invalid = (code: CodeOf<'invalid'>, message: string) => new DomainError('invalid', code, message);
+export const notFound = (code: CodeOf<'not_found'>, message: string) => new DomainError('not_found', code, message);
+export const conflict = (code: CodeOf<'conflict'>, message: string) => new DomainError('conflict', code, message);
+export const runtimeFailure = (code: CodeOf<'runtime'>, message: string) => new DomainError('runtime', code, message);
 
 export const sandboxNotFound = (id: string) => notFound('DOCKER::SANDBOX_NOT_FOUND', `Sandbox ${id} not found.`);
 
-export function isDomainError(e: unknown): e is DomainError {
+export function isDomainError(e: unknown): e is DomainError & { code: ErrorCode } {
   return e instanceof DomainError;
 }

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ERROR_CODES, type ErrorCode } from '../domain/error-codes.js';
 import { isDomainError, type ErrorKind } from '../domain/errors.js';
 import type { Logger } from '../domain/ports.js';
 import { describeIssues, type Issue } from './issues.js';
@@ -11,7 +12,12 @@ export const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
   invalid: 400,
   unauthenticated: 401,
   not_found: 404,
+  request_timeout: 408,
   conflict: 409,
+  too_large: 413,
+  unsupported_media: 415,
+  unsatisfiable_range: 416,
+  headers_too_large: 431,
   runtime: 500,
   not_implemented: 501,
   upstream: 502,
@@ -23,11 +29,14 @@ export const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
  * a body that is not JSON). Upstream answers these 422 without a code (FastAPI's default); we answer 400
  * with upstream's own code for a bad request parameter, so clients that branch on it see one code.
  */
-export const INVALID_REQUEST_CODE = 'SANDBOX::INVALID_PARAMETER';
-export const UNKNOWN_ERROR = { code: 'GENERAL::UNKNOWN_ERROR', message: 'An unexpected error occurred.' } as const;
+export const INVALID_REQUEST_CODE: ErrorCode = 'SANDBOX::INVALID_PARAMETER';
+export const UNKNOWN_ERROR = { code: 'GENERAL::UNKNOWN_ERROR', message: 'An unexpected error occurred.' } as const satisfies {
+  code: ErrorCode;
+  message: string;
+};
 
 /** Framework-level failures that are not DomainErrors (hono's HTTPException), by status. */
-const HTTP_EXCEPTION_CODES: Partial<Record<number, string>> = {
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
   400: INVALID_REQUEST_CODE,
   413: 'GENERAL::PAYLOAD_TOO_LARGE',
   415: 'GENERAL::UNSUPPORTED_MEDIA_TYPE',
@@ -41,7 +50,7 @@ export const ErrorResponse = z
   .openapi('ErrorResponse', { description: 'The body of every non-2xx response.' });
 
 /** Every error body goes through here, so the access log can name the code. */
-export function errorJson(c: Context, status: ContentfulStatusCode, code: string, message: string): Response {
+export function errorJson(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string): Response {
   c.set('errorCode', code);
   return c.json({ code, message }, status);
 }
@@ -72,22 +81,47 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Authentication credentials are missing or invalid',
   404: 'The requested resource does not exist',
   409: 'The operation conflicts with the current state',
+  413: 'The request body is too large',
+  415: 'The request body has an unsupported content type',
+  416: 'The requested range is not satisfiable',
+  408: 'The request did not arrive in time',
+  431: 'The request headers are too large',
   500: 'An unexpected server error occurred',
   501: 'The operation is not implemented by this server',
   502: 'The sandbox port behind the server proxy could not be reached',
-  503: 'A dependency (the container engine) is unavailable',
+  503: 'A dependency (the database or the container engine) is unavailable',
 };
 
 export const requestIdHeader = {
   'X-Request-ID': { description: "The request's X-Request-ID, echoed or generated", schema: { type: 'string' as const } },
 };
 
-/** The error responses of a route for the OpenAPI document; 401 and 500 are always possible. */
-export function errorResponses(...kinds: ErrorKind[]) {
-  const statuses = new Set<number>([401, 500, ...kinds.map((k) => STATUS_BY_KIND[k])]);
+/** What every route can answer whatever it does: a missing or wrong key, and the unexpected */
+// (and a NUL in the URL or a bad parameter: every route's path and query go through the same checks)
+const ALWAYS: readonly ErrorCode[] = ['SANDBOX::INVALID_PARAMETER', 'MISSING_API_KEY', 'INVALID_API_KEY', 'GENERAL::UNKNOWN_ERROR'];
+
+/**
+ * The error responses of a route for the OpenAPI document, from the codes it can raise: each status the
+ * registry gives those codes, described with the codes and their meanings. 401 and 500 are always listed.
+ */
+export function errorResponses(...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of [...ALWAYS, ...codes]) {
+    for (const kind of ERROR_CODES[code].kinds) {
+      const status = STATUS_BY_KIND[kind];
+      const list = byStatus.get(status) ?? [];
+      if (!list.includes(code)) list.push(code);
+      byStatus.set(status, list);
+    }
+  }
   const out: Record<number, { description: string; headers: typeof requestIdHeader; content: { 'application/json': { schema: typeof ErrorResponse } } }> = {};
-  for (const s of [...statuses].sort()) {
-    out[s] = { description: DESCRIPTIONS[s] ?? 'Error', headers: requestIdHeader, content: { 'application/json': { schema: ErrorResponse } } };
+  for (const status of [...byStatus.keys()].sort()) {
+    const lines = byStatus.get(status)!.map((code) => `\`${code}\`: ${ERROR_CODES[code].meaning}`);
+    out[status] = {
+      description: `${DESCRIPTIONS[status] ?? 'Error'}.\n\n${lines.join('\n\n')}`,
+      headers: requestIdHeader,
+      content: { 'application/json': { schema: ErrorResponse } },
+    };
   }
   return out;
 }

@@ -1,5 +1,6 @@
-import { runtimeFailure } from '../../src/domain/errors.js';
+import { notFound, runtimeFailure } from '../../src/domain/errors.js';
 import { LABELS, type ContainerEvent, type ContainerRuntime, type ContainerSpec, type ContainerState } from '../../src/domain/ports.js';
+import type { CodeOf } from '../../src/domain/error-codes.js';
 
 export type FailableOp = 'pull' | 'start' | 'pause' | 'unpause' | 'remove' | 'commit' | 'removeImage';
 
@@ -7,7 +8,7 @@ type FakeContainer = { spec: ContainerSpec; state: ContainerState; createdAt: nu
 type FakeVolume = { name: string; driver: string; mountpoint: string; labels: Record<string, string> };
 
 // Codes a real adapter answers with, so HTTP tests see upstream's codes for injected failures.
-const FAILURE_CODES: Record<FailableOp, string> = {
+const FAILURE_CODES: Record<FailableOp, CodeOf<'runtime'>> = {
   pull: 'DOCKER::SANDBOX_IMAGE_PULL_FAILED',
   start: 'DOCKER::SANDBOX_START_FAILED',
   pause: 'DOCKER::SANDBOX_PAUSE_FAILED',
@@ -69,7 +70,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   private must(containerId: string): FakeContainer {
     const c = this.containers.get(containerId);
-    if (!c) throw runtimeFailure('DOCKER::SANDBOX_NOT_FOUND', `No such container: ${containerId}`);
+    if (!c) throw notFound('DOCKER::SANDBOX_NOT_FOUND', `No such container: ${containerId}`);
     return c;
   }
 

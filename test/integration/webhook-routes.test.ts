@@ -2,7 +2,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/domain/deps.js';
-import { isDomainError, type ErrorKind } from '../../src/domain/errors.js';
+import { isDomainError } from '../../src/domain/errors.js';
+import { STATUS_BY_KIND } from '../../src/http/errors.js';
 import { dispatchOnce } from '../../src/domain/webhooks/dispatch.js';
 import { policyWith } from '../../src/domain/webhooks/policy.js';
 import { registerWebhookRoutes } from '../../src/http/routes/webhooks.js';
@@ -10,16 +11,6 @@ import type { TestDb } from '../helpers/db.js';
 import { freshPostgres, startReceiver, testConfig, webhookDeps } from '../helpers/webhook-fixtures.js';
 
 // A minimal app standing in for the lead's: requestId, DomainError -> status, zod errors -> 400.
-const STATUS: Record<ErrorKind, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  not_found: 404,
-  conflict: 409,
-  runtime: 500,
-  unavailable: 503,
-  not_implemented: 501,
-  upstream: 502,
-};
 function appFor(deps: Deps) {
   const app = new OpenAPIHono({
     defaultHook: (r, c) => (r.success ? undefined : c.json({ code: 'SANDBOX::INVALID_PARAMETER', message: 'invalid request' }, 400)),
@@ -29,7 +20,7 @@ function appFor(deps: Deps) {
     await next();
   });
   app.onError((err, c) =>
-    isDomainError(err) ? c.json({ code: err.code, message: err.message }, STATUS[err.kind] as 400) : c.json({ code: 'X', message: String(err) }, 500),
+    isDomainError(err) ? c.json({ code: err.code, message: err.message }, STATUS_BY_KIND[err.kind] as 400) : c.json({ code: 'X', message: String(err) }, 500),
   );
   registerWebhookRoutes(app, deps);
   return app;

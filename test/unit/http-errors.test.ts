@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, type CodeOf } from '../../src/domain/error-codes.js';
 import { DomainError, type ErrorKind } from '../../src/domain/errors.js';
 import '../../src/http/context.js';
 import {
@@ -29,27 +30,46 @@ function appThrowing(err: unknown, log = new RecordingLogger()) {
   return { app, log };
 }
 
+/** Some registered code that may be raised with this kind. */
+function codeOfKind<K extends ErrorKind>(kind: K): CodeOf<K> {
+  const found = Object.entries(ERROR_CODES).find(([, e]) => (e.kinds as readonly ErrorKind[]).includes(kind));
+  if (!found) throw new Error(`no code of kind ${kind}`);
+  return found[0] as CodeOf<K>;
+}
+
 describe('the error table', () => {
   it.each<[ErrorKind, number]>([
     ['invalid', 400],
     ['unauthenticated', 401],
     ['not_found', 404],
+    ['request_timeout', 408],
     ['conflict', 409],
+    ['too_large', 413],
+    ['unsupported_media', 415],
+    ['unsatisfiable_range', 416],
+    ['headers_too_large', 431],
     ['runtime', 500],
     ['not_implemented', 501],
     ['upstream', 502],
     ['unavailable', 503],
   ])('%s -> %i, body {code, message} verbatim', async (kind, status) => {
     expect(STATUS_BY_KIND[kind]).toBe(status);
-    const { app } = appThrowing(new DomainError(kind, 'X::CODE', 'a message'));
+    const code = codeOfKind(kind);
+    const { app } = appThrowing(new DomainError(kind, code, 'a message'));
     const res = await app.request('/boom');
     expect(res.status).toBe(status);
-    expect(await res.json()).toEqual({ code: 'X::CODE', message: 'a message' });
+    expect(await res.json()).toEqual({ code, message: 'a message' });
   });
 
-  it('documents exactly the statuses the table gives, plus 401 and 500 always', () => {
-    expect(Object.keys(errorResponses('invalid', 'not_found')).map(Number)).toEqual([400, 401, 404, 500]);
-    expect(Object.keys(errorResponses()).map(Number)).toEqual([401, 500]);
+  it("documents the statuses of a route's codes, plus 400, 401 and 500 always, each naming its codes", () => {
+    const doc = errorResponses('DOCKER::SANDBOX_NOT_FOUND', 'DOCKER::INVALID_EXPIRATION');
+    expect(Object.keys(doc).map(Number)).toEqual([400, 401, 404, 409, 500]);
+    expect(doc[404]!.description).toContain('`DOCKER::SANDBOX_NOT_FOUND`: ');
+    // a code raised with two kinds is listed under both statuses
+    expect(doc[400]!.description).toContain('`DOCKER::INVALID_EXPIRATION`');
+    expect(doc[409]!.description).toContain('`DOCKER::INVALID_EXPIRATION`');
+    expect(doc[401]!.description).toContain('`MISSING_API_KEY`');
+    expect(Object.keys(errorResponses()).map(Number)).toEqual([400, 401, 500]);
   });
 
   it('maps hono HTTPExceptions below 500 to {code, message}', async () => {

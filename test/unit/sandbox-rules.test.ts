@@ -49,7 +49,7 @@ describe('resource limits (upstream parsing)', () => {
 
 describe('metadata rules', () => {
   it('accepts label-shaped keys and values, including empty values and prefixed keys', () => {
-    expect(() => assertValidMetadata({ team: 'a', 'a.example.com/b': '', x_y: 'v.1-2' }, 'X')).not.toThrow();
+    expect(() => assertValidMetadata({ team: 'a', 'a.example.com/b': '', x_y: 'v.1-2' }, 'INVALID_METADATA_LABEL')).not.toThrow();
   });
   it('refuses the reserved prefix with the path-specific code', () => {
     expect(codeOf(() => assertValidMetadata({ 'opensandbox.io/x': 'v' }, 'INVALID_METADATA_LABEL'))).toBe('INVALID_METADATA_LABEL');
@@ -65,7 +65,7 @@ describe('metadata rules', () => {
       { k: 'bad value' },
       { k: '-v' },
     ] as Record<string, string>[])
-      expect(codeOf(() => assertValidMetadata(md, 'X'))).toBe('SANDBOX::INVALID_METADATA_LABEL');
+      expect(codeOf(() => assertValidMetadata(md, 'INVALID_METADATA_LABEL'))).toBe('SANDBOX::INVALID_METADATA_LABEL');
   });
   it('merges like RFC 7396 on a flat map', () => {
     expect(mergeMetadata({ a: '1', b: '2' }, { b: null, c: '3', z: null })).toEqual({ a: '1', c: '3' });

@@ -2,6 +2,7 @@ import type { Deps } from '../deps.js';
 import { conflict } from '../errors.js';
 import type { EventType } from '../events/types.js';
 import { settle, transition } from './claim.js';
+import type { CodeOf } from '../error-codes.js';
 
 type PauseDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'processId' | 'runtime' | 'log'>;
 
@@ -9,7 +10,7 @@ type Toggle = {
   from: 'Running' | 'Paused';
   via: 'Pausing' | 'Resuming';
   to: 'Paused' | 'Running';
-  refuseCode: string;
+  refuseCode: CodeOf<'conflict'>;
   verb: string;
   event: EventType;
   docker: (deps: PauseDeps, containerId: string) => Promise<void>;

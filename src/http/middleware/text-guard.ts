@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import type { ErrorCode } from '../../domain/error-codes.js';
 import { errorJson } from '../errors.js';
 
 /**
@@ -9,7 +10,7 @@ import { errorJson } from '../errors.js';
  * included; a body that is not JSON is left to the route, which answers its own "malformed" error.
  * Never mount this where bodies are opaque (file uploads, the server proxy): they may carry any bytes.
  */
-export function refuseUnstorableText(code: string, opts: { body: boolean }): MiddlewareHandler {
+export function refuseUnstorableText(code: ErrorCode, opts: { body: boolean }): MiddlewareHandler {
   return async (c, next) => {
     if (/%00|\0/.test(rawPathAndQuery(c.req.url))) return errorJson(c, 400, code, 'The request path or query contains a NUL character.');
     if (opts.body && hasBody(c)) {

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { Deps } from '../../domain/deps.js';
 import { openEventStream } from '../../domain/events/stream.js';
-import { ErrorBody } from './webhooks.schemas.js';
+import { errorResponses } from '../errors.js';
 import { EVENT_STREAM_API_KEY_PARAM, EventDtoSchema, EventStreamHeaders, EventStreamQuery } from './events.schemas.js';
 
 export { EVENT_STREAM_API_KEY_PARAM };
@@ -26,8 +26,7 @@ const route = createRoute({
   request: { query: EventStreamQuery, headers: EventStreamHeaders },
   responses: {
     200: { content: { 'text/event-stream': { schema: EventDtoSchema } }, description: 'The event stream' },
-    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad filter or Last-Event-ID' },
-    401: { content: { 'application/json': { schema: ErrorBody } }, description: 'Missing or invalid API key' },
+    ...errorResponses('EVENTS::INVALID_LAST_EVENT_ID'),
   },
 });
 

@@ -16,7 +16,7 @@ export const listMountsRoute = createRoute({
   summary: 'List host mounts in the ledger',
   description: 'Newest first. Each shared mount with its identity (never its credentials), state, health, reference count and holders.',
   request: { query: ListMountsQuery },
-  responses: { 200: ok('Mounts', MountList), ...errorResponses('invalid') },
+  responses: { 200: ok('Mounts', MountList), ...errorResponses() },
 });
 
 export const getMountRoute = createRoute({
@@ -26,7 +26,7 @@ export const getMountRoute = createRoute({
   operationId: 'getMount',
   summary: 'Fetch one mount',
   request: { params: MountIdParams },
-  responses: { 200: ok('The mount', Mount), ...errorResponses('not_found') },
+  responses: { 200: ok('The mount', Mount), ...errorResponses('MOUNT::NOT_FOUND') },
 });
 
 export function registerMountRoutes(app: OpenAPIHono, deps: Pick<Deps, 'db'>): void {

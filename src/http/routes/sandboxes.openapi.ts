@@ -25,6 +25,30 @@ const body = <T>(schema: T) => ({ required: true, content: json(schema) });
 const ok = <T>(description: string, schema: T) => ({ description, headers: requestIdHeader, content: json(schema) });
 const empty = (description: string) => ({ description, headers: requestIdHeader });
 
+/** What a create's volumes can be refused or fail with (domain/volumes). */
+const VOLUME_CODES = [
+  'VOLUME::INVALID_NAME',
+  'VOLUME::DUPLICATE_NAME',
+  'VOLUME::INVALID_BACKEND',
+  'VOLUME::UNSUPPORTED_BACKEND',
+  'VOLUME::INVALID_MOUNT_PATH',
+  'VOLUME::INVALID_SUB_PATH',
+  'VOLUME::INVALID_HOST_PATH',
+  'VOLUME::HOST_PATH_NOT_ALLOWED',
+  'VOLUME::HOST_PATH_CREATE_FAILED',
+  'VOLUME::INVALID_PVC_NAME',
+  'VOLUME::PVC_NOT_FOUND',
+  'VOLUME::PVC_SUBPATH_UNSUPPORTED_DRIVER',
+  'VOLUME::PVC_INSPECT_FAILED',
+  'VOLUME::INVALID_OSSFS_BUCKET',
+  'VOLUME::INVALID_OSSFS_ENDPOINT',
+  'VOLUME::INVALID_OSSFS_CREDENTIALS',
+  'VOLUME::INVALID_OSSFS_OPTION',
+  'VOLUME::INVALID_OSSFS_VERSION',
+  'VOLUME::INVALID_OSSFS_MOUNT_ROOT',
+  'VOLUME::OSSFS_MOUNT_FAILED',
+] as const;
+
 export const createSandboxRoute = createRoute({
   method: 'post',
   path: '/sandboxes',
@@ -33,7 +57,22 @@ export const createSandboxRoute = createRoute({
   summary: 'Create a sandbox',
   description: 'Provisions synchronously: the answer (202, as upstream) already says Running, or the create failed and left nothing behind.',
   request: { body: body(CreateSandboxRequest) },
-  responses: { 202: ok('Sandbox created and running', CreateSandboxResponse), ...errorResponses('invalid', 'conflict', 'unavailable') },
+  responses: {
+    202: ok('Sandbox created and running', CreateSandboxResponse),
+    ...errorResponses(
+      'GENERAL::PAYLOAD_TOO_LARGE',
+      'SANDBOX::INVALID_METADATA_LABEL',
+      'SANDBOX::API_NOT_SUPPORTED',
+      'SANDBOX::UNSUPPORTED_POOL_REF',
+      'DOCKER::INVALID_ENTRYPOINT',
+      'SNAPSHOT::NOT_FOUND',
+      'SNAPSHOT::NOT_READY',
+      ...VOLUME_CODES,
+      'DOCKER::SANDBOX_IMAGE_PULL_FAILED',
+      'DOCKER::SANDBOX_START_FAILED',
+      'DOCKER::INITIALIZATION_ERROR',
+    ),
+  },
 });
 
 export const listSandboxesRoute = createRoute({
@@ -44,7 +83,7 @@ export const listSandboxesRoute = createRoute({
   summary: 'List sandboxes',
   description: 'Newest first. Filters combine with AND; repeated state values with OR.',
   request: { query: ListSandboxesQuery },
-  responses: { 200: ok('A page of sandboxes', ListSandboxesResponse), ...errorResponses('invalid') },
+  responses: { 200: ok('A page of sandboxes', ListSandboxesResponse), ...errorResponses('INVALID_METADATA_FORMAT', 'SANDBOX::INVALID_METADATA_LABEL') },
 });
 
 export const getSandboxRoute = createRoute({
@@ -55,7 +94,7 @@ export const getSandboxRoute = createRoute({
   summary: 'Fetch a sandbox by id',
   description: 'Deleted and expired sandboxes answer 404.',
   request: { params: SandboxIdParams },
-  responses: { 200: ok('The sandbox', Sandbox), ...errorResponses('not_found') },
+  responses: { 200: ok('The sandbox', Sandbox), ...errorResponses('DOCKER::SANDBOX_NOT_FOUND') },
 });
 
 export const deleteSandboxRoute = createRoute({
@@ -66,7 +105,7 @@ export const deleteSandboxRoute = createRoute({
   summary: 'Delete a sandbox',
   description: 'Removes the container and releases its volumes before answering; afterwards GET answers 404.',
   request: { params: SandboxIdParams },
-  responses: { 204: empty('Sandbox deleted'), ...errorResponses('not_found', 'conflict') },
+  responses: { 204: empty('Sandbox deleted'), ...errorResponses('DOCKER::SANDBOX_NOT_FOUND', 'DOCKER::SANDBOX_DELETE_FAILED') },
 });
 
 export const patchMetadataRoute = createRoute({
@@ -77,7 +116,10 @@ export const patchMetadataRoute = createRoute({
   summary: 'Patch sandbox metadata (JSON merge patch)',
   description: 'All-or-nothing: every label is validated before anything is written. Returns the full sandbox.',
   request: { params: SandboxIdParams, body: body(PatchSandboxMetadataRequest) },
-  responses: { 200: ok('The sandbox with its new metadata', Sandbox), ...errorResponses('invalid', 'not_found', 'conflict') },
+  responses: {
+    200: ok('The sandbox with its new metadata', Sandbox),
+    ...errorResponses('INVALID_METADATA_LABEL', 'SANDBOX::INVALID_METADATA_LABEL', 'DOCKER::SANDBOX_NOT_FOUND'),
+  },
 });
 
 export const pauseSandboxRoute = createRoute({
@@ -88,7 +130,7 @@ export const pauseSandboxRoute = createRoute({
   summary: 'Pause a running sandbox',
   description: 'Empty body with Content-Length: 0. Pausing anything but a Running sandbox is a 409. The TTL keeps running.',
   request: { params: SandboxIdParams },
-  responses: { 202: empty('Paused'), ...errorResponses('not_found', 'conflict') },
+  responses: { 202: empty('Paused'), ...errorResponses('DOCKER::SANDBOX_NOT_FOUND', 'DOCKER::SANDBOX_NOT_RUNNING', 'DOCKER::SANDBOX_PAUSE_FAILED') },
 });
 
 export const resumeSandboxRoute = createRoute({
@@ -99,7 +141,7 @@ export const resumeSandboxRoute = createRoute({
   summary: 'Resume a paused sandbox',
   description: 'Empty body with Content-Length: 0. Resuming anything but a Paused sandbox is a 409.',
   request: { params: SandboxIdParams },
-  responses: { 202: empty('Running again'), ...errorResponses('not_found', 'conflict') },
+  responses: { 202: empty('Running again'), ...errorResponses('DOCKER::SANDBOX_NOT_FOUND', 'DOCKER::SANDBOX_NOT_PAUSED', 'DOCKER::SANDBOX_RESUME_FAILED') },
 });
 
 export const renewExpirationRoute = createRoute({
@@ -110,7 +152,7 @@ export const renewExpirationRoute = createRoute({
   summary: 'Set a new absolute expiry',
   description: 'Must be in the future (400); a sandbox without a TTL answers 409. Durable: stored before the answer.',
   request: { params: SandboxIdParams, body: body(RenewSandboxExpirationRequest) },
-  responses: { 200: ok('The new expiry', RenewSandboxExpirationResponse), ...errorResponses('invalid', 'not_found', 'conflict') },
+  responses: { 200: ok('The new expiry', RenewSandboxExpirationResponse), ...errorResponses('DOCKER::INVALID_EXPIRATION', 'DOCKER::SANDBOX_NOT_FOUND') },
 });
 
 export const getEndpointRoute = createRoute({
@@ -124,7 +166,10 @@ export const getEndpointRoute = createRoute({
     'a published port answers host:hostPort; any other goes through the server proxy (`{host}/sandboxes/{id}/proxy/<port>`), ' +
     'or is a 500 DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE when BERTH_SERVER_PROXY=false.',
   request: { params: EndpointParams, query: EndpointQuery },
-  responses: { 200: ok('The endpoint', Endpoint), ...errorResponses('invalid', 'not_found', 'conflict') },
+  responses: {
+    200: ok('The endpoint', Endpoint),
+    ...errorResponses('DOCKER::INVALID_PORT', 'DOCKER::SANDBOX_NOT_FOUND', 'DOCKER::SANDBOX_NOT_RUNNING', 'DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE'),
+  },
 });
 
 export const reportMetricsEventRoute = createRoute({
@@ -135,5 +180,5 @@ export const reportMetricsEventRoute = createRoute({
   summary: 'SDK telemetry',
   description: 'Sent by the OpenSandbox SDK after Sandbox.create(); logged and answered 204.',
   request: { body: body(MetricsEvent) },
-  responses: { 204: empty('Recorded'), ...errorResponses('invalid') },
+  responses: { 204: empty('Recorded'), ...errorResponses() },
 });

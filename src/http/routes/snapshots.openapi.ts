@@ -29,7 +29,7 @@ export const createSnapshotRoute = createRoute({
       },
       content: json(Snapshot),
     },
-    ...errorResponses('invalid', 'not_found', 'conflict'),
+    ...errorResponses('DOCKER::SANDBOX_NOT_FOUND', 'SNAPSHOT::INVALID_SOURCE_STATE'),
   },
 });
 
@@ -41,7 +41,7 @@ export const listSnapshotsRoute = createRoute({
   summary: 'List snapshots',
   description: 'Newest first. Filters combine with AND; repeated state values with OR. Snapshots outlive their source sandbox.',
   request: { query: ListSnapshotsQuery },
-  responses: { 200: ok('A page of snapshots', ListSnapshotsResponse), ...errorResponses('invalid') },
+  responses: { 200: ok('A page of snapshots', ListSnapshotsResponse), ...errorResponses() },
 });
 
 export const getSnapshotRoute = createRoute({
@@ -51,7 +51,7 @@ export const getSnapshotRoute = createRoute({
   operationId: 'getSnapshot',
   summary: 'Fetch a snapshot by id',
   request: { params: SnapshotIdParams },
-  responses: { 200: ok('The snapshot', Snapshot), ...errorResponses('not_found', 'conflict') },
+  responses: { 200: ok('The snapshot', Snapshot), ...errorResponses('SNAPSHOT::NOT_FOUND') },
 });
 
 export const deleteSnapshotRoute = createRoute({
@@ -64,5 +64,8 @@ export const deleteSnapshotRoute = createRoute({
     'Removes the image berth committed. 409 SNAPSHOT::INVALID_STATE while it is Creating; ' +
     '409 SNAPSHOT::DELETE_CONFLICT while a sandbox restored from it exists.',
   request: { params: SnapshotIdParams },
-  responses: { 204: { description: 'Snapshot deleted', headers: requestIdHeader }, ...errorResponses('not_found', 'conflict') },
+  responses: {
+    204: { description: 'Snapshot deleted', headers: requestIdHeader },
+    ...errorResponses('SNAPSHOT::NOT_FOUND', 'SNAPSHOT::INVALID_STATE', 'SNAPSHOT::DELETE_CONFLICT', 'DOCKER::SNAPSHOT_IMAGE_REMOVE_FAILED'),
+  },
 });

@@ -4,10 +4,10 @@ import { listDeliveries, redeliver } from '../../domain/webhooks/deliveries.js';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../domain/webhooks/endpoints.js';
 import { sendTestEvent } from '../../domain/webhooks/test-event.js';
 import { actorOf } from '../context.js';
+import { errorResponses, requestIdHeader } from '../errors.js';
 import {
   CreateWebhookBody,
   DeliveryParams,
-  ErrorBody,
   ListDeliveriesQuery,
   TestEventResult,
   UpdateWebhookBody,
@@ -20,11 +20,7 @@ import {
 } from './webhooks.schemas.js';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const errors = {
-  400: json(ErrorBody, 'Invalid request or URL not allowed'),
-  401: json(ErrorBody, 'Missing or invalid API key'),
-  404: json(ErrorBody, 'Endpoint or delivery not found'),
-};
+const URL_CODES = ['WEBHOOK::INVALID_URL', 'WEBHOOK::URL_NOT_ALLOWED', 'GENERAL::PAYLOAD_TOO_LARGE'] as const;
 const tags = ['Webhooks'];
 const body = <T>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
@@ -35,14 +31,14 @@ const routes = {
     tags,
     operationId: 'createWebhook',
     request: body(CreateWebhookBody),
-    responses: { 201: json(WebhookEndpointWithSecret, 'Created; the secret is shown only here'), ...errors },
+    responses: { 201: json(WebhookEndpointWithSecret, 'Created; the secret is shown only here'), ...errorResponses(...URL_CODES) },
   }),
   list: createRoute({
     method: 'get',
     path: '/v1/webhooks',
     tags,
     operationId: 'listWebhooks',
-    responses: { 200: json(WebhookEndpointList, 'All endpoints'), ...errors },
+    responses: { 200: json(WebhookEndpointList, 'All endpoints'), ...errorResponses() },
   }),
   get: createRoute({
     method: 'get',
@@ -50,7 +46,7 @@ const routes = {
     tags,
     operationId: 'getWebhook',
     request: { params: WebhookIdParams },
-    responses: { 200: json(WebhookEndpoint, 'The endpoint'), ...errors },
+    responses: { 200: json(WebhookEndpoint, 'The endpoint'), ...errorResponses('WEBHOOK::NOT_FOUND') },
   }),
   update: createRoute({
     method: 'patch',
@@ -58,7 +54,7 @@ const routes = {
     tags,
     operationId: 'updateWebhook',
     request: { params: WebhookIdParams, ...body(UpdateWebhookBody) },
-    responses: { 200: json(WebhookEndpoint, 'Updated; enabling clears the failure record'), ...errors },
+    responses: { 200: json(WebhookEndpoint, 'Updated; enabling clears the failure record'), ...errorResponses('WEBHOOK::NOT_FOUND', ...URL_CODES) },
   }),
   remove: createRoute({
     method: 'delete',
@@ -66,7 +62,7 @@ const routes = {
     tags,
     operationId: 'deleteWebhook',
     request: { params: WebhookIdParams },
-    responses: { 204: { description: 'Deleted, with its deliveries' }, ...errors },
+    responses: { 204: { description: 'Deleted, with its deliveries', headers: requestIdHeader }, ...errorResponses('WEBHOOK::NOT_FOUND') },
   }),
   rotate: createRoute({
     method: 'post',
@@ -74,7 +70,10 @@ const routes = {
     tags,
     operationId: 'rotateWebhookSecret',
     request: { params: WebhookIdParams },
-    responses: { 200: json(WebhookEndpointWithSecret, 'New secret, shown only here; the old one also signs for 24 h'), ...errors },
+    responses: {
+      200: json(WebhookEndpointWithSecret, 'New secret, shown only here; the old one also signs for 24 h'),
+      ...errorResponses('WEBHOOK::NOT_FOUND'),
+    },
   }),
   test: createRoute({
     method: 'post',
@@ -82,7 +81,10 @@ const routes = {
     tags,
     operationId: 'sendWebhookTest',
     request: { params: WebhookIdParams },
-    responses: { 202: json(TestEventResult, 'A webhook.test event was queued for this endpoint'), 409: json(ErrorBody, 'Endpoint disabled'), ...errors },
+    responses: {
+      202: json(TestEventResult, 'A webhook.test event was queued for this endpoint'),
+      ...errorResponses('WEBHOOK::NOT_FOUND', 'WEBHOOK::ENDPOINT_DISABLED'),
+    },
   }),
   deliveries: createRoute({
     method: 'get',
@@ -90,7 +92,7 @@ const routes = {
     tags,
     operationId: 'listWebhookDeliveries',
     request: { params: WebhookIdParams, query: ListDeliveriesQuery },
-    responses: { 200: json(WebhookDeliveryList, 'Deliveries, newest event first, with every attempt'), ...errors },
+    responses: { 200: json(WebhookDeliveryList, 'Deliveries, newest event first, with every attempt'), ...errorResponses('WEBHOOK::NOT_FOUND') },
   }),
   redeliver: createRoute({
     method: 'post',
@@ -98,7 +100,10 @@ const routes = {
     tags,
     operationId: 'redeliverWebhook',
     request: { params: DeliveryParams },
-    responses: { 202: json(WebhookDelivery, 'A new delivery of the same event'), 409: json(ErrorBody, 'Still pending, or endpoint disabled'), ...errors },
+    responses: {
+      202: json(WebhookDelivery, 'A new delivery of the same event'),
+      ...errorResponses('WEBHOOK::NOT_FOUND', 'WEBHOOK::DELIVERY_NOT_FOUND', 'WEBHOOK::DELIVERY_IN_PROGRESS', 'WEBHOOK::ENDPOINT_DISABLED'),
+    },
   }),
 };
 

@@ -1,6 +1,7 @@
 import { invalid, isDomainError } from '../../errors.js';
 import type { SandboxExec } from '../port.js';
 import { firstEntry } from './tar.js';
+import type { CodeOf } from '../../error-codes.js';
 
 /** The sandbox's own users and groups (its /etc/passwd and /etc/group), which owner/group names refer to. */
 export type Accounts = {
@@ -29,7 +30,7 @@ export async function loadAccounts(exec: SandboxExec, containerId: string): Prom
 }
 
 /** owner/group names of a request → ids; an unknown name is refused (upstream silently falls back to root). */
-export function resolveOwner(acc: Accounts, owner: string | undefined, group: string | undefined, code: string): { uid?: number; gid?: number } {
+export function resolveOwner(acc: Accounts, owner: string | undefined, group: string | undefined, code: CodeOf<'invalid'>): { uid?: number; gid?: number } {
   const out: { uid?: number; gid?: number } = {};
   if (owner !== undefined) {
     out.uid = acc.uidOf(owner);

@@ -1,4 +1,5 @@
 import { invalid } from '../../errors.js';
+import type { CodeOf } from '../../error-codes.js';
 
 /**
  * A sandbox path as berth takes it: literally. No `$VAR` or `~` expansion (upstream expands them from execd's
@@ -6,7 +7,7 @@ import { invalid } from '../../errors.js';
  * (berth has no working directory to be relative to); `..` is resolved lexically. Symlinks are the
  * engine's business: it resolves them inside the sandbox root.
  */
-export function sandboxPath(raw: unknown, field = 'path', code = 'INVALID_REQUEST_BODY'): string {
+export function sandboxPath(raw: unknown, field = 'path', code: CodeOf<'invalid'> = 'INVALID_REQUEST_BODY'): string {
   if (typeof raw !== 'string' || raw === '') throw invalid(code, `${field} must be a non-empty string.`);
   if (raw.includes('\0')) throw invalid(code, `${field} must not contain a NUL byte.`);
   const out: string[] = [];

@@ -22,4 +22,4 @@ export async function putEntry(
 }
 
 /** 413: the route maps this code (the error table has no kind for it). */
-export const tooLarge = (message: string) => new DomainError('invalid', 'PAYLOAD_TOO_LARGE', message);
+export const tooLarge = (message: string) => new DomainError('too_large', 'PAYLOAD_TOO_LARGE', message);

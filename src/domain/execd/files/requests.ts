@@ -1,10 +1,11 @@
 import { invalid } from '../../errors.js';
 import { modeFromWire } from './paths.js';
+import type { CodeOf } from '../../error-codes.js';
 
 /** `{mode?, owner?, group?}` of a request entry, checked; mode 0 or absent means "not given", as upstream. */
 export type Ownership = { mode?: number; owner?: string; group?: string };
 
-export function ownershipOf(raw: Record<string, unknown>, where: string, code = 'INVALID_REQUEST_BODY'): Ownership {
+export function ownershipOf(raw: Record<string, unknown>, where: string, code: CodeOf<'invalid'> = 'INVALID_REQUEST_BODY'): Ownership {
   const out: Ownership = {};
   if (raw.mode !== undefined && raw.mode !== null && raw.mode !== 0) {
     try {

@@ -1,6 +1,7 @@
 import { invalid } from '../../errors.js';
 import type { PathStat, SandboxExec } from '../port.js';
 import { parentOf, relativeTo, sandboxPath } from './paths.js';
+import type { CodeOf } from '../../error-codes.js';
 
 const MAX_LINK_HOPS = 16;
 
@@ -53,7 +54,7 @@ export async function existingAncestor(
   exec: SandboxExec,
   containerId: string,
   path: string,
-  code = 'INVALID_REQUEST_BODY',
+  code: CodeOf<'invalid'> = 'INVALID_REQUEST_BODY',
 ): Promise<{ dir: string; rest: string }> {
   let dir = parentOf(path);
   for (;;) {

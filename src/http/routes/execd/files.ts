@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Context, Hono } from 'hono';
 import type { Deps } from '../../../domain/deps.js';
-import { isDomainError } from '../../../domain/errors.js';
 import { downloadFile } from '../../../domain/execd/files/download.js';
 import { getFilesInfo } from '../../../domain/execd/files/info.js';
 import { listDirectory, searchFiles } from '../../../domain/execd/files/list.js';
@@ -11,37 +10,16 @@ import { setPermissions } from '../../../domain/execd/files/permissions.js';
 import { deleteDirectories, deleteFiles } from '../../../domain/execd/files/remove.js';
 import { replaceContents } from '../../../domain/execd/files/replace.js';
 import { uploadFiles } from '../../../domain/execd/files/upload.js';
+import { z } from 'zod';
 import { errorJson } from '../../errors.js';
+import { readBody } from './body.js';
 import { sandboxIdOf } from './index.js';
-
-type Handler = (c: Context) => Promise<Response>;
 
 /** An empty success: the SDK parses any 2xx body that is not explicitly empty as JSON. */
 const empty = (c: Context) => c.body(null, 200, { 'Content-Length': '0' });
 
-/** 413 has no error kind in the shared table; the file verbs mark it by code. */
-const guarded =
-  (h: Handler): Handler =>
-  async (c) => {
-    try {
-      return await h(c);
-    } catch (e) {
-      if (isDomainError(e) && e.code === 'PAYLOAD_TOO_LARGE') return errorJson(c, 413, e.code, e.message);
-      throw e;
-    }
-  };
-
-/** A JSON-body route: a body that is not JSON is 400 INVALID_REQUEST_BODY before the verb sees it. */
-const withJson = (verb: (body: unknown, c: Context) => Promise<Response>): Handler =>
-  guarded(async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return errorJson(c, 400, 'INVALID_REQUEST_BODY', 'The request body is not valid JSON.');
-    }
-    return verb(body, c);
-  });
+/** The file verbs check their bodies' shapes themselves; this reads one as JSON (400 INVALID_REQUEST_BODY if it is not). */
+const jsonOf = (c: Context) => readBody(c, z.unknown());
 const paths = (c: Context) => c.req.queries('path') ?? [];
 
 /** execd's files and directories API (DESIGN.md execd §6), served through the engine's archive API and, for delete/move/chmod, the image's tools. */
@@ -50,18 +28,15 @@ export function registerFileRoutes(app: Hono, deps: Deps): void {
   app.get('/directories/list', async (c) => c.json(await listDirectory(deps, sandboxIdOf(c), paths(c)[0], c.req.query('depth'))));
   app.get('/files/search', async (c) => c.json(await searchFiles(deps, sandboxIdOf(c), paths(c)[0], c.req.query('pattern'))));
 
-  app.post(
-    '/files/upload',
-    guarded(async (c) => {
-      // The node request itself when served by @hono/node-server (no web-stream round trip for large bodies);
-      // app.request() in tests has only the web body.
-      const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
-      const web = () => c.req.raw.body; // touched only without `incoming`: reading it starts consuming the request
-      const body = incoming ?? (web() ? Readable.fromWeb(web() as import('node:stream/web').ReadableStream<Uint8Array>) : null);
-      await uploadFiles(deps, sandboxIdOf(c), { contentType: c.req.header('content-type'), body });
-      return empty(c);
-    }),
-  );
+  app.post('/files/upload', async (c) => {
+    // The node request itself when served by @hono/node-server (no web-stream round trip for large bodies);
+    // app.request() in tests has only the web body.
+    const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
+    const web = () => c.req.raw.body; // touched only without `incoming`: reading it starts consuming the request
+    const body = incoming ?? (web() ? Readable.fromWeb(web() as import('node:stream/web').ReadableStream<Uint8Array>) : null);
+    await uploadFiles(deps, sandboxIdOf(c), { contentType: c.req.header('content-type'), body });
+    return empty(c);
+  });
 
   app.get('/files/download', async (c) => {
     const d = await downloadFile(deps, sandboxIdOf(c), paths(c)[0], c.req.header('range'));
@@ -80,25 +55,13 @@ export function registerFileRoutes(app: Hono, deps: Deps): void {
     return c.body(d.body, d.range ? 206 : 200, headers);
   });
 
-  app.post(
-    '/directories',
-    withJson(async (body, c) => (await createDirectories(deps, sandboxIdOf(c), body), empty(c))),
-  );
-  app.post(
-    '/files/permissions',
-    withJson(async (body, c) => (await setPermissions(deps, sandboxIdOf(c), body), empty(c))),
-  );
-  app.post(
-    '/files/replace',
-    withJson(async (body, c) => {
-      const counts = await replaceContents(deps, sandboxIdOf(c), body);
-      return c.req.query('verbose') === 'true' ? c.json(counts) : empty(c);
-    }),
-  );
-  app.post(
-    '/files/mv',
-    withJson(async (body, c) => (await moveFiles(deps, sandboxIdOf(c), body), empty(c))),
-  );
+  app.post('/directories', async (c) => (await createDirectories(deps, sandboxIdOf(c), await jsonOf(c)), empty(c)));
+  app.post('/files/permissions', async (c) => (await setPermissions(deps, sandboxIdOf(c), await jsonOf(c)), empty(c)));
+  app.post('/files/replace', async (c) => {
+    const counts = await replaceContents(deps, sandboxIdOf(c), await jsonOf(c));
+    return c.req.query('verbose') === 'true' ? c.json(counts) : empty(c);
+  });
+  app.post('/files/mv', async (c) => (await moveFiles(deps, sandboxIdOf(c), await jsonOf(c)), empty(c)));
   app.delete('/files', async (c) => (await deleteFiles(deps, sandboxIdOf(c), paths(c)), empty(c)));
   app.delete('/directories', async (c) => (await deleteDirectories(deps, sandboxIdOf(c), paths(c)), empty(c)));
 }
