@@ -15,6 +15,7 @@ import { isProxyPath } from './http/proxy/proxy-path.js';
 import { registerOperationRoutes, registerTelemetryRoutes } from './http/routes/operations.js';
 import { registerProxyRoutes } from './http/routes/proxy.js';
 import { registerExecdRoutes } from './http/routes/execd/index.js';
+import { registerDashboard } from './http/dashboard/index.js';
 import { registerEventRoutes } from './http/routes/events.js';
 import { registerMountRoutes } from './http/routes/mounts.js';
 import { registerSandboxRoutes } from './http/routes/sandboxes.js';
@@ -75,6 +76,8 @@ export function createApp(deps: Deps): OpenAPIHono {
   // Groups whose paths already start with /v1 (berth's own APIs, served only there):
   registerWebhookRoutes(app, deps);
   registerEventRoutes(app, deps);
+  // The operator dashboard (/dashboard): HTML pages outside the OpenAPI document, behind its own session cookie.
+  registerDashboard(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', { type: 'apiKey', in: 'header', name: API_KEY_HEADER });
   app.doc31('/openapi.json', {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.js';
 import { errorJson } from '../errors.js';
+import { isDashboardPath } from '../dashboard/paths.js';
 import { isExecdPath, isProxyPath } from '../proxy/proxy-path.js';
 
 export const API_KEY_HEADER = 'OPEN-SANDBOX-API-KEY';
@@ -53,6 +54,8 @@ export function apiKeyAuth(config: Pick<Config, 'apiKey' | 'insecureNoAuth'> & P
   const expected = digest(config.apiKey);
   return async (c, next) => {
     if (EXEMPT.has(c.req.path)) return next();
+    // The dashboard checks its own signed session cookie (http/dashboard/session.ts); its sign-in page needs neither.
+    if (isDashboardPath(c.req.path)) return next();
     // The server proxy to a sandbox's own ports, as upstream: browsers and apps reach sandbox services
     // without the server's key. Only the exact route shape, only while the proxy is on, and never the execd
     // port: berth serves execd itself and it runs commands, so it takes the key (the SDK sends it on every

@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { html } from 'hono/html';
+import { except } from 'hono/combine';
+import type { Deps } from '../../domain/deps.js';
+import { isDomainError } from '../../domain/errors.js';
+import { describeUnexpected, STATUS_BY_KIND } from '../errors.js';
+import { ASSETS, registerDashboardAssets } from './assets.js';
+import { dashboardHeaders } from './headers.js';
+import { href, page } from './layout.js';
+import { registerOverview } from './pages/overview.js';
+import { registerSignIn } from './pages/sign-in.js';
+import { requireSession } from './session.js';
+import { registerDashboardStream } from './stream.js';
+
+const PUBLIC_PATHS = new Set([href('/sign-in'), ASSETS.js.path, ASSETS.css.path]);
+
+/**
+ * The operator dashboard at /dashboard: server-rendered pages (hono/html templates), one small script for
+ * live updates, reading and writing through the same domain verbs as the API. The API key check in app.ts
+ * leaves these paths to the session check here.
+ */
+export function registerDashboard(app: Hono, deps: Deps): void {
+  const dash = new Hono();
+  dash.use('*', dashboardHeaders());
+  const keys = { signer: deps.dashboardSigner, config: deps.config };
+  const now = () => deps.clock.now().getTime();
+  dash.use(
+    '*',
+    except((c) => PUBLIC_PATHS.has(c.req.path), requireSession(keys, now)),
+  );
+  dash.onError((err, c) => {
+    if (isDomainError(err)) {
+      c.status(STATUS_BY_KIND[err.kind]);
+      return c.html(
+        page(
+          c,
+          { title: 'Error' },
+          html`<h1>${err.code}</h1>
+            <p>${err.message}</p>
+            <p><a href="${href('')}">Back to the overview</a></p>`,
+        ),
+      );
+    }
+    deps.log.error({ err: describeUnexpected(err) }, 'dashboard page failed');
+    c.status(500);
+    return c.html(
+      page(
+        c,
+        { title: 'Error' },
+        html`<h1>Something went wrong</h1>
+          <p>The error was logged.</p>`,
+      ),
+    );
+  });
+  registerDashboardAssets(dash);
+  registerSignIn(dash, deps);
+  registerDashboardStream(dash, deps, href('/stream'));
+  registerOverview(dash, deps);
+  app.route('/', dash);
+}

@@ -1,0 +1,59 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import type { Deps } from '../../../domain/deps.js';
+import { href, page } from '../layout.js';
+import { DASHBOARD_BASE } from '../paths.js';
+import { endSession, readForm, requireSession, sameOrigin, startSession } from '../session.js';
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Only a path inside the dashboard: `next` must not send a signed-in browser to another site. */
+function safeNext(next: string | undefined): string {
+  return next && next.startsWith(`${DASHBOARD_BASE}`) && !next.startsWith('//') && !/[\\\r\n]/.test(next) ? next : DASHBOARD_BASE;
+}
+
+function signInPage(c: Context, next: string, error?: string) {
+  return page(
+    c,
+    { title: 'Sign in' },
+    html`<form class="signin stack" method="post" action="${href('/sign-in')}">
+      <h1>Sign in to berth</h1>
+      <p class="muted">Use the server's API key. It is exchanged for a session cookie and never stored in this browser.</p>
+      ${error ? html`<p class="notice error" role="alert">${error}</p>` : ''}
+      <input type="hidden" name="next" value="${next}" />
+      <label>API key <input type="password" name="key" autocomplete="current-password" required autofocus /></label>
+      <p><button type="submit">Sign in</button></p>
+    </form>`,
+  );
+}
+
+/**
+ * Sign-in exchanges the API key for a signed session cookie. The form is guarded by the Origin check (a
+ * session-less form has no CSRF token yet; the check stops another site from signing a browser in as it).
+ */
+export function registerSignIn(app: Hono, deps: Deps): void {
+  const keys = { signer: deps.dashboardSigner, config: deps.config };
+  const now = () => deps.clock.now().getTime();
+  app.get(href('/sign-in'), (c) => c.html(signInPage(c, safeNext(c.req.query('next')))));
+  app.post(href('/sign-in'), async (c) => {
+    if (!sameOrigin(c, deps.config)) return c.text('Cross-site form refused.', 403);
+    const body = await c.req.parseBody();
+    const key = typeof body.key === 'string' ? body.key : '';
+    const next = safeNext(typeof body.next === 'string' ? body.next : undefined);
+    const expected = deps.config.apiKey;
+    // With no key configured (BERTH_INSECURE_NO_AUTH) the API is open anyway; the dashboard follows it.
+    if (expected !== undefined && !timingSafeEqual(digest(key), digest(expected))) {
+      c.status(401);
+      return c.html(signInPage(c, next, 'That key is not valid.'));
+    }
+    const session = startSession(c, keys, now());
+    deps.log.info({ actor: `dashboard:${session.id}` }, 'dashboard session started');
+    return c.redirect(next, 303);
+  });
+  app.post(href('/sign-out'), requireSession(keys, now), async (c) => {
+    if (!(await readForm(c, deps.config))) return c.text('Form refused: missing or wrong CSRF token.', 403);
+    endSession(c, deps.config);
+    return c.redirect(href('/sign-in'), 303);
+  });
+}

@@ -1,0 +1,122 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Config } from '../../config.js';
+import type { DashboardSigner } from '../../domain/dashboard/signer-port.js';
+import { DASHBOARD_BASE } from './paths.js';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** the signed-in dashboard session (set by requireSession) */
+    dashboardSession: DashboardSession;
+  }
+}
+
+export type DashboardSession = { id: string; expiresAt: number; csrf: string };
+
+export const SESSION_COOKIE = 'berth_dashboard';
+export const CSRF_FIELD = '_csrf';
+/** An operator signs in once a working day; a stolen cookie stops working by itself after that. */
+const SESSION_SECONDS = 8 * 3600;
+
+type Keys = { signer: DashboardSigner; config: Pick<Config, 'apiKey' | 'publicUrl'> };
+
+/**
+ * The cookie is `v1.<session id>.<expiry seconds>.<mac>`. The MAC also covers a digest of the API key, so
+ * changing the key signs every dashboard out; the key itself is never in the cookie, the page or a URL.
+ */
+function macOf(keys: Keys, id: string, exp: number): string {
+  const keyDigest = createHash('sha256')
+    .update(keys.config.apiKey ?? '')
+    .digest('base64url');
+  return keys.signer.session(`v1.${id}.${exp}.${keyDigest}`);
+}
+
+const sameText = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+export function readSession(c: Context, keys: Keys, nowMs: number): DashboardSession | null {
+  const raw = getCookie(c, SESSION_COOKIE);
+  const m = raw ? /^v1\.([0-9a-f]{32})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(raw) : null;
+  if (!m) return null;
+  const [, id, expText, mac] = m as unknown as [string, string, string, string];
+  const exp = Number(expText);
+  if (!sameText(mac, macOf(keys, id, exp)) || exp * 1000 <= nowMs) return null;
+  return { id, expiresAt: exp * 1000, csrf: keys.signer.csrf(id) };
+}
+
+/** Secure when the dashboard is reached over https (directly or as BERTH_PUBLIC_URL says). */
+function isHttps(c: Context, config: Pick<Config, 'publicUrl'>): boolean {
+  return new URL(c.req.url).protocol === 'https:' || (config.publicUrl ?? '').startsWith('https:');
+}
+
+export function startSession(c: Context, keys: Keys, nowMs: number): DashboardSession {
+  const id = randomBytes(16).toString('hex');
+  const exp = Math.floor(nowMs / 1000) + SESSION_SECONDS;
+  setCookie(c, SESSION_COOKIE, `v1.${id}.${exp}.${macOf(keys, id, exp)}`, {
+    path: DASHBOARD_BASE,
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: isHttps(c, keys.config),
+    maxAge: SESSION_SECONDS,
+  });
+  return { id, expiresAt: exp * 1000, csrf: keys.signer.csrf(id) };
+}
+
+export function endSession(c: Context, config: Pick<Config, 'publicUrl'>): void {
+  deleteCookie(c, SESSION_COOKIE, { path: DASHBOARD_BASE, httpOnly: true, sameSite: 'Strict', secure: isHttps(c, config) });
+}
+
+/** The actor recorded in events for what a dashboard session did (never the key). */
+export const dashboardActor = (s: DashboardSession) => `dashboard:${s.id}`;
+
+/** The origin this server is reached at, for the Origin checks on forms and WebSockets. */
+export function ownOrigin(c: Context, config: Pick<Config, 'publicUrl'>): string {
+  if (config.publicUrl) return new URL(config.publicUrl).origin;
+  return new URL(c.req.url).origin;
+}
+
+/** A browser states where a POST comes from; a cross-site one (or one that hides it) is refused. */
+export function sameOrigin(c: Context, config: Pick<Config, 'publicUrl'>): boolean {
+  const origin = c.req.header('origin');
+  return origin !== undefined && origin === ownOrigin(c, config);
+}
+
+/**
+ * Every dashboard page but sign-in needs a session: a page request without one is sent to sign-in, a
+ * fragment or stream request gets 401. A state-changing request also needs the same origin and the
+ * session's CSRF token in the form (checked by the handler's form parse: see readForm).
+ */
+export function requireSession(keys: Keys, now: () => number): MiddlewareHandler {
+  return async (c, next) => {
+    const session = readSession(c, keys, now());
+    if (!session) {
+      if (c.req.method === 'GET' && !c.req.header('x-berth-fragment') && c.req.header('accept') !== 'text/event-stream') {
+        const back = new URL(c.req.url);
+        return c.redirect(`${DASHBOARD_BASE}/sign-in?next=${encodeURIComponent(back.pathname + back.search)}`, 303);
+      }
+      return c.text('Sign in first.', 401);
+    }
+    c.set('dashboardSession', session);
+    return next();
+  };
+}
+
+/**
+ * The form body of a state-changing request, after the origin and CSRF checks; null when either fails
+ * (the caller answers 403 and changes nothing).
+ */
+export async function readForm(c: Context, config: Pick<Config, 'publicUrl'>): Promise<Record<string, string> | null> {
+  if (!sameOrigin(c, config)) return null;
+  const body = await c.req.parseBody().catch(() => null);
+  if (!body) return null;
+  const form: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') form[k] = v;
+  const session = c.get('dashboardSession');
+  const token = form[CSRF_FIELD];
+  if (!session || !token || !sameText(token, session.csrf)) return null;
+  return form;
+}
