@@ -171,6 +171,9 @@ describe('connect-time address check (allowPrivate off)', () => {
   it('refuses when any answer is private, even if a public one is among them', async () => {
     expect(await rebinding('93.184.216.34', '127.0.0.1').send(named())).toMatchObject({ statusCode: null, error: BLOCKED });
     expect(await rebinding('::ffff:127.0.0.1').send(named())).toMatchObject({ statusCode: null, error: BLOCKED });
+    // IPv6 answers that embed a blocked IPv4 address: translated, NAT64, 6to4, Teredo
+    for (const aaaa of ['::ffff:0:7f00:1', '64:ff9b::7f00:1', '2002:7f00:1::1', '2001:0:4136:e378:8000:63bf:80ff:fffe'])
+      expect(await rebinding(aaaa).send(named()), aaaa).toMatchObject({ statusCode: null, error: BLOCKED });
     expect(await rebinding('169.254.169.254').send(named())).toMatchObject({ statusCode: null, error: BLOCKED });
     expect(seen).toHaveLength(0);
   });
@@ -180,6 +183,9 @@ describe('connect-time address check (allowPrivate off)', () => {
     for (const url of [
       `http://127.0.0.1:${port}/hook`,
       `http://[::ffff:127.0.0.1]:${port}/hook`,
+      `http://[::ffff:0:7f00:1]:${port}/hook`,
+      `http://[64:ff9b::127.0.0.1]:${port}/hook`,
+      `http://[2002:7f00:1::1]:${port}/hook`,
       `http://2130706433:${port}/hook`,
       `http://0x7f.1:${port}/hook`,
     ]) {

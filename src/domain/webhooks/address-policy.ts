@@ -2,7 +2,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { Resolver } from './transport.js';
 
 // SSRF guard for webhook URLs. Addresses are compared as bytes, so every spelling of an address
-// (::ffff:127.0.0.1, ::ffff:7f00:1, 0x7f.1, 2130706433 after WHATWG URL normalisation) lands on one rule.
+// (::ffff:127.0.0.1, ::ffff:7f00:1, 0x7f.1, 2130706433 after WHATWG URL normalisation) lands on one rule,
+// and an IPv6 address that carries an IPv4 one is judged by the IPv4 rule too.
 
 type Range = { bytes: number[]; bits: number };
 
@@ -36,6 +37,9 @@ const V6_BLOCKED: Range[] = [
   { bytes: [0xff], bits: 8 }, // multicast
   { bytes: [0x20, 0x01, 0x0d, 0xb8], bits: 32 }, // documentation
   { bytes: [0x01, 0, 0, 0, 0, 0, 0, 0], bits: 64 }, // discard-only 100::/64
+  // local-use NAT64 64:ff9b:1::/48 (RFC 8215): where the IPv4 address sits depends on the operator's
+  // prefix length, and nothing public lives there
+  { bytes: [0, 0x64, 0xff, 0x9b, 0, 0x01], bits: 48 },
 ];
 
 function inRange(addr: number[], r: Range): boolean {
@@ -70,17 +74,39 @@ function parseV6(ip: string): number[] {
   return bytes;
 }
 
-/** True for loopback, private, link-local, CGNAT, multicast, reserved and documentation addresses. */
+/**
+ * The IPv4 addresses an IPv6 address carries to an IPv4 host (a translator, a relay or the kernel's own
+ * dual stack delivers to them), so the IPv4 rule judges them:
+ * - IPv4-mapped ::ffff:a.b.c.d (RFC 4291) and IPv4-translated ::ffff:0:a.b.c.d (RFC 2765 SIIT);
+ * - NAT64 well-known prefix 64:ff9b::/96 (RFC 6052);
+ * - 6to4 2002:AABB:CCDD::/48 (RFC 3056), the relay's target in bits 16-47;
+ * - Teredo 2001:0::/32 (RFC 4380): the server in bits 32-63 and the client, inverted, in the last 32 bits.
+ * IPv4-compatible ::a.b.c.d needs no extraction: all of ::/96 is refused (V6_BLOCKED).
+ */
+function embeddedV4(b: number[]): number[][] {
+  const zero = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
+  const at = (i: number) => b.slice(i, i + 4);
+  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return [at(12)];
+  if (zero(0, 8) && b[8] === 0xff && b[9] === 0xff && zero(10, 12)) return [at(12)];
+  if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12)) return [at(12)];
+  if (b[0] === 0x20 && b[1] === 0x02) return [at(2)];
+  if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0 && b[3] === 0) return [at(4), at(12).map((x) => x ^ 0xff)];
+  return [];
+}
+
+const isDisallowedV4 = (bytes: number[]) => V4_BLOCKED.some((r) => inRange(bytes, r));
+
+/**
+ * True for loopback, private, link-local, CGNAT, multicast, reserved and documentation addresses, and for
+ * every IPv6 address that embeds one of those IPv4 addresses (mapped, translated, compatible, NAT64, 6to4,
+ * Teredo), whatever its spelling: the address is judged as its 16 bytes.
+ */
 export function isDisallowedAddress(ip: string): boolean {
-  if (isIPv4(ip)) return V4_BLOCKED.some((r) => inRange(ip.split('.').map(Number), r));
+  if (isIPv4(ip)) return isDisallowedV4(ip.split('.').map(Number));
   if (!isIPv6(ip)) return true; // not an address at all: refuse rather than guess
   const b = parseV6(ip);
-  const zeros = (n: number) => b.slice(0, n).every((x) => x === 0);
-  // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::/96) addresses reach an IPv4 host: judge that one
-  const embedsV4 =
-    (zeros(10) && b[10] === 0xff && b[11] === 0xff) || (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.slice(4, 12).every((x) => x === 0));
-  if (embedsV4) return isDisallowedAddress(b.slice(12).join('.'));
-  return V6_BLOCKED.some((r) => inRange(b, r));
+  if (V6_BLOCKED.some((r) => inRange(b, r))) return true;
+  return embeddedV4(b).some(isDisallowedV4);
 }
 
 export type UrlCheck = { ok: true } | { ok: false; reason: 'invalid_url' | 'unresolvable' | 'private_address' };
