@@ -12,7 +12,8 @@ import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
 
 // Our /openapi.json must stay a superset of upstream's lifecycle spec: every path+method we are meant to
-// serve, every parameter, and every property of every request and response schema (recursively).
+// serve, every parameter, and every property of every request and response schema (recursively), and
+// every property upstream requires is required here too.
 // Upstream's paths are relative to its /v1 server; ours are absolute, so /sandboxes is ours /v1/sandboxes.
 
 const UPSTREAM = new URL('../fixtures/upstream/sandbox-lifecycle.yml', import.meta.url);
@@ -55,6 +56,22 @@ function propertyPaths(doc: Doc, schema: any, prefix = '', seen = new Set<any>()
   if (s.items) for (const p of propertyPaths(doc, s.items, `${prefix}[]`, nextSeen)) out.add(p);
   if (s.additionalProperties && typeof s.additionalProperties === 'object')
     for (const p of propertyPaths(doc, s.additionalProperties, `${prefix}{}`, nextSeen)) out.add(p);
+  return out;
+}
+
+/** Every property path a schema requires (a.b: b is required once a is there), through the same branches. */
+function requiredPaths(doc: Doc, schema: any, prefix = '', seen = new Set<any>()): Set<string> {
+  const out = new Set<string>();
+  const s = resolve(doc, schema);
+  if (!s || typeof s !== 'object' || seen.has(s)) return out;
+  const nextSeen = new Set(seen).add(s);
+  for (const key of ['anyOf', 'oneOf', 'allOf']) for (const b of s[key] ?? []) for (const p of requiredPaths(doc, b, prefix, nextSeen)) out.add(p);
+  for (const name of s.required ?? []) out.add(prefix ? `${prefix}.${name}` : name);
+  for (const [name, sub] of Object.entries<any>(s.properties ?? {}))
+    for (const p of requiredPaths(doc, sub, prefix ? `${prefix}.${name}` : name, nextSeen)) out.add(p);
+  if (s.items) for (const p of requiredPaths(doc, s.items, `${prefix}[]`, nextSeen)) out.add(p);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    for (const p of requiredPaths(doc, s.additionalProperties, `${prefix}{}`, nextSeen)) out.add(p);
   return out;
 }
 
@@ -142,6 +159,32 @@ describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
       if (theirSchema?.additionalProperties) expect(jsonSchemaOf(ours, mineBody)?.additionalProperties, `${method} ${path}`).toBeTruthy();
     }
     expect(missing).toEqual([]);
+  });
+
+  it('requires every property upstream requires, in request and response bodies', () => {
+    const missing: string[] = [];
+    for (const { path, method, op } of served) {
+      const mine = ours.paths[ourPath(path)]?.[method];
+      const pairs: Array<[string, any, any]> = [];
+      if (op.requestBody) pairs.push(['body', op.requestBody, mine?.requestBody]);
+      for (const [status, response] of Object.entries<any>(op.responses))
+        if (!EXCLUDED_STATUSES.has(status)) pairs.push([status, response, mine?.responses?.[status]]);
+      for (const [where, theirs, ours_] of pairs) {
+        if (!ours_) continue; // a missing status is the next test's finding
+        const required = requiredPaths(ours, jsonSchemaOf(ours, ours_));
+        for (const p of requiredPaths(upstream, jsonSchemaOf(upstream, theirs))) if (!required.has(p)) missing.push(`${method} ${path} ${where} ${p}`);
+      }
+      // a request body upstream requires is required here too
+      if (op.requestBody?.required === true && mine?.requestBody?.required !== true) missing.push(`${method} ${path} body itself`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('requires resourceLimits on create, as upstream requires it of a standard (non-pool) create', () => {
+    const create = jsonSchemaOf(ours, ours.paths['/v1/sandboxes']!.post.requestBody);
+    expect(create.required).toContain('resourceLimits');
+    // upstream says so in prose only (its schema lists no required fields): keep the two in step
+    expect(resolve(upstream, upstream.components!.schemas!.CreateSandboxRequest).description).toMatch(/`resourceLimits` is required/);
   });
 
   it('has every upstream response status (but 403) and every property of each response body', () => {

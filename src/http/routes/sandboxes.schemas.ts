@@ -94,7 +94,8 @@ export const OSSFS = z
     accessKeyId: z.string().optional(),
     accessKeySecret: z.string().optional().openapi({ description: 'Stored encrypted; never returned or logged.' }),
   })
-  .openapi('OSSFS');
+  // Required in the document as upstream; absent, the domain answers with upstream's VOLUME::INVALID_OSSFS_CREDENTIALS.
+  .openapi('OSSFS', { required: ['bucket', 'endpoint', 'accessKeyId', 'accessKeySecret'] });
 
 export const Volume = z
   .object({
@@ -124,7 +125,7 @@ export const CreateSandboxRequest = z
       .nullish()
       .openapi({ description: 'Seconds until automatic termination (>= 60). Omitted or null: manual cleanup, no expiresAt.', example: 3600 }),
     resourceLimits: orNull(ResourceLimits).openapi({
-      description: 'Required, as upstream (only a pool create may omit it, and pools are refused here); {} sets no cpu or memory limit.',
+      description: 'Required, as upstream (only a pool create, extensions.poolRef, may omit it); {} sets no cpu or memory limit.',
     }),
     resourceRequests: orNull(StringMap).openapi({ description: 'Kubernetes resource requests; accepted and ignored on Docker.' }),
     env: orNull(z.record(z.string(), z.string().nullable())).openapi({ description: 'Environment variables; null values are dropped.' }),
@@ -138,7 +139,11 @@ export const CreateSandboxRequest = z
     volumes: orNull(z.array(Volume)),
     extensions: orNull(StringMap).openapi({ description: 'Opaque provider parameters; access.renew.extend.seconds must be 300..86400.' }),
   })
-  .openapi('CreateSandboxRequest');
+  // The document marks resourceLimits required, as upstream's spec says of a standard create. The schema
+  // itself lets it through absent, so the domain can answer it with its code, after the checks upstream
+  // makes first, and a pool create (extensions.poolRef) can take it from the pool's template. (This list
+  // replaces the generated one: a field that becomes required in the schema must be added here.)
+  .openapi('CreateSandboxRequest', { required: ['resourceLimits'] });
 
 // ---------------------------------------------------------------- responses
 
