@@ -1,24 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, type Config } from '../../src/config.js';
 import type { Deps } from '../../src/domain/deps.js';
 import { composeDeps } from '../../src/compose.js';
 import { noopMetrics } from '../../src/domain/metrics.js';
 import type { ContainerRuntime, Logger } from '../../src/domain/ports.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
 import type { Db } from '../../src/adapters/postgres/client.js';
+import { testConfig } from './config.js';
 import { createPostgresTestDb, type TestDb } from './db.js';
 
-/** A config for webhook/event tests: private targets allowed (the receiver is on loopback), a fixed key. */
-export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({
-    BERTH_WEBHOOK_ALLOW_PRIVATE: '1',
-    BERTH_SECRET_KEY: randomBytes(32).toString('hex'),
-    BERTH_DATA_DIR: '/nonexistent-berth-test',
-    ...env,
-  });
-}
+export { testConfig };
 
 export const silentLog: Logger = {
   debug() {},

@@ -172,7 +172,7 @@ describe('prepareVolumes: file system, Docker and mount-time checks', () => {
 
   const prep = (vols: unknown[], over: Record<string, unknown> = {}) =>
     codeOfAsync(
-      prepareVolumes({ runtime, secrets, config: testConfig({ allowedHostPaths: [join(dir, 'allowed')], ...over }) }, 'sbx', vols as VolumeRequest[]),
+      prepareVolumes({ runtime, secrets, config: testConfig({}, { allowedHostPaths: [join(dir, 'allowed')], ...over }) }, 'sbx', vols as VolumeRequest[]),
     );
   const host = (path: string, subPath?: string) => ({ name: 'h', mountPath: '/h', host: { path }, subPath });
 
@@ -227,7 +227,7 @@ describe('prepareVolumes: file system, Docker and mount-time checks', () => {
   });
 
   it('ossfs: two volumes on one backend path need one mount; other credentials need another', async () => {
-    const cfg = testConfig({ allowedHostPaths: [] });
+    const cfg = testConfig({}, { allowedHostPaths: [] });
     const plan = await prepareVolumes({ runtime, secrets, config: cfg }, 'sbx', [
       { name: 'a', mountPath: '/a', subPath: 'p/q', ossfs: oss() },
       { name: 'b', mountPath: '/b', readOnly: true, subPath: 'p//q/', ossfs: oss({ endpoint: 'https://oss-cn.example.com/' }) },
