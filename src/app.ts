@@ -18,6 +18,7 @@ import { registerExecdRoutes } from './http/routes/execd/index.js';
 import { registerDashboard } from './http/dashboard/index.js';
 import { registerEventRoutes } from './http/routes/events.js';
 import { registerMountRoutes } from './http/routes/mounts.js';
+import { registerPoolRoutes } from './http/routes/pools.js';
 import { registerSandboxRoutes } from './http/routes/sandboxes.js';
 import { registerSnapshotRoutes } from './http/routes/snapshots.js';
 import { registerWebhookRoutes } from './http/routes/webhooks.js';
@@ -65,6 +66,7 @@ export function createApp(deps: Deps): OpenAPIHono {
   registerTelemetryRoutes(api, deps);
   // Groups with paths relative to /v1 (served at /v1 and /):
   registerMountRoutes(api, deps);
+  registerPoolRoutes(api, deps);
   app.route('/v1', api); // served and documented under /v1
   Hono.prototype.route.call(app, '/', api); // served at / too, but the plain mount keeps the document from listing it twice
 

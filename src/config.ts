@@ -68,6 +68,10 @@ const envSchema = z.object({
   /** How often berth vacuums its churned tables where no autovacuum runs (PGlite; autovacuum = off). */
   BERTH_VACUUM_INTERVAL_MS: z.coerce.number().int().min(1000).default(600_000),
   BERTH_LOG_LEVEL: z.string().default('info'),
+  /** Warm pools: answer a create without poolRef from a pool whose template it equals (see src/domain/pools). */
+  BERTH_POOL_IMPLICIT_MATCH: bool(true),
+  /** How often the filler tops warm pools up and replaces stale, dead or paused idle sandboxes. */
+  BERTH_POOL_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   /** execd: the largest JSON request body (commands, file operations) */
   BERTH_EXECD_MAX_JSON_BYTES: z.coerce
     .number()
@@ -129,6 +133,8 @@ export type Config = {
   reconcileIntervalMs: number;
   vacuumIntervalMs: number;
   logLevel: string;
+  poolImplicitMatch: boolean;
+  poolIntervalMs: number;
   execdMaxJsonBytes: number;
   execdMaxUploadBytes: number;
   execdMaxLogChunkBytes: number;
@@ -188,6 +194,8 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,
     vacuumIntervalMs: e.BERTH_VACUUM_INTERVAL_MS,
     logLevel: e.BERTH_LOG_LEVEL,
+    poolImplicitMatch: e.BERTH_POOL_IMPLICIT_MATCH,
+    poolIntervalMs: e.BERTH_POOL_INTERVAL_MS,
     execdMaxJsonBytes: e.BERTH_EXECD_MAX_JSON_BYTES,
     execdMaxUploadBytes: e.BERTH_EXECD_MAX_UPLOAD_BYTES,
     execdMaxLogChunkBytes: e.BERTH_EXECD_MAX_LOG_CHUNK_BYTES,

@@ -48,6 +48,19 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
 
+  private readonly poolClaims = new Counter({
+    name: 'berth_pool_claims_total',
+    help: 'Creates a warm pool could answer, by pool and outcome: hit (claimed), miss (no idle slot), unfit (poolRef but a cold create).',
+    labelNames: ['pool', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly poolIdleGauge = new Gauge({
+    name: 'berth_pool_idle_sandboxes',
+    help: 'Idle warm-pool sandboxes on this host, by pool, as the filler last counted them.',
+    labelNames: ['pool'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -67,6 +80,14 @@ export class PrometheusMetrics implements Metrics {
 
   execdFileBytes(direction: 'upload' | 'download', bytes: number): void {
     if (bytes > 0) this.execdBytes.inc({ direction }, bytes);
+  }
+
+  poolClaim(pool: string, outcome: 'hit' | 'miss' | 'unfit'): void {
+    this.poolClaims.inc({ pool, outcome });
+  }
+
+  poolIdle(pool: string, idle: number): void {
+    this.poolIdleGauge.set({ pool }, idle);
   }
 
   /** The exposition text; `countByState` is the SQL group-by (domain/sandbox/count-by-state.ts). */

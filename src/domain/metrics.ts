@@ -6,6 +6,10 @@ export interface Metrics {
   execdCommand(kind: 'foreground' | 'background' | 'session', outcome: 'ok' | 'error', seconds: number): void;
   /** bytes moved by execd file calls ('upload' into the sandbox, 'download' out of it) */
   execdFileBytes(direction: 'upload' | 'download', bytes: number): void;
+  /** a create that a warm pool could answer: 'hit' (claimed), 'miss' (no idle slot here), 'unfit' (poolRef, but cold) */
+  poolClaim(pool: string, outcome: 'hit' | 'miss' | 'unfit'): void;
+  /** idle slots of a pool on this host, as the filler last counted them */
+  poolIdle(pool: string, idle: number): void;
   /** the exposition format's content type, for GET /metrics */
   readonly contentType: string;
   /** the exposition text; `countByState` is the SQL group-by (domain/sandbox/count-by-state.ts) */
@@ -17,6 +21,8 @@ export const noopMetrics: Metrics = {
   reaperRun: () => {},
   execdCommand: () => {},
   execdFileBytes: () => {},
+  poolClaim: () => {},
+  poolIdle: () => {},
   contentType: 'text/plain',
   render: async () => '',
 };

@@ -61,6 +61,9 @@ export type ContainerState = {
   ipAddress: string | null;
 };
 
+/** Limits a started container can change (`docker update`); absent fields stay as they are. */
+export type ResourceUpdate = { nanoCpus?: number; memoryBytes?: number; pidsLimit?: number };
+
 export type ContainerEvent = {
   action: string; // die, destroy, pause, unpause, start, oom, kill, ...
   containerId: string;
@@ -78,6 +81,11 @@ export interface ContainerRuntime {
   inspect(containerId: string): Promise<ContainerState | null>;
   pause(containerId: string): Promise<void>;
   unpause(containerId: string): Promise<void>;
+  /**
+   * `docker update` of a running container's cpu, memory and pids limits (a warm-pool claim applies the
+   * request's limits this way). Optional: a runtime without it makes every differing claim a cold create.
+   */
+  updateResources?(containerId: string, r: ResourceUpdate): Promise<void>;
   /** kill + remove(force); a missing container is not an error. */
   remove(containerId: string): Promise<void>;
   /** containers carrying berth's managed label for this instance, exited ones included */
@@ -105,6 +113,8 @@ export const LABELS = {
   hostId: 'berth.host-id',
   /** on snapshot images: the snapshot they hold */
   snapshotId: 'berth.snapshot-id',
+  /** on warm-pool containers: the pool they were started for (kept after a claim; the label cannot change) */
+  pool: 'berth.pool',
   /** upstream's id label, so OpenSandbox tooling that greps labels still finds our containers */
   upstreamId: 'opensandbox.io/id',
 } as const;

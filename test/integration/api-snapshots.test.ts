@@ -207,7 +207,7 @@ describe.each(DB_KINDS)('snapshot API on %s', (kind) => {
     await expectError(
       await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: 'snap_nope', extensions: { poolRef: 'p' } }),
       400,
-      'SANDBOX::UNSUPPORTED_POOL_REF',
+      'SANDBOX::INVALID_PARAMETER',
     );
     await expectError(await t.call('POST', '/v1/sandboxes', { resourceLimits: {}, snapshotId: 'snap_nope', timeout: 60 }), 404, 'SNAPSHOT::NOT_FOUND');
     const src = await sandbox();

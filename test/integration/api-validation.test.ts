@@ -24,7 +24,6 @@ const CREATE_CASES: Case[] = [
   ['resourceLimits missing', { resourceLimits: undefined }, 'resourceLimits is required'],
   ['resourceLimits null', { resourceLimits: null }, 'resourceLimits is required'],
   ['resourceLimits missing on a restore', { image: undefined, snapshotId: 'snap_1', resourceLimits: undefined }, 'resourceLimits is required'],
-  ['poolRef without resourceLimits', { resourceLimits: undefined, extensions: { poolRef: 'p' } }, 'poolRef', 'SANDBOX::UNSUPPORTED_POOL_REF'],
   ['resourceRequests value a number', { resourceRequests: { cpu: 1 } }, 'resourceRequests.cpu'],
   ['env value a number', { env: { A: 1 } }, 'env.A'],
   ['env key with =', { env: { 'A=B': 'x' } }, "env key 'A=B'"],

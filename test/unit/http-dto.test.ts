@@ -29,6 +29,7 @@ const row = (over: Partial<SandboxRow> = {}): SandboxRow => ({
   leaseOwner: null,
   leaseUntil: null,
   exitCode: null,
+  poolName: null,
   updatedAt: at,
   ...over,
 });

@@ -90,7 +90,6 @@ describe('create validation order and codes', () => {
   });
   it.each([
     [{ extensions: { 'access.renew.extend.seconds': '10' } }, 'SANDBOX::INVALID_PARAMETER'],
-    [{ extensions: { poolRef: 'p' } }, 'SANDBOX::UNSUPPORTED_POOL_REF'],
     [{ entrypoint: [] }, 'DOCKER::INVALID_ENTRYPOINT'],
     [{ entrypoint: [''] }, 'DOCKER::INVALID_ENTRYPOINT'],
     [{ image: { uri: 'Not A Ref' } }, 'SANDBOX::INVALID_PARAMETER'],
@@ -106,7 +105,9 @@ describe('create validation order and codes', () => {
     expect(codeOf(() => validateCreate({ ...base, ...patch } as never, cfg))).toBe(code);
   });
   it('checks extensions before the entrypoint, as upstream', () => {
-    expect(codeOf(() => validateCreate({ ...base, entrypoint: [], extensions: { poolRef: 'x' } }, cfg))).toBe('SANDBOX::UNSUPPORTED_POOL_REF');
+    expect(codeOf(() => validateCreate({ ...base, entrypoint: [], extensions: { 'access.renew.extend.seconds': '1' } }, cfg))).toBe(
+      'SANDBOX::INVALID_PARAMETER',
+    );
   });
 });
 

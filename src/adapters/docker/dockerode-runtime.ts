@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { DomainError, conflict, notFound, runtimeFailure } from '../../domain/errors.js';
-import type { ContainerEvent, ContainerRuntime, ContainerSpec, ContainerState, Logger } from '../../domain/ports.js';
+import type { ContainerEvent, ContainerRuntime, ContainerSpec, ContainerState, Logger, ResourceUpdate } from '../../domain/ports.js';
 import { buildCreateOptions } from './container-spec.js';
 import { isEnded, stateFromInspect, stateFromSummary } from './container-state.js';
 import { dockerMessage, isDockerNotFound } from './docker-errors.js';
@@ -59,6 +59,24 @@ export class DockerodeRuntime implements ContainerRuntime {
     } catch (e) {
       if (isDockerNotFound(e)) return null;
       throw runtimeFailure('DOCKER::SANDBOX_QUERY_FAILED', `Failed to inspect container ${containerId}: ${dockerMessage(e)}`);
+    }
+  }
+
+  /**
+   * `docker update`. MemorySwap goes with Memory as twice it, what the daemon sets on a create that names no
+   * swap, so a claimed sandbox has the limits a cold create of the same request would have had.
+   */
+  async updateResources(containerId: string, r: ResourceUpdate): Promise<void> {
+    const body: Record<string, number> = {};
+    if (r.nanoCpus !== undefined) body.NanoCpus = r.nanoCpus;
+    if (r.memoryBytes !== undefined) Object.assign(body, { Memory: r.memoryBytes, MemorySwap: r.memoryBytes * 2 });
+    if (r.pidsLimit !== undefined) body.PidsLimit = r.pidsLimit;
+    if (Object.keys(body).length === 0) return;
+    try {
+      await this.docker.getContainer(containerId).update(body);
+    } catch (e) {
+      if (isDockerNotFound(e)) throw containerNotFound(containerId);
+      throw runtimeFailure('DOCKER::SANDBOX_START_FAILED', `Failed to update container limits: ${dockerMessage(e)}`);
     }
   }
 

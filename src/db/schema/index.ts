@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './webhooks.js';
 export * from './snapshots.js';
 export * from './execd.js';
+export * from './pools.js';

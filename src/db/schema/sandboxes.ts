@@ -40,6 +40,8 @@ export const sandboxes = pgTable(
     leaseOwner: text('lease_owner'),
     leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
     exitCode: integer('exit_code'),
+    /** the warm pool the sandbox was claimed from (null: a cold create), for the pool's maxSandboxes ceiling */
+    poolName: text('pool_name'),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
@@ -54,6 +56,10 @@ export const sandboxes = pgTable(
     // list metadata filter: metadata @> '{"k":"v"}'
     index('sandboxes_metadata_idx').using('gin', sql`${t.metadata} jsonb_path_ops`),
     index('sandboxes_container_idx').on(t.containerId),
+    // pool ceiling: live sandboxes claimed from a pool
+    index('sandboxes_pool_idx')
+      .on(t.poolName)
+      .where(sql`${t.poolName} is not null and ${t.deletedAt} is null`),
     // snapshot delete: is a live sandbox still running from it?
     index('sandboxes_snapshot_idx')
       .on(t.snapshotId)

@@ -19,6 +19,10 @@ export const EVENT_TYPES = [
   'mount.failed',
   'mount.degraded',
   'mount.recovered',
+  'pool.created',
+  'pool.updated',
+  'pool.deleted',
+  'pool.claimed',
   'webhook.disabled',
   'webhook.test',
 ] as const;

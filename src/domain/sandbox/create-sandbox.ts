@@ -5,6 +5,7 @@ import { isDomainError, runtimeFailure } from '../errors.js';
 import { restoreImage } from '../snapshots/rules.js';
 import { findSnapshot } from '../snapshots/read-snapshots.js';
 import { appendEvent } from '../events/append.js';
+import { createFromPool, namedPool } from '../pools/for-create.js';
 import { withTx } from '../../db/tx.js';
 import { sandboxContainerSpec } from './container-spec.js';
 import { discardFailedSandbox } from './teardown.js';
@@ -31,9 +32,13 @@ export async function createSandbox(deps: Deps, input: CreateSandboxInput, actor
   }
 }
 
-async function provision(deps: Deps, input: CreateSandboxInput, actor: string): Promise<SandboxRow> {
+async function provision(deps: Deps, request: CreateSandboxInput, actor: string): Promise<SandboxRow> {
+  const { input, pool } = await namedPool(deps, request);
   const snapshot = input.snapshotId !== undefined ? await findSnapshot(deps, input.snapshotId) : undefined;
   const valid = validateCreate(input, deps.config, snapshot);
+  // A warm pool answers before anything is made; whatever it cannot answer is the cold create below.
+  const claimed = await createFromPool(deps, pool, valid, actor);
+  if (claimed) return claimed;
   const id = deps.ids.sandbox();
   const plan = await deps.volumes.prepare(id, valid.volumes);
   // A snapshot's image is local to this engine; asking a registry for it would only leak its name.

@@ -65,9 +65,9 @@ export function validateCreate(input: CreateSandboxInput, config: Pick<Config, '
     if (!/^\d+$/.test(v) || Number(v) < 300 || Number(v) > 86400)
       throw invalid('SANDBOX::INVALID_PARAMETER', `extensions['${RENEW_EXTEND}'] must be an integer between 300 and 86400.`);
   }
-  if ('poolRef' in extensions) throw invalid('SANDBOX::UNSUPPORTED_POOL_REF', 'poolRef is not supported on the Docker runtime.');
-  // Upstream's spec requires resourceLimits on every create but a pool's (refused just above): a sandbox
-  // without limits could take the whole host. An empty map still passes (the schema's type allows it).
+  // Upstream's spec requires resourceLimits on every create but a pool's (whose template has filled it in by
+  // now, src/domain/pools/for-create.ts): a sandbox without limits could take the whole host. An empty map
+  // still passes (the schema's type allows it).
   if (input.resourceLimits === undefined) throw invalid('SANDBOX::INVALID_PARAMETER', 'resourceLimits is required.');
   let image: string;
   let entrypoint = input.entrypoint;
