@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh || exit 1
+source scripts/setup-browser.sh || exit 1
 # setup.sh runs with `set -e`; from here on a failing step must not end the script before the summary line.
 set +e
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

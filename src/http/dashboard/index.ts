@@ -7,7 +7,13 @@ import { describeUnexpected, STATUS_BY_KIND } from '../errors.js';
 import { ASSETS, registerDashboardAssets } from './assets.js';
 import { dashboardHeaders } from './headers.js';
 import { href, page } from './layout.js';
+import { registerEventTail } from './pages/events.js';
+import { registerMountPages } from './pages/mounts.js';
 import { registerOverview } from './pages/overview.js';
+import { registerSandboxPage } from './pages/sandbox.js';
+import { registerSandboxActions } from './pages/sandbox-actions.js';
+import { registerSandboxList } from './pages/sandboxes.js';
+import { registerWebhookPages } from './pages/webhooks.js';
 import { registerSignIn } from './pages/sign-in.js';
 import { requireSession } from './session.js';
 import { registerDashboardStream } from './stream.js';
@@ -56,5 +62,11 @@ export function registerDashboard(app: Hono, deps: Deps): void {
   registerSignIn(dash, deps);
   registerDashboardStream(dash, deps, href('/stream'));
   registerOverview(dash, deps);
+  registerSandboxList(dash, deps);
+  registerSandboxActions(dash, deps);
+  registerSandboxPage(dash, deps);
+  registerMountPages(dash, deps);
+  registerWebhookPages(dash, deps);
+  registerEventTail(dash, deps);
   app.route('/', dash);
 }

@@ -11,3 +11,6 @@ export function intParam(text: string | undefined, dflt: number, min: number, ma
 export function seqParam(text: string | undefined): number | undefined {
   return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
 }
+
+/** A route's `:name` parameter. The dashboard builds its paths at run time, so Hono cannot type them. */
+export const pathParam = (c: { req: { param: (name: string) => string | undefined } }, name = 'id') => c.req.param(name) ?? '';

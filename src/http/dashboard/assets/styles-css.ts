@@ -32,7 +32,7 @@ td.mono,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:
 .s-Paused{color:#7a5a00;border-color:#7a5a00}.s-Paused::before{content:"\2016"}
 .s-Failed,.s-failed,.s-dead{color:#a40e26;border-color:#a40e26}.s-Failed::before,.s-failed::before,.s-dead::before{content:"\2716"}
 .s-Terminated,.s-unmounted{color:#555;border-color:#777}.s-Terminated::before,.s-unmounted::before{content:"\25A0"}
-.s-mounted,.s-ok,.s-delivered{color:#0a6b2d;border-color:#0a6b2d}.s-mounted::before,.s-ok::before,.s-delivered::before{content:"\2714"}
+.s-mounted,.s-ok,.s-succeeded{color:#0a6b2d;border-color:#0a6b2d}.s-mounted::before,.s-ok::before,.s-succeeded::before{content:"\2714"}
 .s-degraded,.s-pending{color:#7a5a00;border-color:#7a5a00}.s-degraded::before,.s-pending::before{content:"\26A0"}
 form.inline{display:inline}
 .filters{display:flex;flex-wrap:wrap;gap:8px 12px;align-items:end;margin-bottom:12px}

@@ -1,0 +1,232 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMountWorld, createSandbox, deleteSandbox, type MountWorld } from '../fixtures/mount-e2e.js';
+import { startMountServer, type MountServer } from '../fixtures/mount-server.js';
+import { ARTIFACTS, launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { TEST_API_KEY } from '../helpers/keys.js';
+import { removeInstanceContainers } from '../helpers/server.js';
+import { waitUntil } from '../helpers/wait.js';
+
+// A real server process (Postgres, real Docker, real FUSE mounts through the ossfs stand-in) driven through
+// Debian's Chromium: what an operator does in the dashboard, and what must never leak into the browser.
+let w: MountWorld;
+let server: MountServer;
+let b: TestBrowser;
+let page: Page;
+let receiver: Server;
+let receiverStatus = 410;
+/** every response body and URL the browser saw, to prove the key is in none of them */
+const seen: { url: string; body: string }[] = [];
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(receiverStatus).end());
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  w = await createMountWorld();
+  server = await startMountServer({
+    databaseUrl: w.testDb.url,
+    dataDir: w.dataDir,
+    mountRoot: w.mountRoot,
+    env: w.serverEnv({ BERTH_WEBHOOK_ALLOW_PRIVATE: 'true' }),
+  });
+  b = await launchBrowser();
+  page = await b.context.newPage();
+  page.on('response', async (res) => {
+    const type = res.headers()['content-type'] ?? '';
+    const body = /html|javascript|css|json/.test(type) ? await res.text().catch(() => '') : '';
+    seen.push({ url: res.url(), body });
+  });
+});
+
+afterAll(async () => {
+  await b?.close();
+  await server?.kill();
+  if (server) await removeInstanceContainers(server.instanceId);
+  await w?.close();
+  await new Promise((r) => receiver?.close(r));
+});
+
+const dash = (path = '') => `${server.url}/dashboard${path}`;
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+async function apiCreate(metadata: Record<string, string>, volumes: unknown[] = []): Promise<string> {
+  const res = await server.api('/v1/sandboxes', {
+    method: 'POST',
+    body: JSON.stringify({
+      image: { uri: 'berth-base:latest' },
+      entrypoint: ['tail', '-f', '/dev/null'],
+      resourceLimits: { cpu: '250m', memory: '128Mi' },
+      timeout: 3600,
+      metadata,
+      volumes,
+    }),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { id: string }).id;
+}
+
+describe('the dashboard in a real Chromium', () => {
+  it('sends a page without a session to sign-in, and signs in with the key', async () => {
+    await page.goto(dash('/sandboxes'));
+    expect(new URL(page.url()).pathname).toBe('/dashboard/sign-in');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/dashboard/sandboxes');
+    await page.getByLabel('API key').fill('not-the-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+    await page.getByLabel('API key').fill(TEST_API_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(dash('/sandboxes'));
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sandboxes');
+  });
+
+  it('shows a sandbox created through the API, live, and filters the list by state and metadata', async () => {
+    await page.locator('#live-status', { hasText: 'live' }).waitFor();
+    const id = await apiCreate({ team: 'browser', tier: 'gold' });
+    await page.locator(`tr[data-sandbox="${id}"]`).waitFor({ timeout: 20_000 });
+    const other = await apiCreate({ team: 'other' });
+    await page.locator(`tr[data-sandbox="${other}"]`).waitFor({ timeout: 20_000 });
+    await shot('sandbox-list');
+
+    await page.getByLabel('Running').check();
+    await page.getByLabel('Metadata (key=value, comma separated)').fill('team=browser');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/metadata=team%3Dbrowser/);
+    expect(await page.locator(`tr[data-sandbox="${id}"]`).count()).toBe(1);
+    expect(await page.locator(`tr[data-sandbox="${other}"]`).count()).toBe(0);
+    await page.getByLabel('Running').uncheck();
+    await page.getByLabel('Paused').check();
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/state=Paused/);
+    expect(await page.locator('tbody tr[data-sandbox]').count()).toBe(0);
+  });
+
+  it('pauses and resumes, edits metadata, renews, and records the session as the actor', async () => {
+    const id = await apiCreate({ team: 'actions' });
+    await page.goto(dash(`/sandboxes/${id}`));
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.locator('[data-testid=state]', { hasText: 'Paused' }).waitFor();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('[data-testid=state]', { hasText: 'Running' }).waitFor();
+
+    await page.getByLabel(/One key=value per line/).fill('team=actions-edited\nowner=ops');
+    await page.getByRole('button', { name: 'Save metadata' }).click();
+    await page.getByRole('status').filter({ hasText: 'Metadata saved.' }).waitFor();
+    expect(await page.locator('[data-testid=metadata]').textContent()).toBe('team=actions-edited, owner=ops');
+    const api = (await (await server.api(`/v1/sandboxes/${id}`)).json()) as { metadata: Record<string, string> };
+    expect(api.metadata).toEqual({ team: 'actions-edited', owner: 'ops' });
+
+    await page.getByRole('button', { name: 'Renew' }).click();
+    await page.getByRole('status').filter({ hasText: 'Renewed until' }).waitFor();
+    await shot('sandbox-page');
+
+    // The event log names the dashboard session, never the key, for every action taken here.
+    const events = await server.api(`/v1/events?after=0&sandboxId=${id}`);
+    const reader = events.body!.getReader();
+    let text = '';
+    while (!text.includes('sandbox.renewed')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const actors = [...text.matchAll(/"actor":"([^"]+)"/g)].map((m) => m[1]!);
+    const fromDashboard = actors.filter((a) => a.startsWith('dashboard:'));
+    expect(fromDashboard.length).toBeGreaterThanOrEqual(4); // paused, resumed, metadata_updated, renewed
+    expect(new Set(fromDashboard).size).toBe(1);
+    expect(text).not.toContain(TEST_API_KEY);
+  });
+
+  it('deletes a sandbox after asking', async () => {
+    const id = await apiCreate({ team: 'doomed' });
+    await page.goto(dash(`/sandboxes/${id}`));
+    await page.getByRole('link', { name: 'Delete…' }).click();
+    await page.getByRole('heading', { name: /Delete sandbox/ }).waitFor();
+    await page.getByRole('button', { name: 'Delete sandbox' }).click();
+    await page.waitForURL(/\/dashboard\/sandboxes\?ok=/);
+    expect(await page.locator(`tr[data-sandbox="${id}"]`).count()).toBe(0);
+    expect((await server.api(`/v1/sandboxes/${id}`)).status).toBe(404);
+  });
+
+  it("watches a shared mount's reference count change live", async () => {
+    const first = await createSandbox(server, [w.volume('dash')]);
+    await page.goto(dash('/mounts'));
+    const row = page.locator('tr[data-mount]').first();
+    await row.waitFor();
+    expect(await row.locator('[data-testid=refs]').textContent()).toBe('1');
+    await page.locator('#live-status', { hasText: 'live' }).waitFor();
+    const second = await createSandbox(server, [w.volume('dash')]);
+    await page.locator('tr[data-mount] [data-testid=refs]', { hasText: '2' }).waitFor({ timeout: 20_000 });
+    await shot('mounts');
+    await deleteSandbox(server, second);
+    await page.locator('tr[data-mount] [data-testid=refs]', { hasText: '1' }).waitFor({ timeout: 20_000 });
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: /Mount/ }).first().waitFor();
+    expect(await page.content()).not.toContain(w.secret);
+    await deleteSandbox(server, first);
+  });
+
+  it('redelivers a failed webhook delivery', async () => {
+    receiverStatus = 410; // Gone: the delivery fails at once and the endpoint is disabled
+    const created = await server.api('/v1/webhooks', {
+      method: 'POST',
+      body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, eventTypes: ['sandbox.created'] }),
+    });
+    expect(created.status).toBe(201);
+    const hook = (await created.json()) as { id: string };
+    await apiCreate({ team: 'hooked' });
+    await page.goto(dash(`/webhooks/${hook.id}`));
+    await waitUntil('a failed delivery is listed', async () => {
+      await page.reload();
+      return (await page.locator('[data-testid=status]', { hasText: 'failed' }).count()) > 0;
+    });
+    expect(await page.locator('tr[data-delivery]').first().textContent()).toContain('410');
+    // The operator fixes the receiver and enables the endpoint again, then redelivers from the dashboard.
+    receiverStatus = 204;
+    expect((await server.api(`/v1/webhooks/${hook.id}`, { method: 'PATCH', body: JSON.stringify({ enabled: true }) })).status).toBe(200);
+    await page.reload();
+    await page.getByRole('button', { name: 'Redeliver' }).first().click();
+    await page.getByRole('status').filter({ hasText: 'Redelivery' }).waitFor();
+    await waitUntil('the redelivery succeeded', async () => {
+      await page.goto(dash(`/webhooks/${hook.id}`));
+      return (await page.locator('[data-testid=status]', { hasText: 'succeeded' }).count()) > 0;
+    });
+    await shot('webhook');
+  });
+
+  it('refuses a form posted without the CSRF token', async () => {
+    const id = await apiCreate({ team: 'csrf' });
+    const res = await page.request.post(dash(`/sandboxes/${id}/pause`), { form: { nothing: 'here' }, headers: { origin: server.url } });
+    expect(res.status()).toBe(403);
+    const crossSite = await page.request.post(dash(`/sandboxes/${id}/pause`), { form: { _csrf: 'x' }, headers: { origin: 'http://evil.example' } });
+    expect(crossSite.status()).toBe(403);
+    const state = (await (await server.api(`/v1/sandboxes/${id}`)).json()) as { status: { state: string } };
+    expect(state.status.state).toBe('Running');
+  });
+
+  it('keeps the key out of every page, script, URL, cookie and storage', async () => {
+    await page.goto(dash('/events'));
+    await page.locator('#event-tail tr').first().waitFor();
+    await shot('events');
+    await page.goto(dash(''));
+    await shot('overview');
+    expect(seen.length).toBeGreaterThan(10);
+    for (const r of seen) {
+      expect(r.url).not.toContain(TEST_API_KEY);
+      expect(r.body).not.toContain(TEST_API_KEY);
+    }
+    const storage = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+    expect(storage).toBe(JSON.stringify({ local: {}, session: {}, cookie: '' })); // the session cookie is HttpOnly
+    const cookies = await b.context.cookies();
+    expect(cookies.map((c) => c.name)).toEqual(['berth_dashboard']);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookies[0]!.value).not.toContain(TEST_API_KEY);
+  });
+
+  it('signs out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/dashboard\/sign-in/);
+    await page.goto(dash('/mounts'));
+    expect(new URL(page.url()).pathname).toBe('/dashboard/sign-in');
+  });
+});
