@@ -2,6 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { optionalQueryInt } from './query-int.js';
 import { EVENT_TYPES, type EventType } from '../../domain/events/types.js';
 
+export const EVENTS_PATH = '/v1/events';
+
 /** The query parameter that may carry the API key on the event stream (EventSource cannot set headers). */
 export const EVENT_STREAM_API_KEY_PARAM = 'api_key';
 

@@ -1,34 +1,16 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { Deps } from '../../domain/deps.js';
 import { openEventStream } from '../../domain/events/stream.js';
-import { errorResponses } from '../errors.js';
-import { EVENT_STREAM_API_KEY_PARAM, EventDtoSchema, EventStreamHeaders, EventStreamQuery } from './events.schemas.js';
+import { streamEventsRoute } from './events.openapi.js';
+import { EVENT_STREAM_API_KEY_PARAM, EVENTS_PATH } from './events.schemas.js';
 
 export { EVENT_STREAM_API_KEY_PARAM };
-
-const EVENTS_PATH = '/v1/events';
 
 /** For the auth middleware: on this path the API key may also come as ?api_key=. */
 export function isEventStreamPath(path: string): boolean {
   return path === EVENTS_PATH || path === `${EVENTS_PATH}/`;
 }
-
-const route = createRoute({
-  method: 'get',
-  path: EVENTS_PATH,
-  tags: ['Events'],
-  operationId: 'streamEvents',
-  description:
-    'Server-Sent Events from the event log. Each message has `id: <seq>`, `event: <type>` and the event as JSON. ' +
-    'Reconnect with Last-Event-ID (EventSource does this itself) to receive exactly the missed events. ' +
-    'Heartbeats are comment lines. The API key may be given as ?api_key= for EventSource.',
-  request: { query: EventStreamQuery, headers: EventStreamHeaders },
-  responses: {
-    200: { content: { 'text/event-stream': { schema: EventDtoSchema } }, description: 'The event stream' },
-    ...errorResponses('EVENTS::INVALID_LAST_EVENT_ID'),
-  },
-});
 
 export type EventRouteOptions = { pollMs?: number; heartbeatMs?: number };
 
@@ -37,7 +19,7 @@ export type EventRouteOptions = { pollMs?: number; heartbeatMs?: number };
  * applied app-wide in app.ts.
  */
 export function registerEventRoutes(app: OpenAPIHono, deps: Deps, opts: EventRouteOptions = {}): void {
-  app.openapi(route, async (c) => {
+  app.openapi(streamEventsRoute, async (c) => {
     const q = c.req.valid('query');
     const stop = new AbortController();
     c.req.raw.signal.addEventListener('abort', () => stop.abort(), { once: true });

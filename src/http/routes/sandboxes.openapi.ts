@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses, requestIdHeader } from '../errors.js';
+import { errorResponses } from '../errors.js';
+import { empty, jsonBody, ok } from './openapi-parts.js';
 import {
   CreateSandboxRequest,
   CreateSandboxResponse,
@@ -17,13 +18,8 @@ import {
 } from './sandboxes.schemas.js';
 
 // Route definitions of the lifecycle API, paths relative to /v1 (the app also serves them at /).
-// `body.required: true` everywhere: without it a request with the wrong Content-Type validates as {}.
 
 const tags = ['Sandboxes'];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
-const body = <T>(schema: T) => ({ required: true, content: json(schema) });
-const ok = <T>(description: string, schema: T) => ({ description, headers: requestIdHeader, content: json(schema) });
-const empty = (description: string) => ({ description, headers: requestIdHeader });
 
 /** What a create's volumes can be refused or fail with (domain/volumes). */
 const VOLUME_CODES = [
@@ -56,7 +52,7 @@ export const createSandboxRoute = createRoute({
   operationId: 'createSandbox',
   summary: 'Create a sandbox',
   description: 'Provisions synchronously: the answer (202, as upstream) already says Running, or the create failed and left nothing behind.',
-  request: { body: body(CreateSandboxRequest) },
+  request: { body: jsonBody(CreateSandboxRequest) },
   responses: {
     202: ok('Sandbox created and running', CreateSandboxResponse),
     ...errorResponses(
@@ -115,7 +111,7 @@ export const patchMetadataRoute = createRoute({
   operationId: 'patchSandboxMetadata',
   summary: 'Patch sandbox metadata (JSON merge patch)',
   description: 'All-or-nothing: every label is validated before anything is written. Returns the full sandbox.',
-  request: { params: SandboxIdParams, body: body(PatchSandboxMetadataRequest) },
+  request: { params: SandboxIdParams, body: jsonBody(PatchSandboxMetadataRequest) },
   responses: {
     200: ok('The sandbox with its new metadata', Sandbox),
     ...errorResponses('INVALID_METADATA_LABEL', 'SANDBOX::INVALID_METADATA_LABEL', 'DOCKER::SANDBOX_NOT_FOUND'),
@@ -151,7 +147,7 @@ export const renewExpirationRoute = createRoute({
   operationId: 'renewSandboxExpiration',
   summary: 'Set a new absolute expiry',
   description: 'Must be in the future (400); a sandbox without a TTL answers 409. Durable: stored before the answer.',
-  request: { params: SandboxIdParams, body: body(RenewSandboxExpirationRequest) },
+  request: { params: SandboxIdParams, body: jsonBody(RenewSandboxExpirationRequest) },
   responses: { 200: ok('The new expiry', RenewSandboxExpirationResponse), ...errorResponses('DOCKER::INVALID_EXPIRATION', 'DOCKER::SANDBOX_NOT_FOUND') },
 });
 
@@ -179,6 +175,6 @@ export const reportMetricsEventRoute = createRoute({
   operationId: 'reportMetricsEvent',
   summary: 'SDK telemetry',
   description: 'Sent by the OpenSandbox SDK after Sandbox.create(); logged and answered 204.',
-  request: { body: body(MetricsEvent) },
+  request: { body: jsonBody(MetricsEvent) },
   responses: { 204: empty('Recorded'), ...errorResponses() },
 });

@@ -1,13 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses, requestIdHeader } from '../errors.js';
+import { empty, jsonContent, ok, optionalJsonBody } from './openapi-parts.js';
 import { SandboxIdParams } from './sandboxes.schemas.js';
 import { CreateSnapshotRequest, ListSnapshotsQuery, ListSnapshotsResponse, Snapshot, SnapshotIdParams } from './snapshots.schemas.js';
 
 // Snapshot routes, paths relative to /v1 (served at / too, like the other lifecycle routes).
 
 const tags = ['Snapshots'];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
-const ok = <T>(description: string, schema: T) => ({ description, headers: requestIdHeader, content: json(schema) });
 
 export const createSnapshotRoute = createRoute({
   method: 'post',
@@ -19,7 +18,7 @@ export const createSnapshotRoute = createRoute({
     'docker commit of the sandbox container (paused for the copy, then running again). The source must be Running or Paused ' +
     '(409 SNAPSHOT::INVALID_SOURCE_STATE). Answers 202 with state Creating at once; poll GET /snapshots/{snapshotId} until Ready or Failed.',
   // Optional body: the SDK sends {} and curl users may send nothing.
-  request: { params: SandboxIdParams, body: { required: false, content: json(CreateSnapshotRequest) } },
+  request: { params: SandboxIdParams, body: optionalJsonBody(CreateSnapshotRequest) },
   responses: {
     202: {
       description: 'Snapshot creation accepted (state Creating)',
@@ -27,7 +26,7 @@ export const createSnapshotRoute = createRoute({
         ...requestIdHeader,
         Location: { description: 'Where to poll the snapshot: /v1/snapshots/{id}', schema: { type: 'string' as const, format: 'uri' } },
       },
-      content: json(Snapshot),
+      content: jsonContent(Snapshot),
     },
     ...errorResponses('DOCKER::SANDBOX_NOT_FOUND', 'SNAPSHOT::INVALID_SOURCE_STATE'),
   },
@@ -65,7 +64,7 @@ export const deleteSnapshotRoute = createRoute({
     '409 SNAPSHOT::DELETE_CONFLICT while a sandbox restored from it exists.',
   request: { params: SnapshotIdParams },
   responses: {
-    204: { description: 'Snapshot deleted', headers: requestIdHeader },
+    204: empty('Snapshot deleted'),
     ...errorResponses('SNAPSHOT::NOT_FOUND', 'SNAPSHOT::INVALID_STATE', 'SNAPSHOT::DELETE_CONFLICT', 'DOCKER::SNAPSHOT_IMAGE_REMOVE_FAILED'),
   },
 });
