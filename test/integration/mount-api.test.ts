@@ -32,6 +32,8 @@ beforeAll(async () => {
     acquire: (...a) => real!.acquire(...a),
     materialize: (...a) => real!.materialize(...a),
     release: (...a) => real!.release(...a),
+    dropReferences: (...a) => real!.dropReferences(...a),
+    unmountUnreferenced: (...a) => real!.unmountUnreferenced(...a),
   };
   t = await buildTestApp('postgres', { volumes: lazy, config: { allowedHostPaths: [join(dir, 'allowed')] } });
   mounter = new FakeMounter();

@@ -6,11 +6,15 @@ import { LABELS, type ContainerEvent } from '../ports.js';
 import { withTx } from '../../db/tx.js';
 import { LIVE_WITH_CONTAINER, stateForExit } from './states.js';
 
-type ObserveDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'log'>;
+type ObserveDeps = Pick<Deps, 'db' | 'clock' | 'ids' | 'log' | 'volumes'>;
 
 /**
  * What Docker tells us happened to a container, applied to its row. Only news is recorded: a container
  * that exits or disappears while berth itself is stopping it (state Stopping) is berth's own doing.
+ * A sandbox that ends up Terminated or Failed this way has no running container, so it gives up its mount
+ * references in the same transaction (a stopped or removed container cannot use a mount; berth never
+ * restarts one), and what nothing references any more is unmounted after the commit. A later DELETE
+ * releases again, which finds nothing left to drop.
  */
 export async function observeContainerEvent(deps: ObserveDeps, e: ContainerEvent): Promise<void> {
   const sandboxId = e.labels[LABELS.sandboxId];
@@ -21,7 +25,7 @@ export async function observeContainerEvent(deps: ObserveDeps, e: ContainerEvent
 
 export async function recordExit(deps: ObserveDeps, sandboxId: string, containerId: string, exitCode: number | null, actor: string) {
   const next = stateForExit(exitCode);
-  const changed = await withTx(deps.db, async (tx) => {
+  const released = await withTx(deps.db, async (tx) => {
     const now = deps.clock.now();
     const [row] = await tx
       .select({ state: sandboxes.state })
@@ -35,7 +39,7 @@ export async function recordExit(deps: ObserveDeps, sandboxId: string, container
         ),
       )
       .for('update');
-    if (!row) return false;
+    if (!row) return null;
     await tx
       .update(sandboxes)
       .set({ ...next, exitCode, lastTransitionAt: now, updatedAt: now })
@@ -49,14 +53,16 @@ export async function recordExit(deps: ObserveDeps, sandboxId: string, container
       actor,
       data: { exitCode },
     });
-    return true;
+    return deps.volumes.dropReferences(tx, sandboxId);
   });
   // Only news is logged: the exit of a container berth is stopping itself matches no row above.
-  if (changed) deps.log.info({ sandboxId, exitCode, state: next.state }, 'sandbox container exited');
+  if (!released) return;
+  deps.log.info({ sandboxId, exitCode, state: next.state }, 'sandbox container exited');
+  await deps.volumes.unmountUnreferenced(released, actor);
 }
 
 export async function recordRemoved(deps: ObserveDeps, sandboxId: string, containerId: string, actor: string) {
-  const changed = await withTx(deps.db, async (tx) => {
+  const released = await withTx(deps.db, async (tx) => {
     const now = deps.clock.now();
     const [row] = await tx
       .select({ state: sandboxes.state })
@@ -64,7 +70,7 @@ export async function recordRemoved(deps: ObserveDeps, sandboxId: string, contai
       .where(and(eq(sandboxes.id, sandboxId), eq(sandboxes.containerId, containerId), isNull(sandboxes.deletedAt)))
       .for('update');
     // Stopping and Pending are berth's own in-flight work; those finish through their own path.
-    if (!row || row.state === 'Stopping' || row.state === 'Pending') return false;
+    if (!row || row.state === 'Stopping' || row.state === 'Pending') return null;
     const wasFinished = row.state === 'Terminated' || row.state === 'Failed';
     await tx
       .update(sandboxes)
@@ -86,7 +92,9 @@ export async function recordRemoved(deps: ObserveDeps, sandboxId: string, contai
       reason: 'container_removed',
       actor,
     });
-    return true;
+    return deps.volumes.dropReferences(tx, sandboxId);
   });
-  if (changed) deps.log.warn({ sandboxId, containerId }, 'sandbox container was removed outside berth');
+  if (!released) return;
+  deps.log.warn({ sandboxId, containerId }, 'sandbox container was removed outside berth');
+  await deps.volumes.unmountUnreferenced(released, actor);
 }

@@ -41,6 +41,14 @@ export interface SandboxVolumes {
    * not only deleteOnSandboxTermination ones. Defaults to "the sandbox row is still Pending".
    */
   release(sandboxId: string, opts: { removeManaged: boolean; createFailed?: boolean }): Promise<void>;
+  /**
+   * Inside the transaction that moves a sandbox to Terminated or Failed with no running container: drop
+   * its references (only a sandbox whose container can still use a mount holds one). Returns the mounts
+   * to pass to unmountUnreferenced after that commit. Docker volumes stay until the sandbox is deleted.
+   */
+  dropReferences(tx: Db, sandboxId: string): Promise<string[]>;
+  /** After that commit: unmount what a locked, fresh check finds nothing references any more. */
+  unmountUnreferenced(mountIds: string[], actor: string): Promise<void>;
 }
 
 /** Until the volume backends are wired in: no volumes, and a clear 400 when a client asks for one. */
@@ -57,4 +65,8 @@ export const noVolumes: SandboxVolumes = {
     return [];
   },
   async release() {},
+  async dropReferences() {
+    return [];
+  },
+  async unmountUnreferenced() {},
 };

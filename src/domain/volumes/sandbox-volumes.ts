@@ -5,6 +5,7 @@ import { asPlan } from './ledger/plan.js';
 import type { SandboxVolumes } from './port.js';
 import { prepareVolumes } from './prepare.js';
 import { releaseSandboxVolumes } from './ledger/release.js';
+import { dropReferencesInTx, unmountUnreferenced } from './ledger/terminal-release.js';
 
 /** The real SandboxVolumes (port.ts): host, pvc and ossfs volumes on the Postgres mount ledger. */
 export function createSandboxVolumes(deps: MountDeps): SandboxVolumes {
@@ -13,5 +14,7 @@ export function createSandboxVolumes(deps: MountDeps): SandboxVolumes {
     acquire: (tx, sandboxId, plan) => acquireVolumes(tx, deps, asPlan(plan, sandboxId)),
     materialize: (sandboxId, plan) => materializeVolumes(deps, asPlan(plan, sandboxId)),
     release: (sandboxId, opts) => releaseSandboxVolumes(deps, sandboxId, opts),
+    dropReferences: (tx, sandboxId) => dropReferencesInTx(tx, sandboxId),
+    unmountUnreferenced: (mountIds, actor) => unmountUnreferenced(deps, mountIds, actor),
   };
 }

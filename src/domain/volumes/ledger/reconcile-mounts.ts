@@ -1,6 +1,7 @@
-import { and, eq, isNotNull, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, ne, or } from 'drizzle-orm';
 import { mountRefs, mounts, sandboxes } from '../../../db/schema/index.js';
 import { leaseIsDead } from '../../lease.js';
+import { FINISHED } from '../../sandbox/states.js';
 import type { MountDeps } from '../mount-deps.js';
 import { runOwnedMount, runOwnedUnmount, takeOver } from './mount-flow.js';
 import type { MountRow } from './mount-rows.js';
@@ -19,7 +20,8 @@ export type MountReconcileReport = {
 /**
  * Converge this host's ledger with the kernel (DESIGN.md invariant 5), at boot before serving and then
  * periodically. Call it after the sandbox reconciler has settled abandoned creates and deletes.
- *  1. drop the references of sandboxes that are deleted and whose container is gone;
+ *  1. drop the references of sandboxes that are deleted and whose container is gone, and of those that
+ *     ended (Terminated, Failed) with no running container (rows an older version left holding a mount);
  *  2. per live mount row: finish or take over a dead owner's work, unmount what nothing references,
  *     remount what is referenced but missing or dead (from the sealed credentials);
  *  3. unmount FUSE mounts under the root that no live row owns, and remove leftover directories.
@@ -30,15 +32,18 @@ export async function reconcileMountsOnce(deps: MountDeps, actor = 'reconciler')
   const hostId = deps.config.hostId;
 
   const gone = await deps.db
-    .selectDistinct({ sandboxId: mountRefs.sandboxId, containerId: sandboxes.containerId })
+    .selectDistinct({ sandboxId: mountRefs.sandboxId, containerId: sandboxes.containerId, deletedAt: sandboxes.deletedAt })
     .from(mountRefs)
     .innerJoin(mounts, eq(mounts.id, mountRefs.mountId))
     .innerJoin(sandboxes, eq(sandboxes.id, mountRefs.sandboxId))
-    .where(and(eq(mounts.hostId, hostId), isNotNull(sandboxes.deletedAt)));
+    .where(and(eq(mounts.hostId, hostId), or(isNotNull(sandboxes.deletedAt), inArray(sandboxes.state, [...FINISHED]))));
   for (const s of gone) {
     try {
-      // Never release under a container that still exists: the sandbox reconciler removes it first.
-      if (s.containerId && (await deps.runtime.inspect(s.containerId))) continue;
+      const container = s.containerId ? await deps.runtime.inspect(s.containerId) : null;
+      // Never release under a container that still exists: the sandbox reconciler removes it first. A
+      // finished sandbox keeps its stopped container until it is deleted; only a running one (started
+      // again outside berth) can still use the mount.
+      if (container && (s.deletedAt !== null || container.running)) continue;
       await releaseSandboxVolumes(deps, s.sandboxId, { removeManaged: false }, actor);
       report.releasedSandboxes++;
     } catch (err) {

@@ -1,10 +1,9 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { sandboxes, sandboxVolumes } from '../../../db/schema/index.js';
 import type { MountDeps } from '../mount-deps.js';
-import { runOwnedUnmount } from './mount-flow.js';
 import { dropSandboxRefs } from './drop-refs.js';
 import { isOurs } from '../pvc-volume.js';
-import { claimUnreferenced } from './unreferenced.js';
+import { unmountUnreferenced } from './terminal-release.js';
 
 export type ReleaseOptions = {
   /** remove the Docker volumes berth created for this sandbox (pvc createIfNotExists) */
@@ -28,11 +27,11 @@ export type ReleaseOptions = {
  */
 export async function releaseSandboxVolumes(deps: MountDeps, sandboxId: string, opts: ReleaseOptions, actor = 'ledger'): Promise<void> {
   const dropped = await dropSandboxRefs(deps.db, sandboxId);
-  const unheld = dropped.filter((r) => !r.held).map((r) => r.mountId);
-  if (unheld.length > 0) {
-    const toUnmount = await claimUnreferenced(deps, unheld, { skipLocked: false });
-    await Promise.all(toUnmount.map((u) => runOwnedUnmount(deps, u.id, u.token, actor)));
-  }
+  await unmountUnreferenced(
+    deps,
+    dropped.filter((r) => !r.held).map((r) => r.mountId),
+    actor,
+  );
   if (!opts.removeManaged) return;
   const [sbx] = await deps.db.select({ state: sandboxes.state }).from(sandboxes).where(eq(sandboxes.id, sandboxId));
   await removeManagedVolumes(deps, sandboxId, opts.createFailed ?? sbx?.state === 'Pending');
