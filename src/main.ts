@@ -24,6 +24,7 @@ import { reconcileSandboxesOnce } from './domain/reconcile/reconcile-sandboxes.j
 import { reapSnapshotsOnce } from './domain/snapshots/reap-snapshots.js';
 import { watchContainers } from './domain/sandbox/watch-containers.js';
 import { reconcileMountsOnce } from './domain/volumes/ledger/reconcile-mounts.js';
+import { fillPoolsOnce } from './domain/pools/fill-pools.js';
 import { startWebhookLoops } from './domain/webhooks/loops.js';
 
 // Composition root: config -> db -> migrate -> deps -> reconcile -> loops -> serve.
@@ -73,6 +74,7 @@ async function main() {
     every('snapshots', config.reaperIntervalMs, () => reapSnapshotsOnce(deps), log),
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
     every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(deps), log),
+    every('pools', config.poolIntervalMs, () => fillPoolsOnce(deps), log),
   ];
   if (await needsOwnVacuum(handle)) {
     log.info({ db: handle.kind, everyMs: config.vacuumIntervalMs }, 'no autovacuum on this database: berth vacuums its own tables');

@@ -35,7 +35,10 @@ export async function reconcileSandboxesOnce(deps: Deps): Promise<ReconcileResul
     ...deleted.map((r) => ({ ...r, deleted: true })),
   ];
 
-  const actions = planReconcile(rows, containers);
+  // An unclaimed warm-pool container has no sandbox row yet: it is the pool filler's (domain/pools), not an orphan.
+  const known = new Set(rows.map((r) => r.id));
+  const sandboxContainers = containers.filter((c) => c.labels[LABELS.pool] === undefined || known.has(c.labels[LABELS.sandboxId] ?? ''));
+  const actions = planReconcile(rows, sandboxContainers);
   let failed = 0;
   for (const a of actions) {
     try {
