@@ -37,12 +37,23 @@ export type OpenDbOptions = { databaseUrl?: string; dataDir?: string; poolSize?:
 const SESSION_SETTINGS = { jit: 'off', application_name: 'berth' } as const;
 
 /**
+ * Seconds a new connection may take. postgres.js waits 30 s by default, so during an outage every request
+ * would hang that long; 2 s answers 503 DATABASE::UNAVAILABLE promptly (a refused connect fails at once anyway).
+ */
+export const CONNECT_TIMEOUT_SECONDS = 2;
+
+/**
  * A real Postgres server when DATABASE_URL is set, else the embedded PGlite in <dataDir>/pgdata.
  * dataDir 'memory://' gives an in-memory PGlite (tests).
  */
 export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
-    const sql = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, onnotice: () => {}, connection: SESSION_SETTINGS });
+    const sql = postgres(opts.databaseUrl, {
+      max: opts.poolSize ?? 10,
+      onnotice: () => {},
+      connection: SESSION_SETTINGS,
+      connect_timeout: CONNECT_TIMEOUT_SECONDS,
+    });
     const db = drizzlePostgres(tuneClient(sql, { prepare: opts.prepare ?? true }), { schema }) as unknown as Db;
     return { db, kind: 'postgres', sql, url: opts.databaseUrl, close: () => sql.end({ timeout: 5 }) };
   }

@@ -5,7 +5,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { LOCK_KEYS } from '../../db/locks.js';
-import type { DbHandle } from './client.js';
+import { CONNECT_TIMEOUT_SECONDS, type DbHandle } from './client.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url));
 
@@ -20,7 +20,7 @@ export async function runMigrations(handle: DbHandle, folder = MIGRATIONS_FOLDER
     await migratePglite(drizzlePglite(handle.pglite!), { migrationsFolder: folder });
     return;
   }
-  const single = postgres(handle.url!, { max: 1, onnotice: () => {} });
+  const single = postgres(handle.url!, { max: 1, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_SECONDS });
   try {
     await single`select pg_advisory_lock(${LOCK_KEYS.migration})`;
     await migratePostgres(drizzlePostgres(single), { migrationsFolder: folder });
