@@ -143,6 +143,16 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
     await t.api(`/v1/sandboxes/${cold.id}`, { method: 'DELETE' });
   });
 
+  it('counts hits, misses and unfit poolRefs, and the idle slots the filler last saw, in Prometheus metrics', async () => {
+    const text = await (await t.api('/metrics')).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+    expect(value(/berth_pool_claims_total\{pool="fill",outcome="hit"\} (\d+)/)).toBeGreaterThanOrEqual(2);
+    // the dead and the paused idle containers: each claim failed on the way and fell back
+    expect(value(/berth_pool_claims_total\{pool="fill",outcome="miss"\} (\d+)/)).toBeGreaterThanOrEqual(2);
+    expect(value(/berth_pool_claims_total\{pool="fill",outcome="unfit"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(value(/berth_pool_idle_sandboxes\{pool="fill"\} (\d+)/)).toBe(2);
+  });
+
   it('takes back a slot whose claimer or filler died, replaces an aged-out one and removes stray pool containers', async () => {
     const [claiming, aged] = idle(await slotsOf(t.deps, 'fill'));
     // a claimer that died between its two transactions; and a slot older than maxIdleSeconds
