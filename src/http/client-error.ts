@@ -31,8 +31,11 @@ const ANSWERS: Record<string, Answer> = {
 };
 const MALFORMED: Answer = { status: 400, reason: 'Bad Request', code: 'GENERAL::MALFORMED_REQUEST', message: 'The request is not valid HTTP/1.1.' };
 
-/** The bytes of one complete answer; the connection closes after it (the parser cannot resync). */
-export function clientErrorResponse(errCode: string | undefined, requestId: string): string {
+/**
+ * The bytes of one complete answer; the connection closes after it (the parser cannot resync). An answer
+ * to HEAD has no body (a client would read the body as a second, broken answer).
+ */
+export function clientErrorResponse(errCode: string | undefined, requestId: string, head = false): string {
   const a = (errCode !== undefined && ANSWERS[errCode]) || MALFORMED;
   const body = JSON.stringify({ code: a.code, message: a.message });
   return (
@@ -41,8 +44,16 @@ export function clientErrorResponse(errCode: string | undefined, requestId: stri
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
     'Connection: close\r\n\r\n' +
-    body
+    (head ? '' : body)
   );
+}
+
+/**
+ * Whether the refused bytes were a HEAD request. The parser hands over the chunk it failed on, which starts
+ * with the request line unless the request came in several chunks; then the answer keeps its body.
+ */
+function isHead(err: NodeJS.ErrnoException & { rawPacket?: unknown }): boolean {
+  return Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
 }
 
 /**
@@ -63,7 +74,7 @@ export function answerClientErrors(server: Server, log: Logger): void {
     log.info({ requestId, parserCode: err.code }, 'malformed request refused before routing');
     const answer = () => {
       if (!socket.writable) return socket.destroy();
-      socket.end(clientErrorResponse(err.code, requestId), () => socket.destroy());
+      socket.end(clientErrorResponse(err.code, requestId, isHead(err)), () => socket.destroy());
     };
     const inFlight = (socket as Duplex & { _httpMessage?: Writable | null })._httpMessage;
     if (inFlight && !inFlight.writableFinished) inFlight.once('finish', answer);

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProc } from '../helpers/server.js';
@@ -64,6 +65,21 @@ describe('answers of the HTTP parser itself (clientError) on a real server', () 
     const answers = parseAnswers(raw);
     expect(answers).toHaveLength(1);
     expectBerthError(answers[0]!, 431, 'GENERAL::HEADERS_TOO_LARGE');
+  });
+
+  it('HEAD with a 20 KB header: 431 without a body, which a strict client (node:http) reads as one answer', async () => {
+    const raw = await rawExchange(s.port, `HEAD /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(raw).toMatch(/^HTTP\/1\.1 431 /);
+    expect(raw.endsWith('\r\n\r\n')).toBe(true);
+    const answer = await new Promise<{ status: number; requestId: unknown }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: s.port, method: 'HEAD', path: `/health?${'a'.repeat(20_000)}` }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, requestId: res.headers['x-request-id'] }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer).toEqual({ status: 431, requestId: expect.stringMatching(REQUEST_ID) });
   });
 
   it.each([
