@@ -49,7 +49,7 @@ describe('warm pools: two berths over one Postgres', () => {
       const app = createApp(deps);
       apps.push({
         deps,
-        call: (path, body) =>
+        call: async (path, body) =>
           app.request(path, {
             method: body === undefined ? 'GET' : 'POST',
             headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY, 'content-type': 'application/json' },
