@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMountWorld, createSandbox, deleteSandbox, type MountWorld } from '../fixtures/mount-e2e.js';
 import { startMountServer, type MountServer } from '../fixtures/mount-server.js';
@@ -202,6 +203,55 @@ describe('the dashboard in a real Chromium', () => {
     expect(crossSite.status()).toBe(403);
     const state = (await (await server.api(`/v1/sandboxes/${id}`)).json()) as { status: { state: string } };
     expect(state.status.state).toBe('Running');
+  });
+
+  it('runs a command in a terminal over the PTY WebSocket, with the session cookie and not the key', async () => {
+    const id = await apiCreate({ team: 'term' });
+    await page.goto(dash(`/sandboxes/${id}`));
+    await page.getByRole('button', { name: 'Open a terminal' }).click();
+    await page.waitForURL(/\/terminal\//);
+    await page.locator('#terminal-status', { hasText: 'connected' }).waitFor();
+    await page.getByLabel('Command').fill('echo hello-from-$((6*7))');
+    await page.getByLabel('Command').press('Enter');
+    await page.locator('#terminal', { hasText: 'hello-from-42' }).waitFor({ timeout: 20_000 });
+    await shot('terminal');
+
+    // The same socket from another origin, or without a session, is refused before the handshake.
+    const wsPath = (await page.locator('#terminal').getAttribute('data-ws'))!;
+    const cookie = (await b.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const status = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${server.url.replace('http', 'ws')}${wsPath}?takeover=1`, { headers });
+        ws.on('open', () => (ws.close(), resolve(101)));
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => resolve(-1));
+      });
+    expect(await status({ cookie, origin: 'http://evil.example' })).toBe(401);
+    expect(await status({ origin: server.url })).toBe(401);
+  });
+
+  it('browses, uploads and downloads files', async () => {
+    const id = await apiCreate({ team: 'files' });
+    await page.goto(dash(`/sandboxes/${id}`));
+    await page.getByRole('link', { name: 'Browse files' }).click();
+    await page.getByRole('link', { name: 'tmp/' }).click();
+    await page.locator('[data-testid=cwd]', { hasText: '/tmp' }).waitFor();
+    await page
+      .getByLabel('Upload a file here')
+      .setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('uploaded through the dashboard\n') });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.locator('tr[data-entry="/tmp/note.txt"]').waitFor();
+    const download = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'note.txt' }).click()]).then(([d]) => d);
+    const text = await new Promise<string>((resolve, reject) =>
+      download.createReadStream().then((s) => {
+        let out = '';
+        s.on('data', (ch: Buffer) => (out += ch.toString()));
+        s.on('end', () => resolve(out));
+        s.on('error', reject);
+      }, reject),
+    );
+    expect(text).toBe('uploaded through the dashboard\n');
+    await shot('files');
   });
 
   it('keeps the key out of every page, script, URL, cookie and storage', async () => {

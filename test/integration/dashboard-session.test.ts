@@ -54,7 +54,7 @@ describe.each(DB_KINDS)('dashboard session on %s', (kind) => {
     const setCookie = res.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
-    expect(setCookie).toMatch(/Path=\/dashboard/);
+    expect(setCookie).toMatch(/Path=\/;/);
     expect(setCookie).not.toContain(TEST_API_KEY);
     const cookie = setCookie.split(';')[0]!;
     const overview = await t.app.request('/dashboard', { headers: { cookie } });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { parse as parseCookie } from 'hono/utils/cookie';
 import type { Config } from '../../config.js';
 import type { DashboardSigner } from '../../domain/dashboard/signer-port.js';
 import { DASHBOARD_BASE } from './paths.js';
@@ -19,7 +20,7 @@ export const CSRF_FIELD = '_csrf';
 /** An operator signs in once a working day; a stolen cookie stops working by itself after that. */
 const SESSION_SECONDS = 8 * 3600;
 
-type Keys = { signer: DashboardSigner; config: Pick<Config, 'apiKey' | 'publicUrl'> };
+export type Keys = { signer: DashboardSigner; config: Pick<Config, 'apiKey' | 'publicUrl'> };
 
 /**
  * The cookie is `v1.<session id>.<expiry seconds>.<mac>`. The MAC also covers a digest of the API key, so
@@ -38,14 +39,21 @@ const sameText = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-export function readSession(c: Context, keys: Keys, nowMs: number): DashboardSession | null {
-  const raw = getCookie(c, SESSION_COOKIE);
+/** A session cookie's value, verified (signature, key binding, expiry); null when it is not a live session. */
+export function verifySession(raw: string | undefined, keys: Keys, nowMs: number): DashboardSession | null {
   const m = raw ? /^v1\.([0-9a-f]{32})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(raw) : null;
   if (!m) return null;
   const [, id, expText, mac] = m as unknown as [string, string, string, string];
   const exp = Number(expText);
   if (!sameText(mac, macOf(keys, id, exp)) || exp * 1000 <= nowMs) return null;
   return { id, expiresAt: exp * 1000, csrf: keys.signer.csrf(id) };
+}
+
+export const readSession = (c: Context, keys: Keys, nowMs: number) => verifySession(getCookie(c, SESSION_COOKIE), keys, nowMs);
+
+/** The same from a raw Cookie header, for the WebSocket upgrade (which never reaches Hono). */
+export function sessionFromCookieHeader(header: string | undefined, keys: Keys, nowMs: number): DashboardSession | null {
+  return header ? verifySession(parseCookie(header, SESSION_COOKIE)[SESSION_COOKIE], keys, nowMs) : null;
 }
 
 /** Secure when the dashboard is reached over https (directly or as BERTH_PUBLIC_URL says). */
@@ -56,8 +64,10 @@ function isHttps(c: Context, config: Pick<Config, 'publicUrl'>): boolean {
 export function startSession(c: Context, keys: Keys, nowMs: number): DashboardSession {
   const id = randomBytes(16).toString('hex');
   const exp = Math.floor(nowMs / 1000) + SESSION_SECONDS;
+  // Path=/ so the terminal's WebSocket on the execd path (/sandboxes/{id}/proxy/44772/pty/...) carries it;
+  // the server proxy strips cookies before forwarding to a sandbox, so no sandbox service ever sees it.
   setCookie(c, SESSION_COOKIE, `v1.${id}.${exp}.${macOf(keys, id, exp)}`, {
-    path: DASHBOARD_BASE,
+    path: '/',
     httpOnly: true,
     sameSite: 'Strict',
     secure: isHttps(c, keys.config),
@@ -67,7 +77,7 @@ export function startSession(c: Context, keys: Keys, nowMs: number): DashboardSe
 }
 
 export function endSession(c: Context, config: Pick<Config, 'publicUrl'>): void {
-  deleteCookie(c, SESSION_COOKIE, { path: DASHBOARD_BASE, httpOnly: true, sameSite: 'Strict', secure: isHttps(c, config) });
+  deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c, config) });
 }
 
 /** The actor recorded in events for what a dashboard session did (never the key). */

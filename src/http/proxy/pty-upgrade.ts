@@ -5,12 +5,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Deps } from '../../domain/deps.js';
 import { isDomainError } from '../../domain/errors.js';
 import { alreadyConnected, preparePtyConnect } from '../../domain/execd/pty/verbs.js';
+import { sessionFromCookieHeader } from '../dashboard/session.js';
 import { API_KEY_HEADER, INVALID_API_KEY, MISSING_API_KEY } from '../middleware/auth.js';
 import { STATUS_BY_KIND } from '../errors.js';
 import { parseProxyRequest } from './proxy-path.js';
 import { bindPtySocket } from './pty-socket.js';
 
-export type PtyUpgradeDeps = Pick<Deps, 'db' | 'config' | 'log' | 'exec' | 'clock' | 'ids'>;
+export type PtyUpgradeDeps = Pick<Deps, 'db' | 'config' | 'log' | 'exec' | 'clock' | 'ids' | 'dashboardSigner'>;
 export type Reject = (socket: Duplex, status: number, body: { code: string; message: string }) => void;
 
 const PTY_WS = /^\/pty\/([^/]+)\/ws$/;
@@ -25,7 +26,7 @@ const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMe
  * HTTP error with a JSON body and nothing has started for it.
  */
 export async function handleExecdUpgrade(deps: PtyUpgradeDeps, req: IncomingMessage, socket: Duplex, head: Buffer, reject: Reject): Promise<void> {
-  const denied = authFailure(deps.config, req);
+  const denied = authFailure(deps, req);
   if (denied) return reject(socket, 401, denied);
   try {
     const parsed = parseProxyRequest(req.url ?? '/');
@@ -51,13 +52,26 @@ export async function handleExecdUpgrade(deps: PtyUpgradeDeps, req: IncomingMess
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-/** The API key check of middleware/auth.ts: both sides hashed, then timingSafeEqual (no length or content leak). */
-function authFailure(config: PtyUpgradeDeps['config'], req: IncomingMessage): { code: string; message: string } | null {
+/**
+ * The API key check of middleware/auth.ts (both sides hashed, then timingSafeEqual: no length or content
+ * leak), or, for the dashboard's terminal, whose browser WebSocket cannot send the key header: a live
+ * dashboard session cookie on a request whose Origin is this server's own (a page on another site could
+ * otherwise open the socket with the operator's cookie: cross-site WebSocket hijacking).
+ */
+function authFailure(deps: PtyUpgradeDeps, req: IncomingMessage): { code: string; message: string } | null {
+  const { config } = deps;
   if (!config.apiKey) return config.insecureNoAuth ? null : MISSING_API_KEY;
   const presented = req.headers[API_KEY_HEADER.toLowerCase()];
   const key = Array.isArray(presented) ? presented[0] : presented;
-  if (!key) return MISSING_API_KEY;
+  if (!key) return dashboardSessionOk(deps, req) ? null : MISSING_API_KEY;
   return timingSafeEqual(digest(key), digest(config.apiKey)) ? null : INVALID_API_KEY;
+}
+
+function dashboardSessionOk(deps: PtyUpgradeDeps, req: IncomingMessage): boolean {
+  const own = deps.config.publicUrl ? new URL(deps.config.publicUrl).origin : `http://${req.headers.host ?? ''}`;
+  if (!req.headers.origin || req.headers.origin !== own) return false;
+  const keys = { signer: deps.dashboardSigner, config: deps.config };
+  return sessionFromCookieHeader(req.headers.cookie, keys, deps.clock.now().getTime()) !== null;
 }
 
 function safeDecode(s: string): string {

@@ -40,6 +40,56 @@ export const CLIENT_JS = String.raw`
     while (tail.rows.length > 500) tail.deleteRow(tail.rows.length - 1);
   }
 
+  // The terminal: execd's PTY WebSocket on this origin (the session cookie authenticates it). Binary frames
+  // from the server start with a channel byte (1 stdout, 2 stderr, 3 replay + 8-byte offset); stdin goes
+  // out as a binary frame on channel 0.
+  var term = document.getElementById('terminal');
+  if (term && window.WebSocket) {
+    var tstatus = document.getElementById('terminal-status');
+    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + term.getAttribute('data-ws'));
+    ws.binaryType = 'arraybuffer';
+    var decoder = new TextDecoder();
+    var ansi = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\r/g;
+    function show(bytes) { term.textContent += decoder.decode(bytes, { stream: true }).replace(ansi, ''); term.scrollTop = term.scrollHeight; }
+    ws.onopen = function () { tstatus.textContent = 'connected'; };
+    ws.onclose = function () { tstatus.textContent = 'closed'; };
+    ws.onmessage = function (m) {
+      if (typeof m.data === 'string') {
+        try { var f = JSON.parse(m.data); if (f.type === 'exit') tstatus.textContent = 'exited ' + f.exit_code; } catch (e) {}
+        return;
+      }
+      var b = new Uint8Array(m.data);
+      if (b[0] === 1 || b[0] === 2) show(b.subarray(1)); else if (b[0] === 3) show(b.subarray(9));
+    };
+    function send(text) {
+      var data = new TextEncoder().encode(text); var frame = new Uint8Array(data.length + 1); frame.set(data, 1); ws.send(frame);
+    }
+    var tform = document.getElementById('terminal-input');
+    tform.addEventListener('submit', function (e) { e.preventDefault(); var input = tform.elements.line; send(input.value + '\n'); input.value = ''; });
+    tform.elements.line.addEventListener('keydown', function (e) {
+      if (e.ctrlKey && e.key === 'c') { e.preventDefault(); ws.send(JSON.stringify({ type: 'signal', signal: 'SIGINT' })); }
+    });
+  }
+
+  // Uploads build execd's multipart shape (a metadata part naming the target path, then the file), so the
+  // CSRF token travels in a header instead of a form field.
+  var upload = document.getElementById('upload-form');
+  if (upload && window.fetch) {
+    upload.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var file = upload.elements.file.files[0]; if (!file) return;
+      var dir = upload.getAttribute('data-dir'); var target = (dir === '/' ? '' : dir) + '/' + file.name;
+      var body = new FormData();
+      body.append('metadata', new Blob([JSON.stringify({ path: target, mode: 644 })], { type: 'application/json' }), 'metadata');
+      body.append('file', file, file.name);
+      var ustatus = document.getElementById('upload-status'); ustatus.textContent = 'uploading…';
+      var headers = { 'x-berth-csrf': upload.elements._csrf.value };
+      fetch(upload.getAttribute('data-upload'), { method: 'POST', body: body, credentials: 'same-origin', headers: headers })
+        .then(function (r) { if (r.ok) location.reload(); else return r.text().then(function (t) { ustatus.textContent = 'upload failed: ' + t; }); })
+        .catch(function () { ustatus.textContent = 'upload failed'; });
+    });
+  }
+
   if (streamUrl && window.EventSource) {
     var source = new EventSource(streamUrl);
     source.onopen = function () { setStatus('live'); };

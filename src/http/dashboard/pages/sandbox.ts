@@ -48,6 +48,8 @@ export function registerSandboxPage(app: Hono, deps: Deps): void {
         </dl>
         <div class="actions">
           ${s.state === 'Running' ? action('pause', 'Pause', 'secondary') : ''} ${s.state === 'Paused' ? action('resume', 'Resume', 'secondary') : ''}
+          ${s.state === 'Running' ? action('terminal', 'Open a terminal', 'secondary') : ''}
+          <a href="${base}/files">Browse files</a>
           <a href="${base}/delete">Delete…</a>
         </div>
       </section>

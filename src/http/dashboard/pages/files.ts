@@ -1,0 +1,102 @@
+import { Readable } from 'node:stream';
+import type { Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import type { Deps } from '../../../domain/deps.js';
+import { downloadFile } from '../../../domain/execd/files/download.js';
+import { listDirectory } from '../../../domain/execd/files/list.js';
+import { uploadFiles } from '../../../domain/execd/files/upload.js';
+import { contentDisposition } from '../../routes/execd/files.js';
+import { csrfField, href, page, when } from '../layout.js';
+import { pathParam } from '../params.js';
+import { sameOrigin } from '../session.js';
+
+const parentOf = (p: string) => (p === '/' ? '/' : p.slice(0, p.lastIndexOf('/')) || '/');
+
+/** The CSRF token of a script-made request (the upload builds execd's multipart body, so it cannot carry a form field). */
+function csrfHeaderOk(c: Context, deps: Deps): boolean {
+  const token = c.req.header('x-berth-csrf');
+  return sameOrigin(c, deps.config) && token !== undefined && token === c.get('dashboardSession').csrf;
+}
+
+/**
+ * A file browser over the execd files verbs (the same ones /proxy/44772/files/* serves): list a directory,
+ * download a file, upload into the directory shown.
+ */
+export function registerFilePages(app: Hono, deps: Deps): void {
+  app.get(href('/sandboxes/:id/files'), async (c) => {
+    const id = pathParam(c);
+    const dir = c.req.query('path') || '/';
+    const entries = (await listDirectory(deps, id, dir, '1')).sort((a, b) =>
+      a.type === b.type ? a.path.localeCompare(b.path) : a.type === 'directory' ? -1 : 1,
+    );
+    const base = href(`/sandboxes/${id}/files`);
+    const link = (p: string) => `${base}?path=${encodeURIComponent(p)}`;
+    const content = html`<h1>Files of <a class="mono" href="${href(`/sandboxes/${id}`)}">${id}</a></h1>
+      <p>Directory <span class="mono" data-testid="cwd">${dir}</span> ${dir !== '/' ? html` · <a href="${link(parentOf(dir))}">Up one level</a>` : ''}</p>
+      <form class="filters" id="upload-form" data-upload="${base}/upload" data-dir="${dir}">
+        ${csrfField(c)}
+        <label>Upload a file here <input type="file" name="file" required /></label>
+        <button type="submit" class="secondary">Upload</button>
+        <span role="status" id="upload-status"></span>
+      </form>
+      <div class="table-wrap">
+        <table>
+          <caption class="skip">
+            Entries of ${dir}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Type</th>
+              <th scope="col">Size</th>
+              <th scope="col" class="hide-sm">Mode</th>
+              <th scope="col" class="hide-sm">Owner</th>
+              <th scope="col">Modified</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${entries.map((e) => {
+              const name = e.path.slice(e.path.lastIndexOf('/') + 1);
+              return html`<tr data-entry="${e.path}">
+                <td class="mono">
+                  ${
+                    e.type === 'directory'
+                      ? html`<a href="${link(e.path)}">${name}/</a>`
+                      : e.type === 'file'
+                        ? html`<a href="${base}/download?path=${encodeURIComponent(e.path)}" download>${name}</a>`
+                        : name
+                  }
+                </td>
+                <td>${e.type}</td>
+                <td>${e.size}</td>
+                <td class="hide-sm">${e.mode}</td>
+                <td class="hide-sm">${e.owner}:${e.group}</td>
+                <td>${when(e.modified_at)}</td>
+              </tr>`;
+            })}
+          </tbody>
+        </table>
+      </div>`;
+    return c.html(page(c, { title: `Files ${dir}`, nav: 'sandboxes' }, content));
+  });
+
+  app.get(href('/sandboxes/:id/files/download'), async (c) => {
+    const d = await downloadFile(deps, pathParam(c), c.req.query('path'), undefined);
+    if (d.kind !== 'ok') return c.text('Range not satisfiable.', 416);
+    return c.body(d.body, 200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': contentDisposition(d.name),
+      'Content-Length': String(d.size),
+    });
+  });
+
+  // Body size is bounded by the app-wide 1 MiB body limit (src/app.ts): the dashboard uploads small files;
+  // large ones go through execd's own route, which has no such limit.
+  app.post(href('/sandboxes/:id/files/upload'), async (c) => {
+    if (!csrfHeaderOk(c, deps)) return c.text('Refused: missing or wrong CSRF token, or posted from another site.', 403);
+    const web = c.req.raw.body;
+    const body = web ? Readable.fromWeb(web as import('node:stream/web').ReadableStream<Uint8Array>) : null;
+    await uploadFiles(deps, pathParam(c), { contentType: c.req.header('content-type'), body });
+    return c.body(null, 204, { 'Content-Length': '0' });
+  });
+}
