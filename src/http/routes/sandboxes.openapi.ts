@@ -51,7 +51,10 @@ export const createSandboxRoute = createRoute({
   tags,
   operationId: 'createSandbox',
   summary: 'Create a sandbox',
-  description: 'Provisions synchronously: the answer (202, as upstream) already says Running, or the create failed and left nothing behind.',
+  description:
+    'Provisions synchronously: the answer (202, as upstream) already says Running, or the create failed and left nothing behind. ' +
+    'extensions.poolRef (or, with BERTH_POOL_IMPLICIT_MATCH, a request equal to a pool template) is answered from a warm pool ' +
+    'when it has an idle sandbox; an unknown pool is 404 POOL::NOT_FOUND.',
   request: { body: jsonBody(CreateSandboxRequest) },
   responses: {
     202: ok('Sandbox created and running', CreateSandboxResponse),
@@ -59,7 +62,7 @@ export const createSandboxRoute = createRoute({
       'GENERAL::PAYLOAD_TOO_LARGE',
       'SANDBOX::INVALID_METADATA_LABEL',
       'SANDBOX::API_NOT_SUPPORTED',
-      'SANDBOX::UNSUPPORTED_POOL_REF',
+      'POOL::NOT_FOUND',
       'DOCKER::INVALID_ENTRYPOINT',
       'SNAPSHOT::NOT_FOUND',
       'SNAPSHOT::NOT_READY',
