@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Clock, ContainerRuntime, Db, Ids, Logger } from './ports.js';
 import type { SandboxExec } from './execd/port.js';
 import type { DashboardSigner } from './dashboard/signer-port.js';
+import type { ContainerLogs } from './sandbox/logs-port.js';
 import type { Metrics } from './metrics.js';
 import type { MountSecrets } from './volumes/mount-secrets-port.js';
 import type { Mounter } from './volumes/mounter-port.js';
@@ -18,6 +19,8 @@ export type Deps = {
   runtime: ContainerRuntime;
   /** exec, archive and stats on a sandbox's container: what berth serves execd with */
   exec: SandboxExec;
+  /** a sandbox container's own output (the dashboard streams it) */
+  containerLogs: ContainerLogs;
   clock: Clock;
   ids: Ids;
   log: Logger;

@@ -55,12 +55,12 @@ afterAll(async () => {
 const dash = (path = '') => `${server.url}/dashboard${path}`;
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-async function apiCreate(metadata: Record<string, string>, volumes: unknown[] = []): Promise<string> {
+async function apiCreate(metadata: Record<string, string>, volumes: unknown[] = [], entrypoint = ['tail', '-f', '/dev/null']): Promise<string> {
   const res = await server.api('/v1/sandboxes', {
     method: 'POST',
     body: JSON.stringify({
       image: { uri: 'berth-base:latest' },
-      entrypoint: ['tail', '-f', '/dev/null'],
+      entrypoint,
       resourceLimits: { cpu: '250m', memory: '128Mi' },
       timeout: 3600,
       metadata,
@@ -136,6 +136,15 @@ describe('the dashboard in a real Chromium', () => {
     expect(fromDashboard.length).toBeGreaterThanOrEqual(4); // paused, resumed, metadata_updated, renewed
     expect(new Set(fromDashboard).size).toBe(1);
     expect(text).not.toContain(TEST_API_KEY);
+  });
+
+  it("streams a sandbox's container logs live", async () => {
+    const id = await apiCreate({ team: 'logs' }, [], ['sh', '-c', 'echo first-line; i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done']);
+    await page.goto(dash(`/sandboxes/${id}`));
+    await page.locator('#container-logs', { hasText: 'first-line' }).waitFor({ timeout: 20_000 });
+    // A line written after the page opened arrives without a reload.
+    const now = Number(/tick-(\d+)(?![\s\S]*tick-)/.exec((await page.locator('#container-logs').textContent()) ?? '')?.[1] ?? 0);
+    await page.locator('#container-logs', { hasText: `tick-${now + 2}` }).waitFor({ timeout: 20_000 });
   });
 
   it('deletes a sandbox after asking', async () => {

@@ -9,6 +9,7 @@ import { dashboardHeaders } from './headers.js';
 import { href, page } from './layout.js';
 import { registerEventTail } from './pages/events.js';
 import { registerFilePages } from './pages/files.js';
+import { registerLogStream } from './pages/logs.js';
 import { registerMountPages } from './pages/mounts.js';
 import { registerOverview } from './pages/overview.js';
 import { registerSandboxPage } from './pages/sandbox.js';
@@ -68,6 +69,7 @@ export function registerDashboard(app: Hono, deps: Deps): void {
   registerSandboxActions(dash, deps);
   registerTerminal(dash, deps);
   registerFilePages(dash, deps);
+  registerLogStream(dash, deps);
   registerSandboxPage(dash, deps);
   registerMountPages(dash, deps);
   registerWebhookPages(dash, deps);

@@ -90,6 +90,19 @@ export const CLIENT_JS = String.raw`
     });
   }
 
+  // Container logs: their own SSE stream (the engine's log stream), appended as text.
+  var logs = document.getElementById('container-logs');
+  if (logs && window.EventSource) {
+    var logSource = new EventSource(logs.getAttribute('data-logs'));
+    logSource.onopen = function () { logs.textContent = ''; }; // a reconnect starts again from the tail
+    logSource.onmessage = function (m) {
+      try { logs.textContent += JSON.parse(m.data).text; } catch (e) { return; }
+      if (logs.textContent.length > 200000) logs.textContent = logs.textContent.slice(-150000);
+      logs.scrollTop = logs.scrollHeight;
+    };
+    logSource.addEventListener('end', function () { logSource.close(); });
+  }
+
   if (streamUrl && window.EventSource) {
     var source = new EventSource(streamUrl);
     source.onopen = function () { setStatus('live'); };

@@ -139,6 +139,14 @@ export function registerSandboxPage(app: Hono, deps: Deps): void {
               </div>`
         }
       </section>
+      <section aria-labelledby="h-logs">
+        <h2 id="h-logs">Container logs</h2>
+        ${
+          s.containerId
+            ? html`<pre class="log" id="container-logs" data-logs="${base}/logs" tabindex="0" aria-label="Container output, live"></pre>`
+            : html`<p class="muted">No container.</p>`
+        }
+      </section>
       <section aria-labelledby="h-hist">
         <h2 id="h-hist">History</h2>
         ${eventTable(history, { id: 'sandbox-history', caption: 'Events of this sandbox' })}
