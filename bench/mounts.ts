@@ -141,7 +141,13 @@ async function createLatency() {
       ),
     );
   });
-  const mounter = createFuseMounter({ root: join(work, 'root'), ossfsBin: join(SHIM_DIR, 'ossfs'), ossfs2Bin: join(SHIM_DIR, 'ossfs2'), log });
+  const mounter = createFuseMounter({
+    root: join(work, 'root'),
+    ossfsBin: join(SHIM_DIR, 'ossfs'),
+    ossfs2Bin: join(SHIM_DIR, 'ossfs2'),
+    credentialDir: join(work, 'credentials'),
+    log,
+  });
   const config = { publishedPorts: [8080], networkMode: 'bridge', apiKey: 'bench-mounts-key' };
   const deps: Deps = buildMountDeps({ db: testDb.handle.db, runtime, log, mounter, instanceId, config });
   const app = createApp(deps);

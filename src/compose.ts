@@ -1,5 +1,4 @@
 import { createDashboardSigner } from './adapters/crypto/dashboard-keys.js';
-import { createDockerLogs } from './adapters/docker/container-logs.js';
 import { createMountSecrets } from './adapters/crypto/mount-secrets.js';
 import { loadServerKey } from './adapters/crypto/secret-box.js';
 import { createWebhookSecrets } from './adapters/crypto/webhook-secrets.js';
@@ -35,11 +34,12 @@ export function composeDeps(parts: DepsParts): Deps {
     metrics: createPromMetrics({ processMetrics: false }),
     webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
     ...given,
-    mounter: given.mounter ?? createFuseMounter({ root: config.ossfsMountRoot, ossfsBin: config.ossfsBin, ossfs2Bin: config.ossfs2Bin, log }),
+    mounter:
+      given.mounter ??
+      createFuseMounter({ root: config.ossfsMountRoot, ossfsBin: config.ossfsBin, ossfs2Bin: config.ossfs2Bin, credentialDir: config.credentialsDir, log }),
     secrets: given.secrets ?? createMountSecrets(key()),
     webhookSecrets: given.webhookSecrets ?? createWebhookSecrets(key()),
     dashboardSigner: given.dashboardSigner ?? createDashboardSigner(key()),
-    containerLogs: given.containerLogs ?? createDockerLogs(config.dockerSocket),
     volumes: undefined as unknown as Deps['volumes'],
   };
   deps.volumes = given.volumes ?? createSandboxVolumes(deps);

@@ -61,6 +61,8 @@ const envSchema = z.object({
   BERTH_OSSFS_MOUNT_ROOT: z.string().default('/mnt/berth-ossfs'),
   BERTH_OSSFS_BIN: z.string().default('ossfs'),
   BERTH_OSSFS2_BIN: z.string().default('ossfs2'),
+  /** berth's own 0700 folder for ossfs credentials files while a mount command runs; default <data dir>/run/credentials */
+  BERTH_CREDENTIALS_DIR: z.string().optional(),
   /** 32-byte key (hex or base64) for secrets at rest; generated into the data dir when unset. */
   BERTH_SECRET_KEY: z.string().optional(),
   BERTH_REAPER_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
@@ -128,6 +130,7 @@ export type Config = {
   ossfsMountRoot: string;
   ossfsBin: string;
   ossfs2Bin: string;
+  credentialsDir: string;
   secretKey: string | undefined;
   reaperIntervalMs: number;
   reconcileIntervalMs: number;
@@ -189,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     ossfsMountRoot: e.BERTH_OSSFS_MOUNT_ROOT,
     ossfsBin: e.BERTH_OSSFS_BIN,
     ossfs2Bin: e.BERTH_OSSFS2_BIN,
+    credentialsDir: e.BERTH_CREDENTIALS_DIR || `${e.BERTH_DATA_DIR.replace(/\/+$/, '')}/run/credentials`,
     secretKey: e.BERTH_SECRET_KEY,
     reaperIntervalMs: e.BERTH_REAPER_INTERVAL_MS,
     reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,

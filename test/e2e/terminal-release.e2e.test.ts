@@ -25,7 +25,13 @@ describe.each(['postgres', 'pglite'] as const)('a finished sandbox releases its 
   const dataDir = () => join(w.work, `data-${kind}`);
   const mountRoot = () => join(w.work, `root-${kind}`);
   const start = () =>
-    startMountServer({ ...(kind === 'postgres' && { databaseUrl: w.testDb.url }), dataDir: dataDir(), mountRoot: mountRoot(), env: w.serverEnv() });
+    startMountServer({
+      ...(kind === 'postgres' && { databaseUrl: w.testDb.url }),
+      dataDir: dataDir(),
+      mountRoot: mountRoot(),
+      // the embedded PGlite even where the embedded default is another database
+      env: w.serverEnv(kind === 'pglite' ? { BERTH_EMBEDDED_DB: 'pglite' } : {}),
+    });
   let server: MountServer;
 
   beforeAll(async () => {

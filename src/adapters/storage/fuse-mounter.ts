@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../domain/ports.js';
 import { MountFailure, type Mounter, type MountProbe, type OssfsCredentials, type OssfsSpec, type OssfsVersion } from '../../domain/volumes/mounter-port.js';
 import { clip, scrubSecrets } from '../../domain/volumes/scrub.js';
-import { withCredentialFile } from './credential-file.js';
+import { prepareCredentialDir, withCredentialFile } from './credential-file.js';
 import { isFuse, isShared, readMountinfo, topMountAt } from './mountinfo.js';
 import { ossfsCommand, unmountCommands } from './ossfs-command.js';
 import { runCommand } from './run-command.js';
@@ -21,7 +21,8 @@ export type FuseMounterOptions = {
   unmountTimeoutMs?: number;
   /** make the root a shared mount so repairs propagate into rslave binds (needs CAP_SYS_ADMIN) */
   makeRootShared?: boolean;
-  credentialDir?: string;
+  /** berth's own 0700 folder for the credentials files (never a shared temp dir); swept before the first mount */
+  credentialDir: string;
 };
 
 const DEAD_CODES = new Set(['ENOTCONN', 'ECONNABORTED', 'EIO', 'ESTALE', 'ETIMEDOUT']);
@@ -47,6 +48,7 @@ export function createFuseMounter(opts: FuseMounterOptions): Mounter {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
   const unmountTimeoutMs = opts.unmountTimeoutMs ?? 20_000;
   let realRoot: string | null = null;
+  let credentialDir: string | null = null;
   let prepared: Promise<{ propagation: 'rslave' | null }> | null = null;
 
   // mountinfo lists resolved paths; ledger paths use the root as configured.
@@ -54,6 +56,8 @@ export function createFuseMounter(opts: FuseMounterOptions): Mounter {
 
   async function prepareRoot() {
     prepared ??= (async () => {
+      // First: whatever a crash left in the credentials folder goes before this process mounts anything.
+      credentialDir = await prepareCredentialDir(opts.credentialDir, opts.log);
       await mkdir(root, { recursive: true, mode: 0o755 });
       realRoot = await realpath(root);
       if (opts.makeRootShared === false) return { propagation: null };
@@ -87,7 +91,7 @@ export function createFuseMounter(opts: FuseMounterOptions): Mounter {
         const how = r.timedOut ? `timed out after ${commandTimeoutMs} ms` : r.code === null ? 'could not be run' : `exited with code ${r.code}`;
         throw new MountFailure(`${posix.basename(cmd.bin)} ${how}: ${stderr}`, stderr);
       },
-      opts.credentialDir,
+      credentialDir!,
     );
   }
 
