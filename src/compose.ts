@@ -1,4 +1,5 @@
 import { createDashboardSigner } from './adapters/crypto/dashboard-keys.js';
+import { createDockerLogs } from './adapters/docker/container-logs.js';
 import { createMountSecrets } from './adapters/crypto/mount-secrets.js';
 import { loadServerKey } from './adapters/crypto/secret-box.js';
 import { createWebhookSecrets } from './adapters/crypto/webhook-secrets.js';
@@ -40,6 +41,7 @@ export function composeDeps(parts: DepsParts): Deps {
     secrets: given.secrets ?? createMountSecrets(key()),
     webhookSecrets: given.webhookSecrets ?? createWebhookSecrets(key()),
     dashboardSigner: given.dashboardSigner ?? createDashboardSigner(key()),
+    containerLogs: given.containerLogs ?? createDockerLogs(config.dockerSocket),
     volumes: undefined as unknown as Deps['volumes'],
   };
   deps.volumes = given.volumes ?? createSandboxVolumes(deps);
