@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { poolSlots, sandboxes, type PoolRow, type SandboxRow } from '../../db/schema/index.js';
+import { poolSlots, sandboxes, type PoolRow, type PoolSlotRow, type SandboxRow } from '../../db/schema/index.js';
 import { withTx } from '../../db/tx.js';
 import type { Deps } from '../deps.js';
 import { appendEvents } from '../events/append.js';
@@ -20,7 +20,34 @@ export const CLAIM_LEASE_MS = 60_000;
  */
 export async function claimFromPool(deps: Deps, pool: PoolRow, v: ValidCreate, update: ResourceUpdate, actor: string): Promise<SandboxRow | null> {
   const token = newToken(deps.processId);
-  const slot = await withTx(deps.db, async (tx) => {
+  const slot = await takeIdleSlot(deps, pool, token).catch((err) => {
+    deps.log.warn({ pool: pool.name, err: String(err) }, 'pool claim failed before taking a slot; falling back to a cold create');
+    return null;
+  });
+  if (!slot) return null;
+
+  try {
+    const containerId = slot.containerId!;
+    // The filler notices a dead or paused idle container only on its next pass; a claim must not hand one out.
+    const state = await deps.runtime.inspect(containerId);
+    if (!state || !state.running || state.paused) throw new Error(`idle container is ${state ? state.status : 'gone'}`);
+    if (Object.keys(update).length > 0) {
+      if (!deps.runtime.updateResources) throw new Error('this runtime cannot change a started container');
+      await deps.runtime.updateResources(containerId, update);
+    }
+    const row = await settleClaim(deps, pool, slot.id, token, v, { containerId, ports: state.ports, containerName: slot.containerName }, actor);
+    if (!row) throw new Error('slot was taken back before the claim settled');
+    return row;
+  } catch (err) {
+    deps.log.warn({ pool: pool.name, slotId: slot.id, err: String(err) }, 'pool claim failed; falling back to a cold create');
+    await dropClaimedSlot(deps, slot.id, token, slot.containerId);
+    return null;
+  }
+}
+
+/** tx1: the oldest idle slot of the pool's current generation on this host, marked `claiming` under our lease. */
+async function takeIdleSlot(deps: Deps, pool: PoolRow, token: string): Promise<PoolSlotRow | null> {
+  return withTx(deps.db, async (tx) => {
     const [s] = await tx
       .select()
       .from(poolSlots)
@@ -42,25 +69,6 @@ export async function claimFromPool(deps: Deps, pool: PoolRow, v: ValidCreate, u
       .where(eq(poolSlots.id, s.id));
     return s;
   });
-  if (!slot) return null;
-
-  try {
-    const containerId = slot.containerId!;
-    // The filler notices a dead or paused idle container only on its next pass; a claim must not hand one out.
-    const state = await deps.runtime.inspect(containerId);
-    if (!state || !state.running || state.paused) throw new Error(`idle container is ${state ? state.status : 'gone'}`);
-    if (Object.keys(update).length > 0) {
-      if (!deps.runtime.updateResources) throw new Error('this runtime cannot change a started container');
-      await deps.runtime.updateResources(containerId, update);
-    }
-    const row = await settleClaim(deps, pool, slot.id, token, v, { containerId, ports: state.ports, containerName: slot.containerName }, actor);
-    if (!row) throw new Error('slot was taken back before the claim settled');
-    return row;
-  } catch (err) {
-    deps.log.warn({ pool: pool.name, slotId: slot.id, err: String(err) }, 'pool claim failed; falling back to a cold create');
-    await dropClaimedSlot(deps, slot.id, token, slot.containerId);
-    return null;
-  }
 }
 
 async function settleClaim(

@@ -42,7 +42,14 @@ export async function createFromPool(deps: Deps, named: PoolRow | null, v: Valid
   const candidates = named
     ? [named]
     : deps.config.poolImplicitMatch && v.snapshotId === null
-      ? await deps.db.select().from(pools).where(eq(pools.image, v.image))
+      ? await deps.db
+          .select()
+          .from(pools)
+          .where(eq(pools.image, v.image))
+          .catch((err) => {
+            deps.log.warn({ err: String(err) }, 'pool lookup failed; a cold create answers');
+            return [];
+          })
       : [];
   for (const pool of candidates) {
     const fit = fitToPool(pool, v, deps.config);
