@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   },
   'DOCKER::INVALID_PORT': { kinds: ['invalid'], meaning: 'The port is not an integer from 1 to 65535.' },
   'DOCKER::INITIALIZATION_ERROR': { kinds: ['unavailable'], meaning: 'The Docker engine is not reachable.' },
+  'DOCKER::ENGINE_UNREACHABLE': { kinds: ['unavailable'], meaning: 'The Docker engine stopped answering (its socket refuses or is gone); try again.' },
+  'DATABASE::UNAVAILABLE': { kinds: ['unavailable'], meaning: 'The database connection was lost or refused; try again shortly.' },
   'DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE': { kinds: ['runtime'], meaning: 'The container has no address for this endpoint in its network mode.' },
   'DOCKER::SANDBOX_IMAGE_PULL_FAILED': { kinds: ['runtime'], meaning: 'The image could not be pulled.' },
   'DOCKER::SANDBOX_START_FAILED': { kinds: ['runtime'], meaning: 'The container could not be created or started.' },

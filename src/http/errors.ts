@@ -3,8 +3,9 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ERROR_CODES, type ErrorCode } from '../domain/error-codes.js';
-import { isDomainError, type ErrorKind } from '../domain/errors.js';
+import type { ErrorKind } from '../domain/errors.js';
 import type { Logger } from '../domain/ports.js';
+import { knownError } from '../domain/outage.js';
 import { describeIssues, type Issue } from './issues.js';
 
 /** THE table: a domain error's kind decides its HTTP status. onError and the OpenAPI document both read it. */
@@ -57,7 +58,8 @@ export function errorJson(c: Context, status: ContentfulStatusCode, code: ErrorC
 
 export function handleError(log: Logger): ErrorHandler {
   return (err, c) => {
-    if (isDomainError(err)) return errorJson(c, STATUS_BY_KIND[err.kind], err.code, err.message);
+    const known = knownError(err); // a DomainError, or a lost database connection (503 DATABASE::UNAVAILABLE)
+    if (known) return errorJson(c, STATUS_BY_KIND[known.kind], known.code, known.message);
     if (err instanceof HTTPException && err.status < 500) {
       const code = HTTP_EXCEPTION_CODES[err.status] ?? UNKNOWN_ERROR.code;
       return errorJson(c, err.status as ContentfulStatusCode, code, err.message || UNKNOWN_ERROR.message);

@@ -3,6 +3,9 @@
  * whose `json.message` is the engine's own sentence; its `message` wraps that in "(HTTP code 409) ...".
  * Clients see the engine's sentence, so these helpers extract it; callers decide the DomainError.
  */
+import { DomainError, runtimeFailure } from '../../domain/errors.js';
+import type { CodeOf } from '../../domain/error-codes.js';
+
 type ModemError = { statusCode?: unknown; json?: unknown; message?: unknown };
 
 export function dockerStatus(err: unknown): number | undefined {
@@ -32,4 +35,26 @@ export function redact(message: string, secrets: Array<string | undefined>): str
   let out = message;
   for (const s of secrets) if (s) out = out.split(s).join('***');
   return out;
+}
+
+/**
+ * The socket itself failed, not the engine's answer: the socket file is gone (ENOENT), nobody listens on it
+ * (ECONNREFUSED), the daemon went away mid-call (ECONNRESET, EPIPE) or may not be opened (EACCES). An
+ * answer from the engine carries a statusCode instead.
+ */
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+export function isEngineUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; statusCode?: unknown; syscall?: unknown } | null;
+  if (!e || e.statusCode !== undefined || typeof e.code !== 'string' || !UNREACHABLE.has(e.code)) return false;
+  // A missing or forbidden file is the socket's only while connecting to it.
+  return (e.code !== 'ENOENT' && e.code !== 'EACCES') || e.syscall === 'connect';
+}
+
+export const engineUnreachable = (err: unknown) =>
+  new DomainError('unavailable', 'DOCKER::ENGINE_UNREACHABLE', `The Docker engine is not reachable (${String((err as { code?: unknown }).code)}); try again.`);
+
+/** runtimeFailure(code, message), unless the engine could not be reached at all: then 503 DOCKER::ENGINE_UNREACHABLE. */
+export function dockerFailure(err: unknown, code: CodeOf<'runtime'>, message: string): DomainError {
+  return isEngineUnreachable(err) ? engineUnreachable(err) : runtimeFailure(code, message);
 }

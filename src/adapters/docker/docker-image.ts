@@ -1,14 +1,13 @@
 import type Docker from 'dockerode';
-import { runtimeFailure } from '../../domain/errors.js';
 import type { Logger } from '../../domain/ports.js';
-import { dockerMessage, isDockerNotFound, redact } from './docker-errors.js';
+import { dockerFailure, dockerMessage, isDockerNotFound, redact } from './docker-errors.js';
 
 export type RegistryAuth = { username: string; password: string };
 
 type ProgressLine = { error?: string; errorDetail?: { message?: string } };
 
-function pullFailed(uri: string, detail: string, auth?: RegistryAuth) {
-  return runtimeFailure('DOCKER::SANDBOX_IMAGE_PULL_FAILED', redact(`Failed to pull image '${uri}': ${detail}`, [auth?.password]));
+function pullFailed(uri: string, detail: string, auth?: RegistryAuth, err?: unknown) {
+  return dockerFailure(err, 'DOCKER::SANDBOX_IMAGE_PULL_FAILED', redact(`Failed to pull image '${uri}': ${detail}`, [auth?.password]));
 }
 
 /**
@@ -21,7 +20,7 @@ export async function ensureImage(docker: Docker, log: Logger, uri: string, auth
     await docker.getImage(uri).inspect();
     return;
   } catch (e) {
-    if (!isDockerNotFound(e)) throw pullFailed(uri, dockerMessage(e), auth);
+    if (!isDockerNotFound(e)) throw pullFailed(uri, dockerMessage(e), auth, e);
   }
 
   const started = Date.now();
@@ -34,7 +33,7 @@ export async function ensureImage(docker: Docker, log: Logger, uri: string, auth
       docker.modem.followProgress(stream, (err, out) => (err ? reject(err) : resolve(out as ProgressLine[]))),
     );
   } catch (e) {
-    const failure = pullFailed(uri, dockerMessage(e), auth);
+    const failure = pullFailed(uri, dockerMessage(e), auth, e);
     log.warn({ image: uri, err: failure.message }, 'image pull failed');
     throw failure;
   }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import { notFound, runtimeFailure } from '../../domain/errors.js';
-import { dockerMessage, dockerStatus, isDockerNotFound } from './docker-errors.js';
+import { notFound } from '../../domain/errors.js';
+import { dockerFailure, dockerMessage, dockerStatus, isDockerNotFound } from './docker-errors.js';
 
 /** A label value Docker's LABEL instruction takes without quoting: ids and instance names are of this shape. */
 const PLAIN_LABEL_VALUE = /^[A-Za-z0-9_.:-]+$/;
@@ -28,7 +28,7 @@ export async function commitContainer(
     return { imageId: res.Id };
   } catch (e) {
     if (isDockerNotFound(e)) throw notFound('DOCKER::SANDBOX_NOT_FOUND', `Container ${containerId} not found.`);
-    throw runtimeFailure('DOCKER::SANDBOX_SNAPSHOT_FAILED', `Failed to commit container: ${dockerMessage(e)}`);
+    throw dockerFailure(e, 'DOCKER::SANDBOX_SNAPSHOT_FAILED', `Failed to commit container: ${dockerMessage(e)}`);
   }
 }
 
@@ -40,6 +40,6 @@ export async function removeImage(docker: Docker, ref: string): Promise<'removed
   } catch (e) {
     if (isDockerNotFound(e)) return 'absent';
     if (dockerStatus(e) === 409) return 'in_use';
-    throw runtimeFailure('DOCKER::SNAPSHOT_IMAGE_REMOVE_FAILED', `Failed to remove snapshot image: ${dockerMessage(e)}`);
+    throw dockerFailure(e, 'DOCKER::SNAPSHOT_IMAGE_REMOVE_FAILED', `Failed to remove snapshot image: ${dockerMessage(e)}`);
   }
 }

@@ -1,6 +1,5 @@
 import type Docker from 'dockerode';
-import { runtimeFailure } from '../../domain/errors.js';
-import { dockerMessage, isDockerNotFound } from './docker-errors.js';
+import { dockerFailure, dockerMessage, isDockerNotFound } from './docker-errors.js';
 
 export type VolumeInfo = { name: string; driver: string; mountpoint: string; labels: Record<string, string> };
 
@@ -11,7 +10,7 @@ export async function inspectVolume(docker: Docker, name: string): Promise<Volum
     return { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, labels: { ...(v.Labels ?? {}) } };
   } catch (e) {
     if (isDockerNotFound(e)) return null;
-    throw runtimeFailure('VOLUME::PVC_INSPECT_FAILED', `Failed to inspect volume '${name}': ${dockerMessage(e)}`);
+    throw dockerFailure(e, 'VOLUME::PVC_INSPECT_FAILED', `Failed to inspect volume '${name}': ${dockerMessage(e)}`);
   }
 }
 
@@ -23,7 +22,7 @@ export async function createVolume(docker: Docker, name: string, labels: Record<
   try {
     await docker.createVolume({ Name: name, Labels: { ...labels } });
   } catch (e) {
-    throw runtimeFailure('VOLUME::PVC_INSPECT_FAILED', `Failed to create volume '${name}': ${dockerMessage(e)}`);
+    throw dockerFailure(e, 'VOLUME::PVC_INSPECT_FAILED', `Failed to create volume '${name}': ${dockerMessage(e)}`);
   }
 }
 
@@ -33,6 +32,6 @@ export async function removeVolume(docker: Docker, name: string): Promise<void> 
     await docker.getVolume(name).remove();
   } catch (e) {
     if (isDockerNotFound(e)) return;
-    throw runtimeFailure('DOCKER::SANDBOX_DELETE_FAILED', `Failed to remove volume '${name}': ${dockerMessage(e)}`);
+    throw dockerFailure(e, 'DOCKER::SANDBOX_DELETE_FAILED', `Failed to remove volume '${name}': ${dockerMessage(e)}`);
   }
 }

@@ -3,7 +3,7 @@ import { DomainError, conflict, notFound, runtimeFailure } from '../../domain/er
 import type { ContainerEvent, ContainerRuntime, ContainerSpec, ContainerState, Logger, ResourceUpdate } from '../../domain/ports.js';
 import { buildCreateOptions } from './container-spec.js';
 import { isEnded, stateFromInspect, stateFromSummary } from './container-state.js';
-import { dockerMessage, isDockerNotFound } from './docker-errors.js';
+import { dockerFailure, dockerMessage, isDockerNotFound } from './docker-errors.js';
 import { ensureImage, type RegistryAuth } from './docker-image.js';
 import { commitContainer, removeImage } from './docker-snapshots.js';
 import { createVolume, inspectVolume, removeVolume, type VolumeInfo } from './docker-volumes.js';
@@ -40,7 +40,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       container = await this.docker.createContainer(buildCreateOptions(spec));
     } catch (e) {
       // Nothing to clean up: a failed create leaves no container (and a name conflict is not ours to remove).
-      throw runtimeFailure('DOCKER::SANDBOX_START_FAILED', `Failed to create container from image '${spec.image}': ${dockerMessage(e)}`);
+      throw dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to create container from image '${spec.image}': ${dockerMessage(e)}`);
     }
     try {
       await container.start();
@@ -49,7 +49,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       return state;
     } catch (e) {
       await this.removeHalfMade(container.id);
-      throw runtimeFailure('DOCKER::SANDBOX_START_FAILED', `Failed to start container: ${dockerMessage(e)}`);
+      throw dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to start container: ${dockerMessage(e)}`);
     }
   }
 
@@ -58,7 +58,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       return stateFromInspect(await this.docker.getContainer(containerId).inspect());
     } catch (e) {
       if (isDockerNotFound(e)) return null;
-      throw runtimeFailure('DOCKER::SANDBOX_QUERY_FAILED', `Failed to inspect container ${containerId}: ${dockerMessage(e)}`);
+      throw dockerFailure(e, 'DOCKER::SANDBOX_QUERY_FAILED', `Failed to inspect container ${containerId}: ${dockerMessage(e)}`);
     }
   }
 
@@ -76,7 +76,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       await this.docker.getContainer(containerId).update(body);
     } catch (e) {
       if (isDockerNotFound(e)) throw containerNotFound(containerId);
-      throw runtimeFailure('DOCKER::SANDBOX_START_FAILED', `Failed to update container limits: ${dockerMessage(e)}`);
+      throw dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to update container limits: ${dockerMessage(e)}`);
     }
   }
 
@@ -91,7 +91,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       if (isDockerNotFound(e)) throw containerNotFound(containerId);
       const msg = dockerMessage(e);
       if (/already paused|not running|is restarting/i.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Cannot pause: ${msg}`);
-      throw runtimeFailure('DOCKER::SANDBOX_PAUSE_FAILED', `Failed to pause container: ${msg}`);
+      throw dockerFailure(e, 'DOCKER::SANDBOX_PAUSE_FAILED', `Failed to pause container: ${msg}`);
     }
   }
 
@@ -103,7 +103,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       if (isDockerNotFound(e)) throw containerNotFound(containerId);
       const msg = dockerMessage(e);
       if (/not paused/i.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_PAUSED', `Cannot resume: ${msg}`);
-      throw runtimeFailure('DOCKER::SANDBOX_RESUME_FAILED', `Failed to resume container: ${msg}`);
+      throw dockerFailure(e, 'DOCKER::SANDBOX_RESUME_FAILED', `Failed to resume container: ${msg}`);
     }
   }
 
@@ -119,7 +119,7 @@ export class DockerodeRuntime implements ContainerRuntime {
     } catch (e) {
       if (isDockerNotFound(e)) return;
       if (!/already in progress/i.test(dockerMessage(e))) {
-        throw runtimeFailure('DOCKER::SANDBOX_DELETE_FAILED', `Failed to remove container: ${dockerMessage(e)}`);
+        throw dockerFailure(e, 'DOCKER::SANDBOX_DELETE_FAILED', `Failed to remove container: ${dockerMessage(e)}`);
       }
     }
     const deadline = Date.now() + REMOVAL_WAIT_MS;
@@ -140,7 +140,7 @@ export class DockerodeRuntime implements ContainerRuntime {
     try {
       summaries = await this.docker.listContainers({ all: true, filters: { label: ownedLabelFilters(instanceId) } });
     } catch (e) {
-      throw runtimeFailure('DOCKER::SANDBOX_QUERY_FAILED', `Failed to list containers: ${dockerMessage(e)}`);
+      throw dockerFailure(e, 'DOCKER::SANDBOX_QUERY_FAILED', `Failed to list containers: ${dockerMessage(e)}`);
     }
     const out: ContainerState[] = [];
     for (let i = 0; i < summaries.length; i += INSPECT_BATCH) {

@@ -1,7 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { sandboxes, snapshots, type SandboxRow } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
-import { isDomainError, runtimeFailure } from '../errors.js';
+import { runtimeFailure } from '../errors.js';
+import { knownError } from '../outage.js';
 import { restoreImage } from '../snapshots/rules.js';
 import { findSnapshot } from '../snapshots/read-snapshots.js';
 import { appendEvent } from '../events/append.js';
@@ -118,11 +119,12 @@ async function provision(deps: Deps, request: CreateSandboxInput, actor: string)
     if (!settled) throw runtimeFailure('DOCKER::SANDBOX_START_FAILED', `Sandbox ${id} was removed while it was being provisioned.`);
     return settled;
   } catch (err) {
-    const reason = isDomainError(err) ? err.code : 'DOCKER::SANDBOX_START_FAILED';
+    const known = knownError(err);
+    const reason = known ? known.code : 'DOCKER::SANDBOX_START_FAILED';
     await discardFailedSandbox(deps, { id, containerId }, { reason, actor }).catch((cleanupErr) =>
-      deps.log.error({ sandboxId: id, err: String(cleanupErr) }, 'cleanup after a failed create did not finish; the reconciler will retry'),
+      deps.log.error({ sandboxId: id, err: String(cleanupErr) }, 'cleanup after a failed create did not finish; the reaper will retry'),
     );
-    if (isDomainError(err)) throw err;
+    if (known) throw known;
     deps.log.error({ sandboxId: id, err: String(err) }, 'sandbox create failed');
     throw runtimeFailure('DOCKER::SANDBOX_START_FAILED', 'Failed to start the sandbox container.');
   }

@@ -18,7 +18,7 @@ export const INVALID_API_KEY = {
 } as const;
 
 /** Exact paths only: a prefix rule ("/health*") would also open any route that happens to start alike. */
-const EXEMPT = new Set(['/health', '/docs', '/openapi.json']);
+const EXEMPT = new Set(['/health', '/ready', '/docs', '/openapi.json']);
 /** EventSource cannot send headers, so the SSE stream may carry the key as ?api_key=. */
 const QUERY_KEY_ROUTE = /^(\/v1)?\/events$/;
 /**

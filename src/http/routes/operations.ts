@@ -1,11 +1,17 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Deps } from '../../domain/deps.js';
+import { checkReadiness } from '../../domain/readiness.js';
 import { countSandboxesByState } from '../../domain/sandbox/count-by-state.js';
+import { readyRoute } from './operations.openapi.js';
 import { reportMetricsEventRoute } from './sandboxes.openapi.js';
 
-/** Root-only operator routes: /health (no auth, no database: liveness only) and /metrics (Prometheus). */
-export function registerOperationRoutes(app: OpenAPIHono, deps: Pick<Deps, 'db' | 'metrics'>): void {
+/**
+ * Root-only operator routes: /health (no auth, no database: liveness only), /ready (no auth: the database and
+ * the engine answer, else 503) and /metrics (Prometheus).
+ */
+export function registerOperationRoutes(app: OpenAPIHono, deps: Pick<Deps, 'db' | 'metrics' | 'runtime'>): void {
   app.get('/health', (c) => c.json({ status: 'healthy' }, 200));
+  app.openapi(readyRoute, async (c) => c.json(await checkReadiness(deps), 200));
   app.get('/metrics', async (c) => {
     const text = await deps.metrics.render(() => countSandboxesByState(deps));
     return c.body(text, 200, { 'Content-Type': deps.metrics.contentType });
