@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, poolSlots } from '../../src/db/schema/index.js';
+import { fillPoolsOnce } from '../../src/domain/pools/fill-pools.js';
+import { createSandbox } from '../../src/domain/sandbox/create-sandbox.js';
 import { buildTestApp, createBody, DB_KINDS, TEST_IMAGE, type TestApp } from '../helpers/app.js';
 
 // Pool CRUD through app.request on real Postgres and PGlite (the fake runtime: no container is made here;
@@ -133,6 +135,33 @@ describe.each(DB_KINDS)('pool API on %s', (kind) => {
     expect(spec.memoryBytes).toBe(256 * 2 ** 20);
     await t.call('DELETE', `/v1/sandboxes/${id}`);
     await t.call('DELETE', '/v1/pools/cold');
+  });
+
+  it('a claim that fails half way (this runtime cannot change limits) is a cold create; the slot and its container go', async () => {
+    expect((await t.call('POST', '/v1/pools', { name: 'half', template, idleTarget: 1 })).status).toBe(201);
+    expect(await fillPoolsOnce(t.deps)).toMatchObject({ started: 1 });
+    const [slot] = await t.testDb.handle.db.select().from(poolSlots).where(eq(poolSlots.poolName, 'half'));
+    expect(t.runtime.containers.has(slot!.containerId!)).toBe(true);
+    const res = await t.call('POST', '/v1/sandboxes', { extensions: { poolRef: 'half' }, resourceLimits: { cpu: '1', memory: '512Mi' } });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const id = ((await res.json()) as Json).id;
+    expect(id).not.toBe(slot!.id);
+    expect(await t.testDb.handle.db.select().from(poolSlots).where(eq(poolSlots.poolName, 'half'))).toEqual([]);
+    expect(t.runtime.containers.has(slot!.containerId!)).toBe(false);
+    await t.call('DELETE', `/v1/sandboxes/${id}`);
+  });
+
+  it('matches a request equal to a template without poolRef only while BERTH_POOL_IMPLICIT_MATCH is on', async () => {
+    await fillPoolsOnce(t.deps);
+    const [slot] = await t.testDb.handle.db.select().from(poolSlots).where(eq(poolSlots.poolName, 'half'));
+    const request = { image: { uri: TEST_IMAGE }, entrypoint: template.entrypoint, resourceLimits: template.resourceLimits, env: template.env };
+    const off = await createSandbox({ ...t.deps, config: { ...t.deps.config, poolImplicitMatch: false } }, request, 'test');
+    expect(off.id).not.toBe(slot!.id);
+    expect(off.poolName).toBeNull();
+    const on = await createSandbox(t.deps, request, 'test');
+    expect(on).toMatchObject({ id: slot!.id, poolName: 'half', containerId: slot!.containerId });
+    for (const s of [off, on]) await t.call('DELETE', `/v1/sandboxes/${s.id}`);
+    await t.call('DELETE', '/v1/pools/half');
   });
 
   it('is in the OpenAPI document', async () => {
