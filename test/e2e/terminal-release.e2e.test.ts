@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execIn } from '../fixtures/docker-exec.js';
 import { BUCKET, containerOf, createMountWorld, createSandbox, deleteSandbox, fuseMountsUnderRoot, waitFor, type MountWorld } from '../fixtures/mount-e2e.js';
@@ -113,6 +114,20 @@ describe.each(['postgres', 'pglite'] as const)('a finished sandbox releases its 
     expect(await mountedHere(m.hostPath)).toBe(true); // the FUSE daemon outlives berth
     server = await start();
     expect(await sandbox(id)).toMatchObject({ status: { state: 'Failed', reason: 'container_removed' } });
+    expect(await mount(m.id)).toMatchObject({ state: 'unmounted', references: 0 });
+    expect(await mountedHere(m.hostPath)).toBe(false);
+    await deleteSandbox(server, id);
+  });
+
+  // A row an older berth left Failed while holding its reference (its container long gone): the mount
+  // reconciler releases it. Written into the database directly, so Postgres only.
+  it.runIf(kind === 'postgres')('a finished row still holding a reference is released by the mount reconciler', async () => {
+    const id = await createSandbox(server, [w.volume('old-row')]);
+    const m = await mountOf(id);
+    await server.kill('SIGTERM');
+    await (await containerOf(w, id))!.remove({ force: true });
+    await w.db.execute(sql`update sandboxes set state = 'Failed', reason = 'container_removed', container_id = null where id = ${id}`);
+    server = await start();
     expect(await mount(m.id)).toMatchObject({ state: 'unmounted', references: 0 });
     expect(await mountedHere(m.hostPath)).toBe(false);
     await deleteSandbox(server, id);
