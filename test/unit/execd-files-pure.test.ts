@@ -15,6 +15,10 @@ describe('sandbox paths', () => {
     expect(relativeTo('/', '/a/b')).toBe('a/b');
     expect(relativeTo('/a', '/a/b/c')).toBe('b/c');
   });
+  it('refuse lone UTF-16 surrogates (no UTF-8 form to ask the engine about) but keep paired ones', () => {
+    for (const p of ['\ud800', '/tmp/a\udfff', '/\ud83d']) expect(() => sandboxPath(p), JSON.stringify(p)).toThrow(/surrogate/);
+    expect(sandboxPath('/tmp/\ud83d\ude00')).toBe('/tmp/\ud83d\ude00');
+  });
   it('refuse empty strings, non-strings and NUL bytes', () => {
     expect(() => sandboxPath('')).toThrow(/non-empty/);
     expect(() => sandboxPath(3)).toThrow(/non-empty/);

@@ -10,6 +10,9 @@ import type { CodeOf } from '../../error-codes.js';
 export function sandboxPath(raw: unknown, field = 'path', code: CodeOf<'invalid'> = 'INVALID_REQUEST_BODY'): string {
   if (typeof raw !== 'string' || raw === '') throw invalid(code, `${field} must be a non-empty string.`);
   if (raw.includes('\0')) throw invalid(code, `${field} must not contain a NUL byte.`);
+  // A lone UTF-16 surrogate has no UTF-8 form: the engine's archive API could not be asked about the path
+  // (encodeURIComponent throws). Upload metadata is JSON the text guard never sees, so it is checked here.
+  if (!(raw as string & { isWellFormed(): boolean }).isWellFormed()) throw invalid(code, `${field} must be well-formed text (no lone UTF-16 surrogates).`);
   const out: string[] = [];
   for (const part of raw.split('/')) {
     if (part === '' || part === '.') continue;

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
+
+// Paths with text the engine's archive API cannot be asked about (a lone UTF-16 surrogate has no UTF-8
+// form): found by the fuzz tier as a 500 on upload, whose metadata is JSON the text guard never reads.
+// Every execd path goes through sandboxPath, which now answers 400 (with the route's code).
+
+const LONE = ['\ud800', 'a\udfffb', '/tmp/\ud83d'];
+
+describe('execd paths with lone surrogates (real engine, Postgres)', () => {
+  let t: ExecdApp;
+  let sbx: string;
+  beforeAll(async () => {
+    t = await buildExecdApp('postgres');
+    sbx = await t.createSandbox();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const expectRefused = async (res: Response, code = 'INVALID_REQUEST_BODY') => {
+    const text = await res.text();
+    expect(res.status, text).toBe(400);
+    expect(JSON.parse(text)).toEqual({ code, message: expect.stringContaining('surrogate') });
+  };
+
+  it.each(LONE)('upload metadata path %j', async (path) => {
+    const form = new FormData();
+    // JSON.stringify writes a lone surrogate as a \u escape, as a hostile client would send it
+    form.append('metadata', new Blob([JSON.stringify({ path })]), 'metadata');
+    form.append('file', new Blob(['x']), 'x');
+    await expectRefused(await t.execd(sbx, '/files/upload', { method: 'POST', body: form }), 'INVALID_FILE_METADATA');
+  });
+
+  it.each(LONE)('mkdir and permissions keyed by %j', async (path) => {
+    for (const route of ['/directories', '/files/permissions']) {
+      const body = `{${JSON.stringify(path)}: {"mode": 755}}`;
+      await expectRefused(await t.execd(sbx, route, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+    }
+  });
+
+  it('the sandbox still answers a good path', async () => {
+    const res = await t.execd(sbx, `/files/info?path=${encodeURIComponent('/etc/passwd')}`);
+    expect(res.status).toBe(200);
+  });
+});
