@@ -57,5 +57,6 @@ dl.props dt{font-weight:600}dl.props dd{margin:0;word-break:break-all}
 .signin{max-width:380px;margin:12vh auto;background:#fff;border:1px solid #d9dde3;border-radius:8px;padding:20px}
 .signin input{width:100%}
 pre.log{background:#111;color:#e6e6e6;padding:10px;border-radius:6px;max-height:420px;overflow:auto;font-size:12.5px;white-space:pre-wrap}
+@media (max-width:640px){header.top nav{order:3;flex-basis:100%}#live-status{margin-left:auto}}
 @media (max-width:640px){main{padding:10px}th,td{padding:6px}.hide-sm{display:none}dl.props{grid-template-columns:1fr}}
 `;
