@@ -159,7 +159,10 @@ function volume(r: Prng): Record<string, unknown> {
   }
 }
 
+const FILE_PATHS = ['/tmp', '/tmp/up.txt', '/tmp/fuzz', '/etc/passwd', '/', '/proc/self/status', '/dev/null', '/bin/busybox', '/nope/nothing'];
+
 const ISO_DATES = [
+  new Date(Date.now() + 3_600_000).toISOString(),
   '2030-01-01T00:00:00Z',
   '1970-01-01T00:00:00Z',
   '2030-13-45T99:99:99Z',
@@ -189,8 +192,18 @@ function routeBody(r: Prng, method: string, path: string, known: Known): unknown
       enabled: true,
     };
   }
-  if (p.endsWith('/command'))
-    return { command: r.chance(0.5) ? 'echo fuzz' : hostileString(r), background: r.chance(0.3), timeout: r.pick([1000, 5000, ...HOSTILE_NUMBERS]) };
+  if (p.endsWith('/command')) {
+    const body: Record<string, unknown> = {
+      command: r.chance(0.5) ? 'echo fuzz' : hostileString(r),
+      background: r.chance(0.3),
+      timeout: r.pick([1000, 5000, ...HOSTILE_NUMBERS]),
+    };
+    if (r.chance(0.3)) body.cwd = r.pick(['/tmp', '/', '/nope', hostileString(r)]);
+    if (r.chance(0.3)) body.envs = { A: hostileString(r), [hostileString(r)]: 'v' };
+    if (r.chance(0.2)) body.uid = r.pick([0, 1000, ...HOSTILE_NUMBERS]);
+    if (r.chance(0.1)) body.gid = r.pick([0, 1000, ...HOSTILE_NUMBERS]);
+    return body;
+  }
   if (p.endsWith('/session')) return { cwd: r.chance(0.5) ? '/tmp' : hostileString(r) };
   if (p.endsWith('/run')) return { command: r.chance(0.5) ? 'pwd' : hostileString(r) };
   if (p.endsWith('/directories') || p.endsWith('/files/permissions'))
@@ -269,6 +282,14 @@ export function makeRequest(r: Prng, route: Route, known: Known): FuzzRequest {
   if (target.includes('*')) target = target.replace(/\*$/, segment(hostileString(r)));
   else if (route.path.endsWith('}') && r.chance(0.5)) target += `/${r.pick(['', 'a', '..', '%2e%2e', 'a/b?c'])}`;
   target += query(r, known);
+  // the file routes take their path from the query: often a real one, so the archive calls run
+  if (/\/(files|directories)/.test(route.path) && r.chance(0.6)) {
+    const path = r.chance(0.7) ? r.pick(FILE_PATHS) : hostileString(r);
+    const pattern = r.chance(0.3) ? `&pattern=${segment(r.pick(['*', '**', '[', '*.txt', hostileString(r)]))}` : '';
+    target += `${target.includes('?') ? '&' : '?'}path=${segment(path)}${pattern}`;
+  }
+  if (/\/logs$/.test(route.path) && r.chance(0.5))
+    target += `${target.includes('?') ? '&' : '?'}cursor=${r.pick(['0', '1', '-1', '1e3', '99999999999999999999'])}`;
   if (r.chance(0.03)) target = target.replace(/\//g, () => (r.chance(0.2) ? '//' : '/'));
 
   const headers: Record<string, string> = {};

@@ -26,7 +26,7 @@ const PROXY_PORT = 8081;
 /** share of requests sent as raw bytes Node's parser refuses */
 const MALFORMED_SHARE = 0.01;
 
-type Finding = { i: number; why: string; request: string; answer: string };
+type Finding = { i: number; why: string; request: string; answer: string; requestId?: string };
 
 const clip = (s: string | undefined, n = 300) => (s === undefined ? '' : s.length > n ? `${s.slice(0, n)}... (${s.length} chars)` : s);
 const describeRequest = (req: FuzzRequest) => {
@@ -89,7 +89,8 @@ describe(`fuzz: every route, seed ${SEED}`, () => {
       const byStatus = new Map<number, number>();
       const hits = new Map<string, number>(routes.map((rt) => [`${rt.method} ${rt.path}`, 0]));
       const findings: Finding[] = [];
-      const note = (i: number, why: string, request: string, answer: string) => findings.push({ i, why, request, answer: clip(answer, 400) });
+      const note = (i: number, why: string, request: string, answer: string, requestId?: string) =>
+        findings.push({ i, why, request, answer: clip(answer, 400), ...(requestId && { requestId }) });
 
       const learn = (req: FuzzRequest, a: Answer) => {
         if (a.status < 200 || a.status > 299) return;
@@ -106,7 +107,8 @@ describe(`fuzz: every route, seed ${SEED}`, () => {
           known.victims.push(id);
         } else if (req.method === 'POST' && p.endsWith('/snapshots') && id) known.snapshots.push(id);
         else if (req.method === 'POST' && p === '/webhooks' && id) known.webhooks.push(id);
-        else if (req.method === 'POST' && p.endsWith('/session') && id) known.sessions.push(id);
+        else if (req.method === 'POST' && p.endsWith('/session') && typeof (json as { session_id?: unknown })?.session_id === 'string')
+          known.sessions.push((json as { session_id: string }).session_id);
         else if (req.method === 'POST' && p.endsWith('/command')) {
           const init = /"type":\s*"init"[^}]*"text":\s*"([^"]+)"/.exec(a.body);
           if (init) known.commands.push(init[1]!);
@@ -119,7 +121,8 @@ describe(`fuzz: every route, seed ${SEED}`, () => {
         // the one 5xx by design: the code interpreter needs Jupyter in the image (README, execd), so /code* says 501
         const notSupported =
           a.status === 501 && /\/proxy\/44772\/code(\/|\?|$)/.test(req.target) && (req.method === 'HEAD' || a.body.includes('"code":"NOT_SUPPORTED"'));
-        if (a.status >= 500 && !notSupported) return note(i, `status ${a.status}`, request, a.body);
+        const proxied = req.target.includes(`${known.pinned}/proxy/${PROXY_PORT}`) && !a.body.startsWith('{"code"');
+        if (a.status >= 500 && !notSupported && !proxied) return note(i, `status ${a.status}`, request, a.body, String(a.headers['x-request-id']));
         if (!a.headers['x-request-id']) note(i, 'no X-Request-ID', request, `${a.status} ${a.body}`);
         // the dashboard answers browsers (HTML, redirects); the server proxy passes the sandbox's own answers through
         const ownAnswer = !req.target.startsWith('/dashboard') && !req.target.includes(`${known.pinned}/proxy/${PROXY_PORT}`);
@@ -204,8 +207,17 @@ describe(`fuzz: every route, seed ${SEED}`, () => {
         kinds.set(key, k);
       }
       for (const [key, { n, first }] of kinds) console.log(`${n} x ${key}\n  #${first.i} ${first.request}\n  -> ${first.answer}`);
-      const errors = server.lines.filter((l) => l.includes('"level":50') || l.includes('"level":"error"'));
-      for (const l of errors.slice(0, 10)) console.log(`server error log: ${clip(l, 600)}`);
+      // what the server logged for each 5xx (its unhandled-error line carries the request id)
+      for (const f of findings.filter((x) => x.requestId).slice(0, 10))
+        for (const l of server.lines.filter((x) => x.includes(f.requestId!) && !x.includes('"msg":"request"')))
+          console.log(`server log for #${f.i}: ${clip(l, 1500)}`);
+      if (findings.some((f) => f.why.startsWith('no answer'))) {
+        const activity = await db.handle.db.execute(
+          `select state, wait_event_type, wait_event, left(query, 120) as query, now() - xact_start as in_tx
+           from pg_stat_activity where datname = current_database()`,
+        );
+        console.log(`database sessions after the run: ${JSON.stringify(activity)}`);
+      }
 
       for (const l of leftovers) console.log(`left behind: ${l}`);
 
