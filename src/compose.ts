@@ -34,6 +34,7 @@ export function composeDeps(parts: DepsParts): Deps {
     exec: unavailableExec,
     metrics: createPromMetrics({ processMetrics: false }),
     webhookTransport: createNetworkTransport({ allowPrivate: config.webhookAllowPrivate }),
+    inFlight: new Set(),
     ...given,
     mounter:
       given.mounter ??

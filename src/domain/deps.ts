@@ -41,4 +41,10 @@ export type Deps = {
   instanceId: string;
   /** this process, for leases: `${hostId}:${pid}:${random}` */
   processId: string;
+  /**
+   * Sandbox ids whose create or delete this process is working on right now. A row leased to this process
+   * but not in here was abandoned (a database outage cut its create or delete off): the reaper finishes it
+   * at once instead of waiting out the lease (src/domain/expiry/reap-once.ts).
+   */
+  inFlight: Set<string>;
 };

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { withTx } from '../../db/tx.js';
 import { leaseIsDead } from '../lease.js';
 import { TRANSITION_LEASE_MS } from '../sandbox/create-sandbox.js';
+import { whileInFlight } from '../sandbox/in-flight.js';
 import { discardFailedSandbox, finishTeardown } from '../sandbox/teardown.js';
 
 export type ReapResult = { expired: number; resumedDeletes: number; abandonedCreates: number };
@@ -57,32 +58,10 @@ export async function reapOnce(deps: Deps, opts: { limit?: number } = {}): Promi
   const result: ReapResult = { expired: 0, resumedDeletes: 0, abandonedCreates: 0 };
   for (const row of claimed) {
     try {
-      if (row.state === 'Pending') {
-        await discardFailedSandbox(deps, row, { reason: 'provision_interrupted', actor: 'reaper' });
-        result.abandonedCreates++;
-      } else if (row.state === 'Stopping') {
-        const ttl = row.reason === 'ttl_expiry';
-        await finishTeardown(
-          deps,
-          { ...row, fromState: 'Stopping' },
-          {
-            reason: row.reason ?? 'user_delete',
-            message: ttl ? 'Sandbox expired.' : 'Sandbox was deleted.',
-            event: ttl ? 'sandbox.expired' : 'sandbox.deleted',
-            actor: 'reaper',
-          },
-        );
-        result.resumedDeletes++;
-      } else {
-        await finishTeardown(
-          deps,
-          { ...row, fromState: row.state },
-          { reason: 'ttl_expiry', message: 'Sandbox expired.', event: 'sandbox.expired', actor: 'reaper' },
-        );
-        result.expired++;
-      }
+      await whileInFlight(deps, row.id, () => finishClaimed(deps, row, result));
     } catch (err) {
-      // The lease lapses and the next pass (here or in another process) retries.
+      // Our lease stays on the row, but nothing here works on it any more: the next pass takes it again
+      // (here, once the database answers), or another process once the lease lapses.
       deps.log.error({ sandboxId: row.id, err: String(err) }, 'reaper could not finish a sandbox');
     }
   }
@@ -91,10 +70,40 @@ export async function reapOnce(deps: Deps, opts: { limit?: number } = {}): Promi
   return result;
 }
 
+type Claimed = { id: string; state: string; containerId: string | null; reason: string | null };
+
+async function finishClaimed(deps: Deps, row: Claimed, result: ReapResult): Promise<void> {
+  if (row.state === 'Pending') {
+    await discardFailedSandbox(deps, row, { reason: 'provision_interrupted', actor: 'reaper' });
+    result.abandonedCreates++;
+  } else if (row.state === 'Stopping') {
+    const ttl = row.reason === 'ttl_expiry';
+    await finishTeardown(
+      deps,
+      { ...row, fromState: 'Stopping' },
+      {
+        reason: row.reason ?? 'user_delete',
+        message: ttl ? 'Sandbox expired.' : 'Sandbox was deleted.',
+        event: ttl ? 'sandbox.expired' : 'sandbox.deleted',
+        actor: 'reaper',
+      },
+    );
+    result.resumedDeletes++;
+  } else {
+    await finishTeardown(
+      deps,
+      { ...row, fromState: row.state },
+      { reason: 'ttl_expiry', message: 'Sandbox expired.', event: 'sandbox.expired', actor: 'reaper' },
+    );
+    result.expired++;
+  }
+}
+
 /**
  * In-flight creates and deletes whose owner was a process on this host that no longer exists (a crash
- * or SIGKILL before a restart): their work can be taken over now instead of when the lease runs out, so
- * a restarted server frees what they held at once. Owners on other hosts are trusted to their lease.
+ * or SIGKILL before a restart), or is this process but nothing in it works on the row any more (a database
+ * outage cut the create or delete off after its first commit; Deps.inFlight): their work can be taken over
+ * now instead of when the lease runs out. Owners on other hosts are trusted to their lease.
  */
 async function transitionsOfDeadOwners(deps: Deps): Promise<Array<{ id: string; leaseOwner: string }>> {
   const rows = await deps.db
@@ -108,5 +117,6 @@ async function transitionsOfDeadOwners(deps: Deps): Promise<Array<{ id: string; 
         isNotNull(sandboxes.leaseOwner),
       ),
     );
-  return rows.filter((r) => r.leaseOwner !== deps.processId && leaseIsDead(deps, r)).map((r) => ({ id: r.id, leaseOwner: r.leaseOwner! }));
+  const abandoned = (r: (typeof rows)[number]) => (r.leaseOwner === deps.processId ? !deps.inFlight.has(r.id) : leaseIsDead(deps, r));
+  return rows.filter(abandoned).map((r) => ({ id: r.id, leaseOwner: r.leaseOwner! }));
 }

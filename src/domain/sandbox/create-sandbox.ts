@@ -9,8 +9,9 @@ import { appendEvent } from '../events/append.js';
 import { createFromPool, namedPool } from '../pools/for-create.js';
 import { withTx } from '../../db/tx.js';
 import { sandboxContainerSpec } from './container-spec.js';
+import { whileInFlight } from './in-flight.js';
 import { discardFailedSandbox } from './teardown.js';
-import { validateCreate, type CreateSandboxInput } from './validate-create.js';
+import { validateCreate, type CreateSandboxInput, type ValidCreate } from './validate-create.js';
 
 /** How long a create or delete may hold its lease before the reconciler may take the work over. */
 export const TRANSITION_LEASE_MS = 5 * 60_000;
@@ -41,6 +42,12 @@ async function provision(deps: Deps, request: CreateSandboxInput, actor: string)
   const claimed = await createFromPool(deps, pool, valid, actor);
   if (claimed) return claimed;
   const id = deps.ids.sandbox();
+  // From before the Pending row exists until it is settled or discarded: a row this process leased and
+  // then left (an outage between the two commits) is the reaper's at once.
+  return whileInFlight(deps, id, () => provisionNew(deps, id, valid, actor));
+}
+
+async function provisionNew(deps: Deps, id: string, valid: ValidCreate, actor: string): Promise<SandboxRow> {
   const plan = await deps.volumes.prepare(id, valid.volumes);
   // A snapshot's image is local to this engine; asking a registry for it would only leak its name.
   if (valid.snapshotId === null) await deps.runtime.ensureImage(valid.image, valid.auth);
