@@ -23,10 +23,11 @@ export function registerLogStream(app: Hono, deps: Deps): void {
           if (stream.aborted || stream.closed) break;
           await stream.writeSSE({ data: JSON.stringify(chunk) });
         }
-        await stream.writeSSE({ event: 'end', data: '{}' });
       } catch (err) {
         deps.log.warn({ err: (err as Error)?.name }, 'dashboard log stream ended with an error');
       } finally {
+        // Tells the page not to reconnect (EventSource would, and replay the tail again and again).
+        if (!stream.aborted && !stream.closed) await stream.writeSSE({ event: 'end', data: '{}' }).catch(() => {});
         stop.abort();
       }
     });
