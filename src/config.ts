@@ -30,6 +30,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   /** Prepared statements on the Postgres connection; off behind a pooler that cannot carry them. */
   BERTH_DB_PREPARE: bool(true),
+  /** The embedded database (no DATABASE_URL): unset = Postgres, unless the data folder already holds a PGlite one. */
+  BERTH_EMBEDDED_DB: z.enum(['postgres', 'pglite']).optional(),
   BERTH_DATA_DIR: z.string().default('.berth-data'),
   DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
   BERTH_HOST_ID: z.string().optional(),
@@ -113,6 +115,7 @@ export type Config = {
   insecureNoAuth: boolean;
   databaseUrl: string | undefined;
   dbPrepare: boolean;
+  embeddedDb?: 'postgres' | 'pglite';
   dataDir: string;
   dockerSocket: string;
   hostId: string;
@@ -175,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     insecureNoAuth: e.BERTH_INSECURE_NO_AUTH || e.OPENSANDBOX_INSECURE_SERVER,
     databaseUrl: e.DATABASE_URL || undefined,
     dbPrepare: e.BERTH_DB_PREPARE,
+    embeddedDb: e.BERTH_EMBEDDED_DB,
     dataDir: e.BERTH_DATA_DIR,
     dockerSocket: e.DOCKER_SOCKET,
     hostId: e.BERTH_HOST_ID ?? hostname,

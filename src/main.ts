@@ -37,7 +37,7 @@ async function main() {
   }
   if (!config.apiKey) log.warn({}, 'running WITHOUT authentication (BERTH_INSECURE_NO_AUTH)');
 
-  const handle = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, prepare: config.dbPrepare });
+  const handle = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, prepare: config.dbPrepare, embedded: config.embeddedDb });
   await runMigrations(handle);
   const instanceId = await loadInstanceId(handle.db);
 

@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from '../../db/schema/index.js';
+import { startEmbeddedServer } from './embedded-server.js';
 import { tuneClient } from './tuned-client.js';
 
 const execFileAsync = promisify(execFile);
@@ -26,7 +27,14 @@ export type DbHandle = {
   pglite?: PGlite;
 };
 
-export type OpenDbOptions = { databaseUrl?: string; dataDir?: string; poolSize?: number; prepare?: boolean };
+export type OpenDbOptions = {
+  databaseUrl?: string;
+  dataDir?: string;
+  poolSize?: number;
+  prepare?: boolean;
+  /** the embedded database when no databaseUrl: unset = Postgres, unless the folder already holds a PGlite cluster */
+  embedded?: 'postgres' | 'pglite';
+};
 
 /**
  * Sent with every connection's start-up. JIT off: berth's statements are short index lookups, and JIT only
@@ -43,7 +51,9 @@ const SESSION_SETTINGS = { jit: 'off', application_name: 'berth' } as const;
 export const CONNECT_TIMEOUT_SECONDS = 2;
 
 /**
- * A real Postgres server when DATABASE_URL is set, else the embedded PGlite in <dataDir>/pgdata.
+ * A real Postgres server when DATABASE_URL is set, else the embedded default: a Postgres child process in
+ * <dataDir>/postgres (embedded-server.ts), or PGlite in <dataDir>/pgdata when asked for or when the folder
+ * already holds a PGlite cluster (made before Postgres became the default; its data stays where it is).
  * dataDir 'memory://' gives an in-memory PGlite (tests).
  */
 export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
@@ -58,6 +68,11 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
     return { db, kind: 'postgres', sql, url: opts.databaseUrl, close: () => sql.end({ timeout: 5 }) };
   }
   const dataDir = opts.dataDir ?? '.berth-data';
+  if (!dataDir.startsWith('memory://') && (opts.embedded ?? (existsSync(`${dataDir}/pgdata/PG_VERSION`) ? 'pglite' : 'postgres')) === 'postgres') {
+    const server = await startEmbeddedServer(dataDir);
+    const handle = await openDb({ ...opts, databaseUrl: server.url }).catch((err) => server.stop().then(() => Promise.reject(err)));
+    return { ...handle, close: () => handle.close().finally(server.stop) };
+  }
   let pglite: PGlite;
   if (dataDir.startsWith('memory://')) {
     pglite = await PGlite.create();
