@@ -83,7 +83,14 @@ describe('proxy headers', () => {
 
 describe('proxy paths', () => {
   it("matches upstream's shape exactly, at / and /v1", () => {
-    for (const p of ['/sandboxes/abc/proxy/8080', '/sandboxes/abc/proxy/8080/', '/v1/sandboxes/abc/proxy/1/x/y']) expect(isProxyPath(p), p).toBe(true);
+    for (const p of [
+      '/sandboxes/abc/proxy/8080',
+      '/sandboxes/abc/proxy/8080/',
+      '/v1/sandboxes/abc/proxy/1/x/y',
+      '/v1/sandboxes/a\nb/proxy/44772/ping\n',
+      '/sandboxes/a/proxy/1/x\r\ny',
+    ])
+      expect(isProxyPath(p), JSON.stringify(p)).toBe(true);
     for (const p of [
       '/sandboxes/abc/proxy/',
       '/sandboxes/abc/proxy/x',

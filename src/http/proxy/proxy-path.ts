@@ -4,9 +4,10 @@ import { PROXY_PORT as EXECD_PORT } from '../../domain/sandbox/port-route.js';
 /**
  * Upstream's server-proxy route shape (DESIGN.md upstream §1.2), matched on the raw path. It is the only
  * unauthenticated route with parameters, so auth, the HTTP route and the upgrade handler all use this one
- * regex rather than three spellings of it.
+ * regex rather than three spellings of it. Dot-all: Hono hands over the decoded path, so a `%0A` is a line
+ * break the rest must match too (else the app's own body limit read an execd body before execd's: a 500).
  */
-export const PROXY_PATH = /^(?:\/v1)?\/sandboxes\/([^/]+)\/proxy\/(\d+)(\/.*)?$/;
+export const PROXY_PATH = /^(?:\/v1)?\/sandboxes\/([^/]+)\/proxy\/(\d+)(\/.*)?$/s;
 
 export type ProxyRequest = { sandboxId: string; port: number; path: string };
 
