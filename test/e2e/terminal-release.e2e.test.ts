@@ -87,7 +87,9 @@ describe.each(['postgres', 'pglite'] as const)('a finished sandbox releases its 
     await deleteSandbox(server, a);
     expect(await mount(m.id)).toMatchObject({ state: 'mounted', references: 1 });
     await deleteSandbox(server, b);
-    expect(await mount(m.id)).toMatchObject({ state: 'unmounted', references: 0 });
+    // The delete's release or the periodic mount reconcile, whichever claims it first, unmounts it.
+    await waitFor('the mount to be unmounted', async () => (await mount(m.id)).state === 'unmounted');
+    expect(await mount(m.id)).toMatchObject({ references: 0 });
     expect(await mountedHere(m.hostPath)).toBe(false);
   });
 

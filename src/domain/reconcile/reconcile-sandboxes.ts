@@ -58,9 +58,15 @@ async function apply(deps: Deps, a: ReconcileAction): Promise<void> {
       deps.log.warn({ containerId: a.containerId, sandboxId: a.sandboxId }, 'removing orphan container');
       return deps.runtime.remove(a.containerId);
     case 'exited':
-      return recordExit(deps, a.sandboxId, a.containerId, a.exitCode, 'reconciler');
-    case 'removed':
-      return recordRemoved(deps, a.sandboxId, a.containerId, 'reconciler');
+    case 'removed': {
+      // The container list is older than the rows it was compared with (plan.ts reads containers first),
+      // so a container a create had only just made, or not yet, may be running by now. Ask again before
+      // calling the sandbox finished: a finished sandbox gives up its mounts (observe-container.ts).
+      const now = await deps.runtime.inspect(a.containerId);
+      if (!now) return recordRemoved(deps, a.sandboxId, a.containerId, 'reconciler');
+      if (now.running) return;
+      return recordExit(deps, a.sandboxId, a.containerId, now.exitCode, 'reconciler');
+    }
     case 'sync-state':
       return withTx(deps.db, async (tx) => {
         const now = deps.clock.now();
