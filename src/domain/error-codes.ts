@@ -124,7 +124,10 @@ export const ERROR_CODES = {
     kinds: ['invalid', 'not_implemented', 'unavailable'],
     meaning: 'The image lacks what the call needs (no shell: 400; no tool: 501), or this server runs no engine (503).',
   },
-  RUNTIME_ERROR: { kinds: ['runtime', 'conflict'], meaning: 'The engine or a tool in the sandbox failed (500); interrupt of a finished command (409).' },
+  RUNTIME_ERROR: {
+    kinds: ['runtime', 'conflict'],
+    meaning: 'The engine failed (500); a tool in the sandbox refused the operation, or an interrupt found the command finished (409).',
+  },
   CONTEXT_NOT_FOUND: { kinds: ['not_found'], meaning: 'No bash or PTY session with this id in this sandbox.' },
   FILE_NOT_FOUND: { kinds: ['not_found'], meaning: 'No such file or directory in the sandbox.' },
   FILE_EXISTS: { kinds: ['conflict'], meaning: 'The move destination already exists.' },

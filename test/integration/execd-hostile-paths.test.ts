@@ -39,6 +39,33 @@ describe('execd paths with lone surrogates (real engine, Postgres)', () => {
     }
   });
 
+  const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = async (res: Response) => ({ status: res.status, body: JSON.parse(await res.text()) });
+
+  // Found by the fuzz tier as 500s: what the sandbox's own filesystem refuses is the request's doing.
+  it('mv of / or into itself: 400 before any tool runs', async () => {
+    expect(await answer(await t.execd(sbx, '/files/mv', json([{ src: '//', dest: '/tmp/x' }])))).toEqual({
+      status: 400,
+      body: { code: 'INVALID_REQUEST_BODY', message: expect.stringContaining('root') },
+    });
+    expect(await answer(await t.execd(sbx, '/files/mv', json([{ src: '/tmp', dest: '/tmp/inner/x' }])))).toEqual({
+      status: 400,
+      body: { code: 'INVALID_REQUEST_BODY', message: expect.stringContaining('into itself') },
+    });
+  });
+
+  it('a tool the sandbox refuses (a busy bind mount): 409 RUNTIME_ERROR with its stderr', async () => {
+    // Docker bind-mounts /etc/hosts into every container: rename(2) and unlink(2) answer EBUSY
+    expect(await answer(await t.execd(sbx, '/files/mv', json([{ src: '/etc/hosts', dest: '/tmp/hosts' }])))).toEqual({
+      status: 409,
+      body: { code: 'RUNTIME_ERROR', message: expect.stringContaining('busy') },
+    });
+    expect(await answer(await t.execd(sbx, `/files?path=${encodeURIComponent('/etc/hosts')}`, { method: 'DELETE' }))).toEqual({
+      status: 409,
+      body: { code: 'RUNTIME_ERROR', message: expect.stringContaining('busy') },
+    });
+  });
+
   it('the sandbox still answers a good path', async () => {
     const res = await t.execd(sbx, `/files/info?path=${encodeURIComponent('/etc/passwd')}`);
     expect(res.status).toBe(200);

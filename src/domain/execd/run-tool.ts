@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { DomainError, runtimeFailure } from '../errors.js';
+import { conflict, DomainError } from '../errors.js';
 import type { SandboxExec } from './port.js';
 
 const MAX_OUTPUT = 16 * 1024;
@@ -8,7 +8,9 @@ const MAX_OUTPUT = 16 * 1024;
  * Run one of the image's own tools (rm, mv, chmod, chown) with an argument vector, no shell. The archive API
  * cannot delete, rename or chmod in place, so these operations need the tool in the image. When the engine
  * cannot start it (126/127 with the runtime's message on stdout, *measured*), the answer is 501 NOT_SUPPORTED.
- * A failing tool is a 500 RUNTIME_ERROR with its stderr.
+ * A tool that runs and refuses (exit != 0: a busy mount point, a read-only or /proc file, a permission) is
+ * refused by the sandbox's own filesystem, as the request asked: 409 RUNTIME_ERROR with its stderr, never a
+ * 500 (upstream answers 500 with the same code; the fuzz tier found these as client mistakes).
  */
 export async function runTool(exec: SandboxExec, containerId: string, cmd: string[], what: string): Promise<void> {
   const handle = await exec.start(containerId, { cmd });
@@ -22,7 +24,7 @@ export async function runTool(exec: SandboxExec, containerId: string, cmd: strin
     throw new DomainError('not_implemented', 'NOT_SUPPORTED', `${what} needs ${cmd[0]} in the sandbox image, and it has none.`);
   }
   const err = ((await stderr).trim() || out).slice(0, 500);
-  throw runtimeFailure('RUNTIME_ERROR', `${what} failed (${cmd[0]} exited ${exitCode ?? 'unknown'}): ${err}`);
+  throw conflict('RUNTIME_ERROR', `${what} failed (${cmd[0]} exited ${exitCode ?? 'unknown'}): ${err}`);
 }
 
 /** The exec may still read as running for a moment after its output closed. */

@@ -20,6 +20,8 @@ export async function moveFiles(deps: Pick<Deps, 'db' | 'config' | 'exec'>, sand
     const m = (item ?? {}) as Record<string, unknown>;
     const src = sandboxPath(m.src, 'src');
     const dest = sandboxPath(m.dest, 'dest');
+    if (src === '/') throw invalid('INVALID_REQUEST_BODY', 'Refusing to move the root directory.');
+    if (dest === src || dest.startsWith(`${src}/`)) throw invalid('INVALID_REQUEST_BODY', `Cannot move ${src} into itself (${dest}).`);
     if (!(await statPath(deps.exec, containerId, src))) throw notFound('FILE_NOT_FOUND', `No such file or directory: ${String(m.src)}`);
     if (await statPath(deps.exec, containerId, dest)) throw conflict('FILE_EXISTS', `The destination already exists: ${String(m.dest)}`);
     moves.push({ src, dest });
