@@ -5,16 +5,17 @@
  *      and the raw dockerode create+start floor; p50/p95 and the ratio claim/cold (target p50 <= 0.2);
  *      before every timed create the pool is full again, so the filler never competes with it;
  *  (b) the refill rate: idleTarget slots claimed at once, then the time until the filler has them all back;
- *  (c) the memory the idle sandboxes cost (the engine's own count per container) and the server's RSS.
+ *  (c) the memory the idle sandboxes cost (host PSS of shim + container + docker-proxy; the cgroup's own count) and the server's RSS.
  * Env: BENCH_N (default 20), BENCH_IDLE (idleTarget, default 4). Everything it makes is removed at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { containersOf, removeInstanceContainers, startServer, type ServerProc } from '../test/helpers/server.js';
 import { memoryOf } from './lib/proc.js';
+import { groupMemory, withDescendants } from './lib/proc-tree.js';
 import { rawCreateOptions, rawCreateStart, rawRemove, removeByLabel, type SandboxShape } from './lib/raw-docker.js';
 import { round, summarize, timed, type Summary } from './lib/stats.js';
 
@@ -23,8 +24,9 @@ const IDLE = Number(process.env.BENCH_IDLE ?? 4);
 const SHAPE: SandboxShape = { image: 'berth-base:latest', entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: { cpu: '500m', memory: '256Mi' } };
 const ENV = { BENCH: 'pools' };
 const POOL = 'bench';
-// A short filler interval so the waits for a full pool stay short; the production default is 2000 ms.
-const SERVER_ENV = { BERTH_REAPER_INTERVAL_MS: '1000', BERTH_POOL_INTERVAL_MS: '100', BERTH_POOL_IMPLICIT_MATCH: 'false' };
+// A filler interval that keeps the waits for a full pool short without its passes (a container list and a few
+// queries on the embedded database) running under every timed create; the production default is 2000 ms.
+const SERVER_ENV = { BERTH_REAPER_INTERVAL_MS: '1000', BERTH_POOL_INTERVAL_MS: '500', BERTH_POOL_IMPLICIT_MATCH: 'false' };
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const rawInstance = `bench-raw-${randomUUID()}`;
@@ -63,15 +65,38 @@ async function waitFull(server: ServerProc): Promise<void> {
   throw new Error('the pool did not fill in 120 s');
 }
 
-/** The engine's memory count for each idle pool container (cgroup usage, page cache included, as docker stats reads it). */
-async function idleMemory(instanceId: string): Promise<{ perSandboxMb: Summary; totalMb: number }> {
+/** Host processes whose command line holds every one of `parts` (the container's shim, its docker-proxy). */
+function pidsWith(parts: string[]): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (parts.every((p) => args.includes(p))) out.push(Number(name));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+/**
+ * What each idle pool sandbox costs: the engine's count for its cgroup (without page cache, as docker stats
+ * shows it), and the host-side total: PSS of its containerd shim with everything under it (the container's
+ * own processes) plus the docker-proxy of each published port.
+ */
+async function idleMemory(instanceId: string): Promise<{ cgroupMb: Summary; hostPssMb: Summary; hostPssTotalMb: number }> {
   const pooled = (await containersOf(instanceId)).filter((c) => c.Labels['berth.pool'] === POOL && c.State === 'running');
-  const mb: number[] = [];
+  const cgroup: number[] = [];
+  const host: number[] = [];
   for (const c of pooled) {
     const s = (await docker.getContainer(c.Id).stats({ stream: false })) as { memory_stats?: { usage?: number; stats?: { cache?: number } } };
-    mb.push(((s.memory_stats?.usage ?? 0) - (s.memory_stats?.stats?.cache ?? 0)) / 2 ** 20);
+    cgroup.push(((s.memory_stats?.usage ?? 0) - (s.memory_stats?.stats?.cache ?? 0)) / 2 ** 20);
+    const ip = Object.values((await docker.getContainer(c.Id).inspect()).NetworkSettings.Networks)[0]?.IPAddress;
+    const pids = [...withDescendants(pidsWith(['-id', c.Id])), ...(ip ? pidsWith(['-container-ip', ip]) : [])];
+    host.push(groupMemory(pids).pssMb);
   }
-  return { perSandboxMb: summarize(mb), totalMb: round(mb.reduce((a, b) => a + b, 0)) };
+  return { cgroupMb: summarize(cgroup), hostPssMb: summarize(host), hostPssTotalMb: round(host.reduce((a, b) => a + b, 0)) };
 }
 
 async function main() {
@@ -166,7 +191,8 @@ async function main() {
       `  ratio claim/cold              ${String(figures.ratioClaimColdP50).padStart(8)} ${String(figures.ratioClaimColdP95).padStart(8)}   (target p50 <= 0.2)`,
       `  ratio cold/raw                ${String(figures.ratioColdRawP50).padStart(8)}`,
       `refill: ${IDLE} claimed at once, back in ${refill.ms.toFixed(0)} ms (${figures.refill.perSecond}/s; first fill ${firstFill.ms.toFixed(0)} ms)`,
-      `idle sandboxes: ${memory.totalMb} MiB for ${IDLE} (p50 ${memory.perSandboxMb.p50.toFixed(2)} MiB each, engine count without page cache)`,
+      `idle sandboxes: ${memory.hostPssTotalMb} MiB host PSS for ${IDLE} (p50 ${memory.hostPssMb.p50.toFixed(1)} MiB each: shim, container, docker-proxy;` +
+        ` the cgroup itself p50 ${memory.cgroupMb.p50.toFixed(2)} MiB)`,
       `server RSS: ${rssBefore.rssMb} -> ${rssAfter.rssMb} MiB`,
       `every claim was a hit: ${pooledIds.size === N}`,
       '',

@@ -23,10 +23,13 @@ export async function deletePool(deps: Pick<Deps, 'db' | 'clock' | 'ids' | 'runt
     await appendEvent(tx, deps, { type: 'pool.deleted', actor, data: { pool: name, idleRemoved: slots.filter((s) => s.state === 'idle').length } });
     return slots;
   });
-  for (const s of dropped) {
-    if (s.state !== 'idle' || !s.containerId) continue;
-    await deps.runtime
-      .remove(s.containerId)
-      .catch((err) => deps.log.warn({ pool: name, slotId: s.id, err: String(err) }, 'idle pool container not removed; the filler removes it as a stray'));
-  }
+  await Promise.all(
+    dropped
+      .filter((s) => s.state === 'idle' && s.containerId)
+      .map((s) =>
+        deps.runtime
+          .remove(s.containerId!)
+          .catch((err) => deps.log.warn({ pool: name, slotId: s.id, err: String(err) }, 'idle pool container not removed; the filler removes it as a stray')),
+      ),
+  );
 }
