@@ -20,6 +20,7 @@ import { registerWebhookPages } from './pages/webhooks.js';
 import { registerSignIn } from './pages/sign-in.js';
 import { requireSession } from './session.js';
 import { registerDashboardStream } from './stream.js';
+import { DASHBOARD_BASE } from './paths.js';
 
 const PUBLIC_PATHS = new Set([href('/sign-in'), ASSETS.js.path, ASSETS.css.path]);
 
@@ -30,11 +31,14 @@ const PUBLIC_PATHS = new Set([href('/sign-in'), ASSETS.js.path, ASSETS.css.path]
  */
 export function registerDashboard(app: Hono, deps: Deps): void {
   const dash = new Hono();
-  dash.use('*', dashboardHeaders());
   const keys = { signer: deps.dashboardSigner, config: deps.config };
   const now = () => deps.clock.now().getTime();
+  // Mounted at the root (its paths are absolute): a '*' middleware would also wrap every request no earlier
+  // route answered (/openapi.json, unknown paths). '/dashboard/*' matches /dashboard itself too.
+  const scope = `${DASHBOARD_BASE}/*`;
+  dash.use(scope, dashboardHeaders());
   dash.use(
-    '*',
+    scope,
     except((c) => PUBLIC_PATHS.has(c.req.path), requireSession(keys, now)),
   );
   dash.onError((err, c) => {
