@@ -243,6 +243,7 @@ const headerSafe = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
 function fillParams(r: Prng, route: Route, known: Known): string {
   const lifecycleVerb = /\/(pause|resume|snapshots)$/.test(route.path) || (route.method === 'DELETE' && /\/sandboxes\/:sandboxId$/.test(route.path));
   const proxyTail = route.path.includes('/proxy/');
+  const snapshotCreate = route.method === 'POST' && route.path.endsWith('/snapshots');
   let sandboxId = '';
   return route.path.replace(/:(\w+)(\{[^}]*\})?/g, (_all, name: string, pattern: string | undefined) => {
     const hostile = () => segment(hostileString(r));
@@ -250,6 +251,8 @@ function fillParams(r: Prng, route: Route, known: Known): string {
       case 'sandboxId': {
         const roll = r.next();
         if (roll < 0.2) sandboxId = hostile();
+        // a snapshot of a real sandbox is a docker commit, and its image a slow removal later: a few will do
+        else if (snapshotCreate && roll < 0.9) sandboxId = 'sbx-fuzz-unknown';
         else if (lifecycleVerb || !proxyTail)
           sandboxId = roll < 0.6 && known.victims.length > 0 ? r.pick(known.victims) : roll < 0.8 ? known.pinned : 'sbx-fuzz-unknown';
         else sandboxId = roll < 0.85 ? known.pinned : 'sbx-fuzz-unknown';

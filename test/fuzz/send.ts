@@ -7,7 +7,9 @@ export type Answer = { status: number; headers: http.IncomingHttpHeaders; body: 
 /** Most of a body is enough to judge it; a stream (SSE, command output, metrics/watch) is cut off here. */
 const BODY_CAP = 64 * 1024;
 const STREAM_WINDOW_MS = 1_500;
-const REQUEST_TIMEOUT_MS = 30_000;
+// Generous: on a loaded machine the engine itself takes tens of seconds for an image removal (a snapshot
+// delete waits for it); a request still unanswered after this is a finding.
+const REQUEST_TIMEOUT_MS = 120_000;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
