@@ -83,16 +83,35 @@ export function endSession(c: Context, config: Pick<Config, 'publicUrl'>): void 
 /** The actor recorded in events for what a dashboard session did (never the key). */
 export const dashboardActor = (s: DashboardSession) => `dashboard:${s.id}`;
 
-/** The origin this server is reached at, for the Origin checks on forms and WebSockets. */
-export function ownOrigin(c: Context, config: Pick<Config, 'publicUrl'>): string {
-  if (config.publicUrl) return new URL(config.publicUrl).origin;
-  return new URL(c.req.url).origin;
+/**
+ * Whether a browser's Origin header names this server: its host (and port) must be the one clients reach
+ * berth at, BERTH_PUBLIC_URL's when set (it may be written without a scheme), else the request's Host.
+ * Hosts, not schemes, are compared, so a TLS-terminating proxy in front (Origin https:, request http:)
+ * needs no extra setting. A missing or unparseable Origin is refused.
+ */
+export function originIsOwn(origin: string | undefined, publicUrl: string | undefined, requestHost: string | undefined): boolean {
+  if (!origin) return false;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const own = publicUrl ? hostOf(publicUrl) : requestHost;
+  return own !== undefined && own !== '' && host === own.toLowerCase();
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A browser states where a POST comes from; a cross-site one (or one that hides it) is refused. */
 export function sameOrigin(c: Context, config: Pick<Config, 'publicUrl'>): boolean {
-  const origin = c.req.header('origin');
-  return origin !== undefined && origin === ownOrigin(c, config);
+  return originIsOwn(c.req.header('origin'), config.publicUrl, new URL(c.req.url).host);
 }
 
 /**

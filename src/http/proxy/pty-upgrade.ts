@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Deps } from '../../domain/deps.js';
 import { isDomainError } from '../../domain/errors.js';
 import { alreadyConnected, preparePtyConnect } from '../../domain/execd/pty/verbs.js';
-import { sessionFromCookieHeader } from '../dashboard/session.js';
+import { originIsOwn, sessionFromCookieHeader } from '../dashboard/session.js';
 import { API_KEY_HEADER, INVALID_API_KEY, MISSING_API_KEY } from '../middleware/auth.js';
 import { STATUS_BY_KIND } from '../errors.js';
 import { parseProxyRequest } from './proxy-path.js';
@@ -68,8 +68,7 @@ function authFailure(deps: PtyUpgradeDeps, req: IncomingMessage): { code: string
 }
 
 function dashboardSessionOk(deps: PtyUpgradeDeps, req: IncomingMessage): boolean {
-  const own = deps.config.publicUrl ? new URL(deps.config.publicUrl).origin : `http://${req.headers.host ?? ''}`;
-  if (!req.headers.origin || req.headers.origin !== own) return false;
+  if (!originIsOwn(req.headers.origin, deps.config.publicUrl, req.headers.host?.toLowerCase())) return false;
   const keys = { signer: deps.dashboardSigner, config: deps.config };
   return sessionFromCookieHeader(req.headers.cookie, keys, deps.clock.now().getTime()) !== null;
 }
