@@ -14,6 +14,7 @@ export const readyRoute = createRoute({
   path: '/ready',
   tags: ['Operations'],
   operationId: 'getReadiness',
+  security: [], // no API key, like /health
   summary: 'Readiness probe',
   description:
     'No API key. 200 while the database and the Docker engine both answer (each checked with a 1.5 s timeout); ' +
