@@ -70,4 +70,18 @@ describe('execd paths with lone surrogates (real engine, Postgres)', () => {
     const res = await t.execd(sbx, `/files/info?path=${encodeURIComponent('/etc/passwd')}`);
     expect(res.status).toBe(200);
   });
+
+  // Found by the fuzz tier: a request deleted the sandbox's shell through the files API; the next command
+  // passed the (cached) shell check and the engine's OCI error came back as a 500.
+  it('a background command after /bin/sh was deleted: 400 NOT_SUPPORTED (the foreground one streams exit 126)', async () => {
+    const other = await t.createSandbox();
+    expect((await t.execd(other, '/command', json({ command: 'true' }))).status).toBe(200);
+    expect((await t.execd(other, `/files?path=${encodeURIComponent('/bin/sh')}`, { method: 'DELETE' })).status).toBe(200);
+    const bg = await answer(await t.execd(other, '/command', json({ command: 'echo hi', background: true })));
+    expect(bg).toEqual({ status: 400, body: { code: 'NOT_SUPPORTED', message: expect.stringContaining('/bin/sh') } });
+    // in the foreground the engine starts the exec and reports the failure as output with exit 126
+    const fg = await t.execd(other, '/command', json({ command: 'echo hi' }));
+    expect(fg.status).toBe(200);
+    expect(await fg.text()).toContain('"evalue":"126"');
+  });
 });

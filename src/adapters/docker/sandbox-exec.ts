@@ -187,5 +187,9 @@ function execFailure(e: unknown, containerId: string): DomainError {
   if (status === 409 && /paused/i.test(msg)) return conflict('SANDBOX_PAUSED', 'The sandbox is paused; resume it before running commands.');
   if (status === 409) return conflict('SANDBOX_NOT_RUNNING', 'The sandbox is not running.');
   if (status === 404) return notFound('DOCKER::SANDBOX_NOT_FOUND', `The sandbox's container ${containerId.slice(0, 12)} is gone.`);
+  // The program is not in the container (a client deleted /bin/sh through the files API after the shell
+  // check passed): the sandbox cannot do this any more, as with an image that never had a shell.
+  if (/executable file not found|no such file or directory/i.test(msg))
+    return new DomainError('invalid', 'NOT_SUPPORTED', `The sandbox cannot start the command any more: ${msg.slice(0, 300)}`);
   return runtimeFailure('RUNTIME_ERROR', `Failed to start the command: ${msg}`);
 }

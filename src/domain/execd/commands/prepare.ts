@@ -33,7 +33,8 @@ export async function assertDirectory(deps: Pick<Deps, 'exec'>, containerId: str
   if (st.kind !== 'directory') throw invalid('INVALID_REQUEST_BODY', `${what} ${path} is not a directory.`);
 }
 
-// Containers known to have /bin/sh: images do not lose their shell, so one check per container is enough.
+// Containers known to have /bin/sh, checked once each. A client can still delete it through the files API:
+// the engine's refusal to start the exec is then NOT_SUPPORTED as well (adapters/docker/sandbox-exec.ts).
 const SHELL_CACHE_LIMIT = 10_000;
 const withShell = new Set<string>();
 
