@@ -1,3 +1,4 @@
+import { knownError } from './outage.js';
 import type { Logger } from './ports.js';
 
 /**
@@ -14,7 +15,10 @@ export function every(name: string, intervalMs: number, step: () => Promise<unkn
       try {
         await step();
       } catch (err) {
-        log.error({ loop: name, err: String(err) }, 'background step failed');
+        // A lost database is expected during an outage: one short line with its code (a drizzle error's text
+        // would quote the SQL and its parameters on every tick); the next tick tries again.
+        const known = knownError(err);
+        log.error({ loop: name, err: known ? `${known.code}: ${known.message}` : String(err) }, 'background step failed');
       }
       if (!stopped) timer = setTimeout(tick, intervalMs);
     })();
