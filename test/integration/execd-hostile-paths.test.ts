@@ -66,6 +66,12 @@ describe('execd paths with lone surrogates (real engine, Postgres)', () => {
     });
   });
 
+  // Found by the fuzz tier: the engine answers a name beyond NAME_MAX with a bare 500
+  it.each(['/files/download', '/files/info', '/directories/list'])('%s of a 256-byte name: 400', async (route) => {
+    const res = await t.execd(sbx, `${route}?path=${encodeURIComponent(`/tmp/${'a'.repeat(256)}`)}`);
+    expect(await answer(res)).toEqual({ status: 400, body: { code: expect.any(String), message: expect.stringContaining('255 bytes') } });
+  });
+
   it('the sandbox still answers a good path', async () => {
     const res = await t.execd(sbx, `/files/info?path=${encodeURIComponent('/etc/passwd')}`);
     expect(res.status).toBe(200);

@@ -15,6 +15,12 @@ describe('sandbox paths', () => {
     expect(relativeTo('/', '/a/b')).toBe('a/b');
     expect(relativeTo('/a', '/a/b/c')).toBe('b/c');
   });
+  it('refuse a name beyond NAME_MAX (255 bytes) and a path beyond PATH_MAX', () => {
+    expect(sandboxPath(`/tmp/${'a'.repeat(255)}`)).toBe(`/tmp/${'a'.repeat(255)}`);
+    expect(() => sandboxPath(`/tmp/${'a'.repeat(256)}`)).toThrow(/255 bytes/);
+    expect(() => sandboxPath(`/tmp/${'é'.repeat(128)}`)).toThrow(/255 bytes/);
+    expect(() => sandboxPath(`/${'a/'.repeat(2100)}`)).toThrow(/4095 bytes/);
+  });
   it('refuse lone UTF-16 surrogates (no UTF-8 form to ask the engine about) but keep paired ones', () => {
     for (const p of ['\ud800', '/tmp/a\udfff', '/\ud83d']) expect(() => sandboxPath(p), JSON.stringify(p)).toThrow(/surrogate/);
     expect(sandboxPath('/tmp/\ud83d\ude00')).toBe('/tmp/\ud83d\ude00');

@@ -7,6 +7,9 @@ import type { CodeOf } from '../../error-codes.js';
  * (berth has no working directory to be relative to); `..` is resolved lexically. Symlinks are the
  * engine's business: it resolves them inside the sandbox root.
  */
+const NAME_MAX = 255;
+const PATH_MAX = 4096;
+
 export function sandboxPath(raw: unknown, field = 'path', code: CodeOf<'invalid'> = 'INVALID_REQUEST_BODY'): string {
   if (typeof raw !== 'string' || raw === '') throw invalid(code, `${field} must be a non-empty string.`);
   if (raw.includes('\0')) throw invalid(code, `${field} must not contain a NUL byte.`);
@@ -16,10 +19,14 @@ export function sandboxPath(raw: unknown, field = 'path', code: CodeOf<'invalid'
   const out: string[] = [];
   for (const part of raw.split('/')) {
     if (part === '' || part === '.') continue;
+    // Linux's NAME_MAX and PATH_MAX: the engine answers a longer name with a bare 500 (ENAMETOOLONG)
+    if (Buffer.byteLength(part) > NAME_MAX) throw invalid(code, `${field} has a name longer than ${NAME_MAX} bytes.`);
     if (part === '..') out.pop();
     else out.push(part);
   }
-  return `/${out.join('/')}`;
+  const path = `/${out.join('/')}`;
+  if (Buffer.byteLength(path) >= PATH_MAX) throw invalid(code, `${field} is longer than ${PATH_MAX - 1} bytes.`);
+  return path;
 }
 
 export const parentOf = (path: string): string => (path === '/' ? '/' : path.slice(0, path.lastIndexOf('/')) || '/');
