@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DB_KINDS } from '../helpers/app.js';
 import { createPostgresTestDb, type TestDb } from '../helpers/db.js';
 import { removeInstanceContainers, startServer, TEST_API_KEY, type ServerProc } from '../helpers/server.js';
-import { findLeftovers, removeSnapshotImages } from './leftovers.js';
+import { apiLedger, findLeftovers, removeSnapshotImages, sqlLedger } from './leftovers.js';
 import { Prng, seedFromEnv } from './prng.js';
 import { IMAGE, makeRequest, malformedBytes, type FuzzRequest, type Known } from './requests.js';
 import { appRoutes } from './route-table.js';
@@ -35,12 +36,14 @@ const describeRequest = (req: FuzzRequest) => {
   return `${req.method} ${clip(req.target, 200)} key=${keyIs} ${JSON.stringify(headers)} body=${clip(req.body)}`;
 };
 
-describe(`fuzz: every route, seed ${SEED}`, () => {
-  let db: TestDb;
+describe.each(DB_KINDS)(`fuzz: every route on %s, seed ${SEED}`, (kind) => {
+  let db: TestDb | undefined;
   let server: ServerProc;
   let dirs: { tmp: string; ossfs: string };
   const accepted = new Set<string>();
   const known: Known = { apiKey: TEST_API_KEY, pinned: '', victims: [], snapshots: [], webhooks: [], commands: [], sessions: [], proxyPort: PROXY_PORT };
+
+  const ledgerOf = () => (db ? sqlLedger(db.url) : apiLedger((path) => server.api(path)));
 
   const create = async (entrypoint: string[]) => {
     const res = await server.api('/v1/sandboxes', {
@@ -55,9 +58,13 @@ describe(`fuzz: every route, seed ${SEED}`, () => {
 
   beforeAll(async () => {
     console.log(`fuzz: seed ${SEED} (BERTH_FUZZ_SEED=${SEED} replays it), ${COUNT} requests, concurrency ${CONCURRENCY}`);
-    db = await createPostgresTestDb();
+    // Postgres: a fresh database the checks read with SQL; PGlite: the server's own embedded one (read through the API)
+    if (kind === 'postgres') db = await createPostgresTestDb();
     dirs = { tmp: mkdtempSync(join(tmpdir(), 'berth-fuzz-tmp-')), ossfs: mkdtempSync(join(tmpdir(), 'berth-fuzz-ossfs-')) };
-    server = await startServer({ databaseUrl: db.url, env: { TMPDIR: dirs.tmp, BERTH_OSSFS_MOUNT_ROOT: dirs.ossfs, BERTH_WEBHOOK_ALLOW_PRIVATE: 'false' } });
+    server = await startServer({
+      ...(db && { databaseUrl: db.url }),
+      env: { TMPDIR: dirs.tmp, BERTH_OSSFS_MOUNT_ROOT: dirs.ossfs, BERTH_WEBHOOK_ALLOW_PRIVATE: 'false' },
+    });
     // busybox httpd in the pinned sandbox gives the server proxy something to reach
     known.pinned = await create(['sh', '-c', `httpd -p ${PROXY_PORT} -h /tmp; exec tail -f /dev/null`]);
     known.victims.push(await create(['tail', '-f', '/dev/null']), await create(['tail', '-f', '/dev/null']));
@@ -66,9 +73,10 @@ describe(`fuzz: every route, seed ${SEED}`, () => {
   afterAll(async () => {
     closeAgent();
     if (server) {
-      const live = (await db.handle.db.execute(`select id from sandboxes where deleted_at is null`).catch(() => [])) as unknown;
-      const rows = Array.isArray(live) ? live : ((live as { rows?: unknown[] }).rows ?? []);
-      for (const row of rows as Array<{ id: string }>) await server.api(`/v1/sandboxes/${row.id}`, { method: 'DELETE' }).catch(() => {});
+      const ledger = ledgerOf();
+      const live = await ledger.live().catch(() => []);
+      await ledger.close();
+      for (const row of live) await server.api(`/v1/sandboxes/${row.id}`, { method: 'DELETE' }).catch(() => {});
       await server.kill();
       // the server bind-mounts its ossfs root onto itself (a shared mount) when it starts
       if (dirs) spawnSync('umount', [dirs.ossfs]);
@@ -184,12 +192,14 @@ describe(`fuzz: every route, seed ${SEED}`, () => {
       // snapshot commits run after their 202: let them settle before judging what is left
       const waitUntil = Date.now() + 60_000;
       for (;;) {
-        const rows = (await db.handle.db.execute(`select count(*)::int as n from snapshots where state in ('Creating', 'Deleting')`)) as unknown;
-        const n = Number((Array.isArray(rows) ? rows : (rows as { rows: Array<{ n: number }> }).rows)[0]?.n ?? 0);
-        if (n === 0 || Date.now() > waitUntil) break;
+        const list = (await (await server.api('/v1/snapshots?state=Creating&state=Deleting&pageSize=200')).json()) as { items: unknown[] };
+        if (list.items.length === 0 || Date.now() > waitUntil) break;
         await new Promise((res) => setTimeout(res, 250));
       }
-      const leftovers = await findLeftovers({ accepted, instanceId: server.instanceId, databaseUrl: db.url, emptyDirs: [dirs.tmp, dirs.ossfs] });
+      const ledger = ledgerOf();
+      const leftovers = await findLeftovers({ accepted, instanceId: server.instanceId, ledger, emptyDirs: [dirs.tmp, dirs.ossfs] }).finally(() =>
+        ledger.close(),
+      );
 
       const statuses = [...byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`);
       const unhit = [...hits.entries()].filter(([, n]) => n === 0).map(([k]) => k);
@@ -214,7 +224,7 @@ describe(`fuzz: every route, seed ${SEED}`, () => {
       for (const f of findings.filter((x) => x.requestId).slice(0, 10))
         for (const l of server.lines.filter((x) => x.includes(f.requestId!) && !x.includes('"msg":"request"')))
           console.log(`server log for #${f.i}: ${clip(l, 1500)}`);
-      if (findings.some((f) => f.why.startsWith('no answer'))) {
+      if (db && findings.some((f) => f.why.startsWith('no answer'))) {
         const activity = await db.handle.db.execute(
           `select state, wait_event_type, wait_event, left(query, 120) as query, now() - xact_start as in_tx
            from pg_stat_activity where datname = current_database()`,
