@@ -42,7 +42,6 @@ export const ERROR_CODES = {
   INVALID_METADATA_LABEL: { kinds: ['invalid'], meaning: 'A PATCH sets a key with the reserved prefix (upstream names it without SANDBOX::).' },
   INVALID_METADATA_FORMAT: { kinds: ['invalid'], meaning: 'The ?metadata= filter is not a list of key=value segments.' },
   'SANDBOX::API_NOT_SUPPORTED': { kinds: ['invalid'], meaning: 'The request asks for something this runtime does not offer.' },
-  'SANDBOX::UNSUPPORTED_POOL_REF': { kinds: ['invalid'], meaning: 'extensions.poolRef names no pool this server keeps.' },
   'SANDBOX::PROXY_OTHER_HOST': { kinds: ['conflict'], meaning: 'The sandbox runs on another host; ask the server there.' },
   'SANDBOX::PROXY_UPSTREAM_UNAVAILABLE': { kinds: ['upstream'], meaning: 'The sandbox port did not accept the proxied connection.' },
   'DOCKER::SANDBOX_NOT_FOUND': { kinds: ['not_found'], meaning: 'No sandbox with this id (or it has been deleted).' },

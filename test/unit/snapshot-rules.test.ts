@@ -48,10 +48,8 @@ describe('create from a snapshot: validation order and defaults', () => {
     );
     expect(code(() => validateCreate({ resourceLimits: {}, entrypoint: ['x'] }, cfg))).toBe('SANDBOX::INVALID_PARAMETER');
   });
-  it('checks extensions before the snapshot, and the snapshot before the entrypoint, metadata and timeout', () => {
-    expect(code(() => validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', extensions: { poolRef: 'p' } }, cfg, null))).toBe(
-      'SANDBOX::UNSUPPORTED_POOL_REF',
-    );
+  // (extensions.poolRef with a snapshotId is refused before validateCreate, by domain/pools/for-create.ts)
+  it('checks the snapshot before the entrypoint, metadata and timeout', () => {
     expect(code(() => validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', entrypoint: [''], timeout: 99999 }, cfg, null))).toBe('SNAPSHOT::NOT_FOUND');
     expect(code(() => validateCreate({ resourceLimits: {}, snapshotId: 'snap_1', entrypoint: [''] }, cfg, { ...ready, state: 'Creating' }))).toBe(
       'SNAPSHOT::NOT_READY',
