@@ -5,7 +5,8 @@
  *      demux to the end, inspect): p50/p95 and the ratio (target <= 1.25x);
  *  (b) first byte: from the request to the first stdout event of `echo x` vs raw exec's first stdout byte;
  *  (c) a 64 MiB upload and download through the SDK, and through a plain streaming HTTP client (the server's
- *      own cost), vs raw putArchive/getArchive (throughput ratio, target >= 0.8x);
+ *      own cost), vs raw putArchive/getArchive (throughput ratio, target >= 0.8x); and the SDK's own floor: the
+ *      same SDK calls against a do-nothing stub (no server can do better through the SDK than that);
  *  (d) 20 concurrent commands: wall time through berth vs 20 concurrent raw execs.
  * Env: BENCH_N (default 100). Everything it makes is removed at the end.
  */
@@ -18,6 +19,7 @@ import { Sandbox } from '@alibaba-group/opensandbox';
 import Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
 import { removeInstanceContainers, startServer, TEST_API_KEY } from '../test/helpers/server.js';
+import { startSdkStub } from './lib/sdk-floor.js';
 import { round, summarize, timed } from './lib/stats.js';
 
 const N = Number(process.env.BENCH_N ?? 100);
@@ -56,6 +58,39 @@ async function rawDownload(container: Docker.Container): Promise<number> {
   });
   stream.pipe(ex);
   await new Promise((r) => ex.on('finish', r));
+  return n;
+}
+
+const FILE_ROUNDS = 3;
+
+function expectBig(n: number): number {
+  if (n !== BIG) throw new Error(`download of ${n} bytes, not ${BIG}`);
+  return n;
+}
+
+/** A hand-built multipart body streamed by fetch: what the server costs, without the SDK's encoding. */
+async function plainUpload(base: string, data: Buffer): Promise<void> {
+  const boundary = `berth${randomBytes(8).toString('hex')}`;
+  const part = (name: string, type: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`;
+  const multipart = [
+    Buffer.from(`${part('metadata', 'application/json')}${JSON.stringify({ path: '/tmp/plain.bin' })}\r\n${part('file', 'application/octet-stream')}`),
+    data,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ];
+  const res = await fetch(`${base}/files/upload`, {
+    method: 'POST',
+    headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: Readable.toWeb(Readable.from(multipart)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  if (res.status !== 200) throw new Error(`plain upload ${res.status} ${await res.text()}`);
+}
+
+async function plainDownload(url: string): Promise<number> {
+  const res = await fetch(url, { headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY } });
+  let n = 0;
+  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) n += c.length;
   return n;
 }
 
@@ -110,46 +145,41 @@ async function main() {
       `first stdout byte of 'echo x': berth p50 ${fa.p50} ms p95 ${fa.p95} ms | raw p50 ${fr.p50} ms p95 ${fr.p95} ms | ratio p50 ${round(fa.p50 / fr.p50)}x`,
     );
 
-    // (c) 64 MiB each way
+    // (c) 64 MiB each way, in alternating rounds (one transfer alone swings by 2x on a busy machine): through
+    // the SDK; the raw archive API (the floor); the SDK against a do-nothing stub (the SDK's own floor: no
+    // server can do better through the SDK); and a plain streaming HTTP client (berth's own cost).
     const data = randomBytes(BIG);
-    const up = await timed(() => sbx.files.writeFiles([{ path: '/tmp/berth.bin', data }]));
-    const rawUp = await timed(() => rawUpload(container, data));
-    const down = await timed(async () => (await sbx.files.readBytes('/tmp/berth.bin')).length);
-    const rawDown = await timed(() => rawDownload(container));
-    if (down.value !== BIG || rawDown.value !== BIG) throw new Error(`download sizes ${down.value}/${rawDown.value}`);
-    const mibs = (ms: number) => round(BIG / 1024 / 1024 / (ms / 1000), 1);
-    say(`64 MiB upload: berth ${mibs(up.ms)} MiB/s | raw putArchive ${mibs(rawUp.ms)} MiB/s | ratio ${round(rawUp.ms / up.ms)}x (target >= 0.8x)`);
-    say(`64 MiB download: berth ${mibs(down.ms)} MiB/s | raw getArchive ${mibs(rawDown.ms)} MiB/s | ratio ${round(rawDown.ms / down.ms)}x (target >= 0.8x)`);
-
-    // (c') the same bytes with a plain streaming HTTP client: the server's own cost, without the SDK's
-    // FormData encoding and its collect-then-concatenate reads
+    const stub = await startSdkStub(data);
     const base = `${server.url}/v1/sandboxes/${sbx.id}/proxy/44772`;
-    const boundary = `berth${randomBytes(8).toString('hex')}`;
-    const part = (name: string, type: string) =>
-      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`;
-    const multipart = [
-      Buffer.from(`${part('metadata', 'application/json')}${JSON.stringify({ path: '/tmp/plain.bin' })}\r\n${part('file', 'application/octet-stream')}`),
-      data,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ];
-    const plainUp = await timed(async () => {
-      const res = await fetch(`${base}/files/upload`, {
-        method: 'POST',
-        headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY, 'content-type': `multipart/form-data; boundary=${boundary}` },
-        body: Readable.toWeb(Readable.from(multipart)) as ReadableStream,
-        duplex: 'half',
-      } as RequestInit);
-      if (res.status !== 200) throw new Error(`plain upload ${res.status} ${await res.text()}`);
-    });
-    const plainDown = await timed(async () => {
-      const res = await fetch(`${base}/files/download?path=/tmp/plain.bin`, { headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY } });
-      let n = 0;
-      for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) n += c.length;
-      return n;
-    });
-    if (plainDown.value !== BIG) throw new Error(`plain download size ${plainDown.value}`);
-    say(`64 MiB upload, plain streaming HTTP client: berth ${mibs(plainUp.ms)} MiB/s | ratio to raw ${round(rawUp.ms / plainUp.ms)}x`);
-    say(`64 MiB download, plain streaming HTTP client: berth ${mibs(plainDown.ms)} MiB/s | ratio to raw ${round(rawDown.ms / plainDown.ms)}x`);
+    const kinds = ['sdk', 'raw', 'stub', 'plain'] as const;
+    const ups: Record<(typeof kinds)[number], number[]> = { sdk: [], raw: [], stub: [], plain: [] };
+    const downs: Record<(typeof kinds)[number], number[]> = { sdk: [], raw: [], stub: [], plain: [] };
+    for (let round = 0; round < FILE_ROUNDS; round++) {
+      ups.sdk.push((await timed(() => sbx.files.writeFiles([{ path: '/tmp/berth.bin', data }]))).ms);
+      ups.raw.push((await timed(() => rawUpload(container, data))).ms);
+      ups.stub.push((await timed(() => stub.upload())).ms);
+      ups.plain.push((await timed(() => plainUpload(base, data))).ms);
+      downs.sdk.push((await timed(async () => expectBig((await sbx.files.readBytes('/tmp/berth.bin')).length))).ms);
+      downs.raw.push((await timed(async () => expectBig(await rawDownload(container)))).ms);
+      downs.stub.push((await timed(() => stub.download())).ms);
+      downs.plain.push((await timed(async () => expectBig(await plainDownload(`${base}/files/download?path=/tmp/plain.bin`)))).ms);
+    }
+    await stub.close();
+    const mibs = (ms: number) => round(BIG / 1024 / 1024 / (ms / 1000), 1);
+    for (const [what, t] of [
+      ['upload', ups],
+      ['download', downs],
+    ] as const) {
+      const m = Object.fromEntries(kinds.map((k) => [k, summarize(t[k]).p50])) as Record<(typeof kinds)[number], number>;
+      say(
+        `64 MiB ${what}, median of ${FILE_ROUNDS}: SDK via berth ${mibs(m.sdk)} MiB/s | raw archive API ${mibs(m.raw)} MiB/s | ` +
+          `SDK to a do-nothing stub ${mibs(m.stub)} MiB/s | plain client via berth ${mibs(m.plain)} MiB/s`,
+      );
+      say(
+        `  ratios: SDK via berth / raw ${round(m.raw / m.sdk)}x (target >= 0.8x) | SDK's own floor / raw ${round(m.raw / m.stub)}x | ` +
+          `SDK via berth / SDK's floor ${round(m.stub / m.sdk)}x | plain client via berth / raw ${round(m.raw / m.plain)}x`,
+      );
+    }
 
     // (d) 20 at once
     const C = 20;

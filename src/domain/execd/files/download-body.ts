@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
 
+const COALESCE_BYTES = 1024 * 1024;
+
 /**
  * The bytes [start, start + length) of `src` as a web stream, with backpressure. `done` runs exactly once,
  * with the bytes delivered, after the stream has been closed (or cancelled by the client, or failed): it tears
@@ -11,6 +13,16 @@ export function sliceToWeb(src: Readable, start: number, length: number, done: (
   let left = length;
   let sent = 0;
   let finished = false;
+  // The engine's archive arrives in 32-64 KiB pieces; handed on one by one, each costs a socket write and,
+  // for a client that collects them (the SDK's readBytes), one more array entry: they go out in 1 MiB ones.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (pendingBytes === 0) return;
+    controller.enqueue(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
   const finish = () => {
     if (finished) return;
     finished = true;
@@ -40,11 +52,16 @@ export function sliceToWeb(src: Readable, start: number, length: number, done: (
           if (c.length > left) c = c.subarray(0, left);
           left -= c.length;
           sent += c.length;
-          controller.enqueue(c);
+          pending.push(c);
+          pendingBytes += c.length;
           if (left === 0) {
+            flush(controller);
             controller.close();
             finish();
-          } else if ((controller.desiredSize ?? 0) <= 0) src.pause();
+            return;
+          }
+          if (pendingBytes >= COALESCE_BYTES) flush(controller);
+          if ((controller.desiredSize ?? 0) <= 0) src.pause();
         });
         const fail = (e: Error) => {
           if (finished) return;

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
+const COALESCE_BYTES = 1024 * 1024;
+
 /**
  * An upload's bytes on local disk: a tar header needs the size before the data, and a chunked upload has no
  * length, so every file is written here first (never held in memory). Private (0600, created exclusively)
@@ -23,6 +25,17 @@ export class Spool {
   fill(source: Readable, onChunk: (n: number) => void): Promise<void> {
     return new Promise((resolve, reject) => {
       const sink = createWriteStream(this.path, { flags: 'wx', mode: 0o600 });
+      // Uploads arrive in pieces of 16-64 KiB (a FormData Blob's are small); one write per piece is most of
+      // the spooling cost, so they are written in 1 MiB ones.
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const writePending = () => {
+        if (pendingBytes === 0) return true;
+        const ok = sink.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+        pending = [];
+        pendingBytes = 0;
+        return ok;
+      };
       let failed = false;
       let ended = false;
       const fail = (e: unknown) => {
@@ -41,14 +54,18 @@ export class Spool {
           return fail(e);
         }
         this.size += chunk.length;
-        if (!sink.write(chunk)) source.pause();
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= COALESCE_BYTES && !writePending()) source.pause();
       });
       sink.on('drain', () => {
         if (!failed) source.resume();
       });
       source.once('end', () => {
         ended = true;
-        if (!failed) sink.end();
+        if (failed) return;
+        writePending();
+        sink.end();
       });
       source.once('error', fail);
       source.once('close', () => {
