@@ -55,6 +55,16 @@ const envSchema = z.object({
     .optional(),
   /** The unauthenticated reverse proxy to sandbox ports at /sandboxes/{id}/proxy/{port} (upstream's server proxy). */
   BERTH_SERVER_PROXY: bool(true),
+  /**
+   * The host name (with its port, if clients write one) the dashboard is served on, e.g. dashboard.example.com.
+   * When set, /dashboard answers only there and sandbox services are never proxied there, so no page a sandbox
+   * serves shares the dashboard's origin. Unset: the dashboard answers on any host (one origin with the proxy).
+   */
+  BERTH_DASHBOARD_HOST: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i, 'must be a host name, optionally with :port')
+    .transform((h) => h.toLowerCase())
+    .optional(),
   BERTH_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(60).optional(),
   BERTH_PIDS_LIMIT: z.coerce.number().int().min(1).default(4096),
   BERTH_DROP_CAPABILITIES: csv.optional(),
@@ -125,6 +135,7 @@ export type Config = {
   publicHost: string;
   publicUrl: string | undefined;
   serverProxy: boolean;
+  dashboardHost: string | undefined;
   maxTimeoutSeconds: number | undefined;
   pidsLimit: number;
   dropCapabilities: string[];
@@ -188,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     publicHost: e.BERTH_PUBLIC_HOST ?? (wildcard ? '127.0.0.1' : e.BERTH_HOST),
     publicUrl: e.BERTH_PUBLIC_URL || undefined,
     serverProxy: e.BERTH_SERVER_PROXY,
+    dashboardHost: e.BERTH_DASHBOARD_HOST,
     maxTimeoutSeconds: e.BERTH_MAX_TIMEOUT_SECONDS,
     pidsLimit: e.BERTH_PIDS_LIMIT,
     dropCapabilities: e.BERTH_DROP_CAPABILITIES && e.BERTH_DROP_CAPABILITIES.length > 0 ? e.BERTH_DROP_CAPABILITIES : DEFAULT_DROP_CAPABILITIES,

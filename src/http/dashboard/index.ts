@@ -3,7 +3,7 @@ import { html } from 'hono/html';
 import { except } from 'hono/combine';
 import type { Deps } from '../../domain/deps.js';
 import { isDomainError } from '../../domain/errors.js';
-import { describeUnexpected, STATUS_BY_KIND } from '../errors.js';
+import { describeUnexpected, handleNotFound, STATUS_BY_KIND } from '../errors.js';
 import { ASSETS, registerDashboardAssets } from './assets.js';
 import { dashboardHeaders } from './headers.js';
 import { href, page } from './layout.js';
@@ -21,6 +21,7 @@ import { registerSignIn } from './pages/sign-in.js';
 import { requireSession } from './session.js';
 import { registerDashboardStream } from './stream.js';
 import { DASHBOARD_BASE } from './paths.js';
+import { hostOf, isDashboardHost } from './dashboard-host.js';
 
 const PUBLIC_PATHS = new Set([href('/sign-in'), ASSETS.js.path, ASSETS.css.path]);
 
@@ -36,6 +37,8 @@ export function registerDashboard(app: Hono, deps: Deps): void {
   // Mounted at the root (its paths are absolute): a '*' middleware would also wrap every request no earlier
   // route answered (/openapi.json, unknown paths). '/dashboard/*' matches /dashboard itself too.
   const scope = `${DASHBOARD_BASE}/*`;
+  // With a host of its own, the dashboard is not there on any other (the API host serves sandbox content).
+  dash.use(scope, async (c, next) => (deps.config.dashboardHost && !isDashboardHost(hostOf(c), deps.config) ? handleNotFound(c) : next()));
   dash.use(scope, dashboardHeaders());
   dash.use(
     scope,

@@ -1,3 +1,4 @@
+import { isDashboardHost, SANDBOX_CONTENT_REFUSED } from '../dashboard/dashboard-host.js';
 import { ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -27,6 +28,7 @@ export function attachProxyUpgrade(server: Pick<Server, 'on' | 'emit'>, deps: Pi
     // berth IS execd (the PTY WebSocket): never tunnel the execd port into the container, proxy on or off.
     if (isExecdPath((req.url ?? '/').split('?')[0]!)) return void handleExecdUpgrade(deps, req, socket, head, reject);
     if (!deps.config.serverProxy || !isProxyPath((req.url ?? '/').split('?')[0]!)) return serveWithoutUpgrade(server, req, socket, head);
+    if (isDashboardHost(req.headers.host, deps.config)) return reject(socket, 404, { code: 'GENERAL::NOT_FOUND', message: SANDBOX_CONTENT_REFUSED });
     void tunnel(deps, req, socket, head).catch((err) => {
       if (isDomainError(err)) return reject(socket, STATUS_BY_KIND[err.kind], { code: err.code, message: err.message });
       deps.log.error({ err: String(err) }, 'proxy upgrade failed');

@@ -4,6 +4,8 @@ import type { Forwarded } from '../proxy/headers.js';
 import type { Deps } from '../../domain/deps.js';
 import { resolveProxyTarget } from '../../domain/sandbox/proxy-target.js';
 import { parseProxyRequest } from '../proxy/proxy-path.js';
+import { hostOf, isDashboardHost, SANDBOX_CONTENT_REFUSED } from '../dashboard/dashboard-host.js';
+import { errorJson } from '../errors.js';
 
 /**
  * Upstream's server-side reverse proxy: ANY /sandboxes/{id}/proxy/{port}[/...] at / and /v1, HTTP here and
@@ -20,6 +22,7 @@ export function registerProxyRoutes(app: Hono, deps: Deps): void {
     const url = new URL(c.req.url);
     const req = parseProxyRequest(`${url.pathname}${url.search}`);
     if (!req) return c.notFound();
+    if (isDashboardHost(hostOf(c), deps.config)) return errorJson(c, 404, 'GENERAL::NOT_FOUND', SANDBOX_CONTENT_REFUSED);
     const target = await resolveProxyTarget(deps, req.sandboxId, req.port);
     return forwardHttp(c.req.raw, target, req.path, forwardedOf(c, url));
   };
