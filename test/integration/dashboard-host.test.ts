@@ -26,9 +26,9 @@ afterAll(async () => {
 function upgrade(path: string, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect((srv.server.address() as AddressInfo).port, '127.0.0.1', () => {
-      socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
-      );
+      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n`);
+      socket.write(`Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`);
     });
     let got = '';
     socket.on('data', (c) => (got += c.toString()));
