@@ -1,12 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses, requestIdHeader } from '../errors.js';
+import { errorResponses } from '../errors.js';
+import { empty, jsonBody, ok } from './openapi-parts.js';
 import { CreatePoolRequest, ListPoolsResponse, Pool, PoolNameParams, UpdatePoolRequest } from './pools.schemas.js';
 
 // Warm-pool routes, paths relative to /v1 (served at / too, like the lifecycle routes).
 
 const tags = ['Pools'];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
-const ok = <T>(description: string, schema: T) => ({ description, headers: requestIdHeader, content: json(schema) });
 
 export const createPoolRoute = createRoute({
   method: 'post',
@@ -17,7 +16,7 @@ export const createPoolRoute = createRoute({
   description:
     'Keeps idleTarget started sandboxes of the template ready on each host. POST /sandboxes with extensions.poolRef=<name> (or, with ' +
     'BERTH_POOL_IMPLICIT_MATCH, a request equal to the template) is answered from one of them; without an idle one it is a cold create.',
-  request: { body: { required: true, content: json(CreatePoolRequest) } },
+  request: { body: jsonBody(CreatePoolRequest) },
   responses: { 201: ok('The new pool', Pool), ...errorResponses('SANDBOX::INVALID_PARAMETER', 'DOCKER::INVALID_ENTRYPOINT', 'POOL::ALREADY_EXISTS') },
 });
 
@@ -27,7 +26,7 @@ export const listPoolsRoute = createRoute({
   tags,
   operationId: 'listPools',
   summary: 'List warm pools',
-  responses: { 200: ok('Every pool, by name', ListPoolsResponse) },
+  responses: { 200: ok('Every pool, by name', ListPoolsResponse), ...errorResponses() },
 });
 
 export const getPoolRoute = createRoute({
@@ -46,7 +45,7 @@ export const updatePoolRoute = createRoute({
   tags,
   operationId: 'updatePool',
   summary: 'Replace a warm pool’s settings',
-  request: { params: PoolNameParams, body: { required: true, content: json(UpdatePoolRequest) } },
+  request: { params: PoolNameParams, body: jsonBody(UpdatePoolRequest) },
   responses: { 200: ok('The pool', Pool), ...errorResponses('SANDBOX::INVALID_PARAMETER', 'DOCKER::INVALID_ENTRYPOINT', 'POOL::NOT_FOUND') },
 });
 
@@ -58,5 +57,5 @@ export const deletePoolRoute = createRoute({
   summary: 'Delete a warm pool',
   description: 'Removes its idle sandboxes; sandboxes already claimed from it are left alone.',
   request: { params: PoolNameParams },
-  responses: { 204: { description: 'Pool deleted', headers: requestIdHeader }, ...errorResponses('POOL::NOT_FOUND') },
+  responses: { 204: empty('Pool deleted'), ...errorResponses('POOL::NOT_FOUND') },
 });
