@@ -62,7 +62,8 @@ function isHead(err: NodeJS.ErrnoException & { rawPacket?: unknown }): boolean {
  * on every server that serves the app (main.ts; test/helpers/listen.ts for in-process test servers).
  *
  * A pipelined request may still be answering on this socket (the parser read the bad bytes behind it): its
- * answer is let finish first, so the two never interleave (Node's own handler would cut it off).
+ * answer is let finish first, so the two never interleave (Node's own handler would cut it off). When the
+ * bad bytes are the body of the request being answered, that answer cannot finish: ours goes out at once.
  */
 export function answerClientErrors(server: Server, log: Logger): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -76,8 +77,14 @@ export function answerClientErrors(server: Server, log: Logger): void {
       if (!socket.writable) return socket.destroy();
       socket.end(clientErrorResponse(err.code, requestId, isHead(err)), () => socket.destroy());
     };
-    const inFlight = (socket as Duplex & { _httpMessage?: Writable | null })._httpMessage;
-    if (inFlight && !inFlight.writableFinished) inFlight.once('finish', answer);
-    else answer();
+    type InFlight = Writable & { headersSent?: boolean; req?: { complete?: boolean } };
+    const inFlight = (socket as Duplex & { _httpMessage?: InFlight | null })._httpMessage;
+    if (!inFlight || inFlight.writableFinished) return answer();
+    // pipelined behind a whole request: its answer comes first
+    if (inFlight.req?.complete) return void inFlight.once('finish', answer);
+    // the bad bytes are that request's own body, which will never end: waiting would hang the connection.
+    // Answer now unless its answer already started (then nothing clean can follow it: close).
+    if (inFlight.headersSent) return socket.destroy();
+    answer();
   });
 }
