@@ -72,6 +72,15 @@ describe('execd paths with lone surrogates (real engine, Postgres)', () => {
     expect(await answer(res)).toEqual({ status: 400, body: { code: expect.any(String), message: expect.stringContaining('255 bytes') } });
   });
 
+  // Found by the fuzz tier: this killed the server (an unhandled rejection), so every later request failed
+  it('an oversized metadata part ahead of a file part: 400 INVALID_FILE_METADATA, and the process lives', async () => {
+    const form = new FormData();
+    form.append('metadata', new Blob([JSON.stringify({ path: '/tmp/big', pad: 'x'.repeat(70_000) })]), 'metadata');
+    form.append('file', new Blob([Buffer.alloc(2 * 1024 * 1024, 1)]), 'big');
+    const res = await t.execd(sbx, '/files/upload', { method: 'POST', body: form });
+    expect(await answer(res)).toEqual({ status: 400, body: { code: 'INVALID_FILE_METADATA', message: expect.stringContaining('exceeds') } });
+  });
+
   it('the sandbox still answers a good path', async () => {
     const res = await t.execd(sbx, `/files/info?path=${encodeURIComponent('/etc/passwd')}`);
     expect(res.status).toBe(200);

@@ -67,6 +67,10 @@ export async function readUploadParts(body: Readable, contentType: string | unde
 /** Every part's promise is awaited (all of them, or allSettled on failure), so none rejects unhandled. */
 function track<T>(pending: Promise<unknown>[], p: Promise<T>): Promise<T> {
   pending.push(p);
+  // ...but only once the parser is done: a part that fails before that (an oversized metadata part ahead of
+  // a file part) would reject with no handler yet, and an unhandled rejection ends the process. Marked
+  // handled here; the failure still reaches the caller through the awaits above.
+  p.catch(() => {});
   return p;
 }
 
