@@ -16,7 +16,8 @@ import Docker from 'dockerode';
 import { containersOf, removeInstanceContainers, startServer, type ServerProc } from '../test/helpers/server.js';
 import { memoryOf } from './lib/proc.js';
 import { groupMemory, withDescendants } from './lib/proc-tree.js';
-import { rawCreateOptions, rawCreateStart, rawRemove, removeByLabel, type SandboxShape } from './lib/raw-docker.js';
+import { rawCreateOptions, rawCreateStart, rawRemove, type SandboxShape } from './lib/raw-docker.js';
+import { runBench } from './lib/run-bench.js';
 import { round, summarize, timed, type Summary } from './lib/stats.js';
 
 const N = Number(process.env.BENCH_N ?? 20);
@@ -201,15 +202,4 @@ async function main() {
   console.log(JSON.stringify(figures));
 }
 
-async function cleanup() {
-  for (const f of cleanups.reverse()) await f().catch((e) => log(`cleanup: ${String(e)}`));
-  await removeByLabel(docker, `berth.instance=${rawInstance}`);
-}
-
-main()
-  .then(cleanup)
-  .catch(async (err) => {
-    log(String(err?.stack ?? err));
-    await cleanup();
-    process.exit(1);
-  });
+runBench(main, { cleanups, docker, rawInstance, log });
