@@ -5,3 +5,4 @@ export * from './webhooks.js';
 export * from './snapshots.js';
 export * from './execd.js';
 export * from './pools.js';
+export * from './dashboard.js';
