@@ -57,7 +57,12 @@ export const ERROR_CODES = {
   'DOCKER::ENGINE_UNREACHABLE': { kinds: ['unavailable'], meaning: 'The Docker engine stopped answering (its socket refuses or is gone); try again.' },
   'DATABASE::UNAVAILABLE': { kinds: ['unavailable'], meaning: 'The database connection was lost or refused; try again shortly.' },
   'DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE': { kinds: ['runtime'], meaning: 'The container has no address for this endpoint in its network mode.' },
-  'DOCKER::SANDBOX_IMAGE_PULL_FAILED': { kinds: ['runtime'], meaning: 'The image could not be pulled.' },
+  'DOCKER::SANDBOX_IMAGE_PULL_FAILED': { kinds: ['runtime'], meaning: 'The image could not be pulled: the registry is unreachable or failed.' },
+  'DOCKER::IMAGE_NOT_FOUND': { kinds: ['invalid'], meaning: 'The registry answered that it has no such image (repository or tag).' },
+  'DOCKER::IMAGE_PULL_UNAUTHORIZED': {
+    kinds: ['invalid'],
+    meaning: 'The registry refused the pull: image.auth is missing or wrong, or may not read the image.',
+  },
   'DOCKER::SANDBOX_START_FAILED': { kinds: ['runtime'], meaning: 'The container could not be created or started.' },
   'DOCKER::SANDBOX_DELETE_FAILED': { kinds: ['runtime'], meaning: 'The container could not be removed.' },
   'DOCKER::SANDBOX_PAUSE_FAILED': { kinds: ['runtime'], meaning: 'The engine refused to pause the container.' },

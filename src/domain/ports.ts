@@ -74,7 +74,11 @@ export type ContainerEvent = {
 
 export interface ContainerRuntime {
   ping(): Promise<void>;
-  /** Pull the image when it is not present; throws DOCKER::SANDBOX_IMAGE_PULL_FAILED with a clean message. */
+  /**
+   * Pull the image when it is not present. Throws with a clean message: 400 DOCKER::IMAGE_NOT_FOUND (the
+   * registry has no such image), 400 DOCKER::IMAGE_PULL_UNAUTHORIZED (it refused the credentials), else
+   * DOCKER::SANDBOX_IMAGE_PULL_FAILED (registry unreachable or failing).
+   */
   ensureImage(uri: string, auth?: { username: string; password: string }): Promise<void>;
   /** create + start; removes a half-made container on failure. */
   createAndStart(spec: ContainerSpec): Promise<ContainerState>;
