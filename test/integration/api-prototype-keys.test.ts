@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { createBody, DB_KINDS } from '../helpers/app.js';
+import { appWithSandbox, expect400 } from '../helpers/app-with-sandbox.js';
 
 // Metadata keys that name prototype machinery. JSON.parse keeps `"__proto__"` as an own key, but the
 // schema's parse used to drop it silently (assigned, it sets the prototype): now the label rule refuses
@@ -9,15 +10,7 @@ import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app
 const LABEL = 'SANDBOX::INVALID_METADATA_LABEL';
 
 describe.each(DB_KINDS)('prototype keys in metadata on %s', (kind) => {
-  let t: TestApp;
-  let sandboxId: string;
-  beforeAll(async () => {
-    t = await buildTestApp(kind);
-    sandboxId = (await (await t.call('POST', '/v1/sandboxes', createBody({ metadata: { keep: 'me' } }))).json()).id;
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const s = appWithSandbox(kind, createBody({ metadata: { keep: 'me' } }));
 
   const withMetadata = (metadataJson: string) => JSON.stringify(createBody({ metadata: 'PLACEHOLDER' })).replace('"PLACEHOLDER"', metadataJson);
 
@@ -27,13 +20,10 @@ describe.each(DB_KINDS)('prototype keys in metadata on %s', (kind) => {
     ['constructor', '{"constructor": "x"}', 'constructor'],
     ['prototype', '{"prototype": "x"}', 'prototype'],
   ])('create: %s', async (_label, metadata, key) => {
-    const rows = await t.countRows();
-    const res = await t.call('POST', '/v1/sandboxes', withMetadata(metadata));
-    const text = await res.text();
-    expect(res.status, text).toBe(400);
-    expect(JSON.parse(text)).toEqual({ code: LABEL, message: expect.stringContaining(`'${key}'`) });
-    expect(await t.countRows()).toBe(rows);
-    expect(t.runtime.count).toBe(1);
+    const rows = await s.t.countRows();
+    await expect400(await s.t.call('POST', '/v1/sandboxes', withMetadata(metadata)), LABEL, `'${key}'`);
+    expect(await s.t.countRows()).toBe(rows);
+    expect(s.t.runtime.count).toBe(1);
   });
 
   it.each([
@@ -42,11 +32,8 @@ describe.each(DB_KINDS)('prototype keys in metadata on %s', (kind) => {
     ['constructor', '{"constructor": "x"}'],
     ['prototype', '{"prototype": null}'],
   ])('patch: %s, all-or-nothing', async (key, body) => {
-    const res = await t.call('PATCH', `/v1/sandboxes/${sandboxId}/metadata`, body);
-    const text = await res.text();
-    expect(res.status, text).toBe(400);
-    expect(JSON.parse(text)).toEqual({ code: LABEL, message: expect.stringContaining(`'${key.split(' ')[0]}'`) });
-    expect((await (await t.call('GET', `/v1/sandboxes/${sandboxId}`)).json()).metadata).toEqual({ keep: 'me' });
+    await expect400(await s.t.call('PATCH', `/v1/sandboxes/${s.sandboxId}/metadata`, body), LABEL, `'${key.split(' ')[0]}'`);
+    expect((await (await s.t.call('GET', `/v1/sandboxes/${s.sandboxId}`)).json()).metadata).toEqual({ keep: 'me' });
   });
 
   // The list filter is one parameter holding `k=v&k2=v2`: a dropped `__proto__` pair would widen the filter
@@ -59,15 +46,12 @@ describe.each(DB_KINDS)('prototype keys in metadata on %s', (kind) => {
     ['constructor', 'constructor%3Dx'],
     ['prototype', 'prototype%3Dx'],
   ])('list filter: %s (?metadata=%s)', async (key, filter) => {
-    const res = await t.call('GET', `/v1/sandboxes?metadata=${filter}`);
-    const text = await res.text();
-    expect(res.status, text).toBe(400);
-    expect(JSON.parse(text)).toEqual({ code: LABEL, message: expect.stringContaining(`'${key}'`) });
+    await expect400(await s.t.call('GET', `/v1/sandboxes?metadata=${filter}`), LABEL, `'${key}'`);
   });
 
   it('list filter: an ordinary key still filters', async () => {
-    const res = await t.call('GET', '/v1/sandboxes?metadata=keep%3Dme');
+    const res = await s.t.call('GET', '/v1/sandboxes?metadata=keep%3Dme');
     expect(res.status).toBe(200);
-    expect((await res.json()).items.map((s: { id: string }) => s.id)).toEqual([sandboxId]);
+    expect((await res.json()).items.map((item: { id: string }) => item.id)).toEqual([s.sandboxId]);
   });
 });

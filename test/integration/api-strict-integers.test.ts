@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { DB_KINDS } from '../helpers/app.js';
+import { appWithSandbox, expect400 } from '../helpers/app-with-sandbox.js';
 
 // Integer query parameters take decimal digits only: what Number() would also read ("0x10", "1e3",
 // " 1 ", "+1", "1.0") is a 400 naming the parameter, not quietly another page, limit or seq.
@@ -7,23 +8,9 @@ import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app
 const NOT_DIGITS = ['0x10', '1e3', '%201%20', '+1', '1.0', '', '-0'];
 
 describe.each(DB_KINDS)('strict query integers on %s', (kind) => {
-  let t: TestApp;
-  let sandboxId: string;
-  beforeAll(async () => {
-    t = await buildTestApp(kind);
-    sandboxId = (await (await t.call('POST', '/v1/sandboxes', createBody())).json()).id;
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-
-  async function expect400(path: string, code: string, text: string) {
-    const res = await t.call('GET', path);
-    if (res.status !== 400) await res.body?.cancel(); // an accepted ?after= opens an endless event stream
-    expect(res.status, path).toBe(400);
-    const raw = await res.text();
-    expect(JSON.parse(raw)).toEqual({ code, message: expect.stringContaining(text) });
-  }
+  const s = appWithSandbox(kind);
+  // an accepted ?after= would open an endless event stream: expect400 does not read one
+  const expectGet400 = async (path: string, code: string, text: string) => expect400(await s.t.call('GET', path), code, text, path);
 
   const LIFECYCLE = [
     ['/v1/sandboxes?page=', 'page'],
@@ -35,21 +22,21 @@ describe.each(DB_KINDS)('strict query integers on %s', (kind) => {
     ['/v1/webhooks/wh_none/deliveries?beforeSeq=', 'beforeSeq'],
   ];
   it.each(LIFECYCLE.flatMap(([path, name]) => NOT_DIGITS.filter((v) => v !== '').map((v) => [`${path}${v}`, name!])))('%s', async (path, name) => {
-    await expect400(path, 'SANDBOX::INVALID_PARAMETER', `${name}: must be an integer`);
+    await expectGet400(path, 'SANDBOX::INVALID_PARAMETER', `${name}: must be an integer`);
   });
 
   it('digits still work', async () => {
     for (const path of ['/v1/sandboxes?page=1&pageSize=5', '/v1/mounts?limit=10', '/v1/snapshots?page=2']) {
-      const res = await t.call('GET', path);
+      const res = await s.t.call('GET', path);
       expect(res.status, `${path}: ${await res.text()}`).toBe(200);
     }
   });
 
   it.each(NOT_DIGITS.filter((v) => v !== ''))('execd depth=%s', async (v) => {
-    await expect400(`/v1/sandboxes/${sandboxId}/proxy/44772/directories/list?path=/tmp&depth=${v}`, 'INVALID_REQUEST_BODY', 'depth');
+    await expectGet400(`/v1/sandboxes/${s.sandboxId}/proxy/44772/directories/list?path=/tmp&depth=${v}`, 'INVALID_REQUEST_BODY', 'depth');
   });
 
   it.each(NOT_DIGITS.filter((v) => v !== ''))('execd cursor=%s', async (v) => {
-    await expect400(`/v1/sandboxes/${sandboxId}/proxy/44772/command/cmd_none/logs?cursor=${v}`, 'INVALID_REQUEST_BODY', 'cursor');
+    await expectGet400(`/v1/sandboxes/${s.sandboxId}/proxy/44772/command/cmd_none/logs?cursor=${v}`, 'INVALID_REQUEST_BODY', 'cursor');
   });
 });

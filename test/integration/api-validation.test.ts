@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createBody, DB_KINDS, TEST_API_KEY, type TestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { createBody, DB_KINDS, TEST_API_KEY } from '../helpers/app.js';
+import { appWithSandbox, expect400 as expectProblem } from '../helpers/app-with-sandbox.js';
 
 // Bad input, field by field: every case answers 400 {code, message}, the message names the field, and
 // nothing is left behind (no row in `sandboxes`, no container, not even a createAndStart call).
@@ -65,52 +66,36 @@ const CREATE_CASES: Case[] = [
 ];
 
 describe.each(DB_KINDS)('bad input on %s', (kind) => {
-  let t: TestApp;
-  let sandboxId: string;
-  beforeAll(async () => {
-    t = await buildTestApp(kind);
-    const res = await t.call('POST', '/v1/sandboxes', createBody({ metadata: { keep: 'me' } }));
-    sandboxId = (await res.json()).id;
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const s = appWithSandbox(kind, createBody({ metadata: { keep: 'me' } }));
 
-  async function expect400(res: Response, field: string, code = INVALID) {
-    const text = await res.text();
-    expect(res.status, text).toBe(400);
-    const body = JSON.parse(text);
-    expect(Object.keys(body).sort()).toEqual(['code', 'message']);
-    expect(body.code, text).toBe(code);
-    expect(body.message, text).toContain(field);
-  }
+  const expect400 = (res: Response, field: string, code = INVALID) => expectProblem(res, code, field);
 
   it.each(CREATE_CASES)('create: %s', async (_label, overrides, field, code) => {
-    const rows = await t.countRows();
-    const containers = t.runtime.count;
-    const starts = t.runtime.calls.filter((c) => c.startsWith('createAndStart')).length;
-    await expect400(await t.call('POST', '/v1/sandboxes', createBody(overrides)), field, code);
-    expect(await t.countRows()).toBe(rows);
-    expect(t.runtime.count).toBe(containers);
-    expect(t.runtime.calls.filter((c) => c.startsWith('createAndStart')).length).toBe(starts);
+    const rows = await s.t.countRows();
+    const containers = s.t.runtime.count;
+    const starts = s.t.runtime.calls.filter((c) => c.startsWith('createAndStart')).length;
+    await expect400(await s.t.call('POST', '/v1/sandboxes', createBody(overrides)), field, code);
+    expect(await s.t.countRows()).toBe(rows);
+    expect(s.t.runtime.count).toBe(containers);
+    expect(s.t.runtime.calls.filter((c) => c.startsWith('createAndStart')).length).toBe(starts);
   });
 
   it('create: a body that is not JSON, not an object, or not sent as JSON', async () => {
-    const rows = await t.countRows();
-    await expect400(await t.call('POST', '/v1/sandboxes', '{"image": '), 'Malformed JSON');
-    await expect400(await t.call('POST', '/v1/sandboxes', []), 'body: expected object');
-    await expect400(await t.call('POST', '/v1/sandboxes', 'null'), 'body');
-    const form = await t.app.request('/v1/sandboxes', {
+    const rows = await s.t.countRows();
+    await expect400(await s.t.call('POST', '/v1/sandboxes', '{"image": '), 'Malformed JSON');
+    await expect400(await s.t.call('POST', '/v1/sandboxes', []), 'body: expected object');
+    await expect400(await s.t.call('POST', '/v1/sandboxes', 'null'), 'body');
+    const form = await s.t.app.request('/v1/sandboxes', {
       method: 'POST',
       headers: { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY, 'Content-Type': 'text/plain' },
       body: JSON.stringify(createBody()),
     });
     expect(form.status).toBe(415);
     expect((await form.json()).code).toBe('GENERAL::UNSUPPORTED_MEDIA_TYPE');
-    const huge = await t.call('POST', '/v1/sandboxes', createBody({ env: { BIG: 'x'.repeat(1_100_000) } }));
+    const huge = await s.t.call('POST', '/v1/sandboxes', createBody({ env: { BIG: 'x'.repeat(1_100_000) } }));
     expect(huge.status).toBe(413);
     expect((await huge.json()).code).toBe('GENERAL::PAYLOAD_TOO_LARGE');
-    expect(await t.countRows()).toBe(rows);
+    expect(await s.t.countRows()).toBe(rows);
   });
 
   it.each([
@@ -123,7 +108,7 @@ describe.each(DB_KINDS)('bad input on %s', (kind) => {
     ['pageSize=201', 'pageSize: must be <= 200'],
     ['pageSize=ten', 'pageSize: must be an integer'],
   ])('list: %s', async (query, field) => {
-    await expect400(await t.call('GET', `/v1/sandboxes?${query}`), field);
+    await expect400(await s.t.call('GET', `/v1/sandboxes?${query}`), field);
   });
 
   it.each([
@@ -131,7 +116,7 @@ describe.each(DB_KINDS)('bad input on %s', (kind) => {
     ['an empty key', encodeURIComponent('=v')],
     ['a bad percent-encoding inside', encodeURIComponent('a=%ZZ')],
   ])('list: metadata with %s is INVALID_METADATA_FORMAT', async (_label, value) => {
-    await expect400(await t.call('GET', `/v1/sandboxes?metadata=${value}`), 'metadata', 'INVALID_METADATA_FORMAT');
+    await expect400(await s.t.call('GET', `/v1/sandboxes?metadata=${value}`), 'metadata', 'INVALID_METADATA_FORMAT');
   });
 
   it.each([
@@ -144,8 +129,8 @@ describe.each(DB_KINDS)('bad input on %s', (kind) => {
     ['an invalid key', { ok: 'v', 'bad key': 'v' }, "'bad key'", 'SANDBOX::INVALID_METADATA_LABEL'],
     ['malformed JSON', '{"a":', 'Malformed JSON'],
   ] as Array<[string, unknown, string, string?]>)('patch metadata: %s, all-or-nothing', async (_label, body, field, code) => {
-    await expect400(await t.call('PATCH', `/v1/sandboxes/${sandboxId}/metadata`, body), field, code);
-    const after = await (await t.call('GET', `/v1/sandboxes/${sandboxId}`)).json();
+    await expect400(await s.t.call('PATCH', `/v1/sandboxes/${s.sandboxId}/metadata`, body), field, code);
+    const after = await (await s.t.call('GET', `/v1/sandboxes/${s.sandboxId}`)).json();
     expect(after.metadata).toEqual({ keep: 'me' });
   });
 
@@ -159,8 +144,8 @@ describe.each(DB_KINDS)('bad input on %s', (kind) => {
     ['an array body', [], 'body'],
     ['malformed JSON', '{', 'Malformed JSON'],
   ] as Array<[string, unknown, string, string?]>)('renew: %s leaves the expiry alone', async (_label, body, field, code) => {
-    const before = (await (await t.call('GET', `/v1/sandboxes/${sandboxId}`)).json()).expiresAt;
-    await expect400(await t.call('POST', `/v1/sandboxes/${sandboxId}/renew-expiration`, body), field, code);
-    expect((await (await t.call('GET', `/v1/sandboxes/${sandboxId}`)).json()).expiresAt).toBe(before);
+    const before = (await (await s.t.call('GET', `/v1/sandboxes/${s.sandboxId}`)).json()).expiresAt;
+    await expect400(await s.t.call('POST', `/v1/sandboxes/${s.sandboxId}/renew-expiration`, body), field, code);
+    expect((await (await s.t.call('GET', `/v1/sandboxes/${s.sandboxId}`)).json()).expiresAt).toBe(before);
   });
 });
