@@ -104,6 +104,23 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(8 * 1024 * 1024),
+  /**
+   * execd: the most output a background command's log keeps, enforced inside the sandbox (a `head -c` reading
+   * the command's output from a pipe); beyond it the output is read and dropped, so the command never blocks.
+   */
+  BERTH_EXECD_MAX_BACKGROUND_LOG_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
+  /** execd: how long a finished command's record (and a background command's log file) is kept */
+  BERTH_EXECD_COMMAND_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3600),
+  /** execd: the most entries a directory list or a file search walks (its answer is 413 beyond it) */
+  BERTH_EXECD_MAX_WALK_ENTRIES: z.coerce.number().int().min(100).default(100_000),
   /** execd: the largest file /files/replace rewrites in memory */
   BERTH_EXECD_MAX_REPLACE_BYTES: z.coerce
     .number()
@@ -156,6 +173,9 @@ export type Config = {
   execdMaxUploadBytes: number;
   execdMaxLogChunkBytes: number;
   execdMaxReplaceBytes: number;
+  execdMaxBackgroundLogBytes: number;
+  execdCommandRetentionSeconds: number;
+  execdMaxWalkEntries: number;
   webhookAllowPrivate: boolean;
   corsOrigins: string[];
   eventRetentionHours: number;
@@ -220,6 +240,9 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     execdMaxUploadBytes: e.BERTH_EXECD_MAX_UPLOAD_BYTES,
     execdMaxLogChunkBytes: e.BERTH_EXECD_MAX_LOG_CHUNK_BYTES,
     execdMaxReplaceBytes: e.BERTH_EXECD_MAX_REPLACE_BYTES,
+    execdMaxBackgroundLogBytes: e.BERTH_EXECD_MAX_BACKGROUND_LOG_BYTES,
+    execdCommandRetentionSeconds: e.BERTH_EXECD_COMMAND_RETENTION_SECONDS,
+    execdMaxWalkEntries: e.BERTH_EXECD_MAX_WALK_ENTRIES,
     webhookAllowPrivate: e.BERTH_WEBHOOK_ALLOW_PRIVATE,
     corsOrigins: e.BERTH_CORS_ORIGINS,
     eventRetentionHours: e.BERTH_EVENT_RETENTION_HOURS,

@@ -17,6 +17,7 @@ import { loadConfig } from './config.js';
 import { attachProxyUpgrade } from './http/proxy/upgrade.js';
 import { answerClientErrors } from './http/client-error.js';
 import { expireCommandsOnce } from './domain/execd/commands/expire.js';
+import { pruneCommandsOnce } from './domain/execd/commands/prune.js';
 import { reapOnce } from './domain/expiry/reap-once.js';
 import { loadInstanceId } from './domain/instance.js';
 import { every } from './domain/loop.js';
@@ -71,6 +72,7 @@ async function main() {
   const loops = [
     every('reaper', config.reaperIntervalMs, () => reapOnce(deps), log),
     every('execd-timeouts', config.reaperIntervalMs, () => expireCommandsOnce(deps), log),
+    every('execd-retention', config.reconcileIntervalMs, () => pruneCommandsOnce(deps), log),
     every('snapshots', config.reaperIntervalMs, () => reapSnapshotsOnce(deps), log),
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),
     every('mounts', config.reconcileIntervalMs, () => reconcileMountsOnce(deps), log),

@@ -14,6 +14,9 @@ const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-e2e-execd-'));
 let server: ServerProc;
 let conn: ConnectionConfigOptions;
+// small execd limits, so a background log meets its bound and is read back over several cursors
+const LOG_BOUND = 64 * 1024;
+const env = { BERTH_EXECD_MAX_BACKGROUND_LOG_BYTES: String(LOG_BOUND), BERTH_EXECD_MAX_LOG_CHUNK_BYTES: String(16 * 1024) };
 
 const create = (extra: Partial<Parameters<typeof Sandbox.create>[0]> = {}, over: Partial<ConnectionConfigOptions> = {}) =>
   Sandbox.create({
@@ -36,7 +39,7 @@ async function rejection(p: Promise<unknown>): Promise<SandboxApiException> {
 }
 
 beforeAll(async () => {
-  server = await startServer({ dataDir });
+  server = await startServer({ dataDir, env });
   conn = { domain: server.url, apiKey: TEST_API_KEY, requestTimeoutSeconds: 60 };
 });
 afterAll(async () => {
@@ -187,11 +190,45 @@ describe('execd edge cases through the SDK', () => {
     }
   });
 
+  it("cuts a background command's log at its bound; the command still ends with its own exit code", async () => {
+    const sbx = await create();
+    try {
+      // about 2.9 MB of output, 45x the bound, then a file written after it
+      const bg = await sbx.commands.run('i=0; while [ $i -lt 100 ]; do seq 1 5000; i=$((i+1)); done; echo end > /tmp/after; exit 3', {
+        background: true,
+      });
+      let status = await sbx.commands.getCommandStatus(bg.id!);
+      for (let i = 0; i < 300 && status.running; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = await sbx.commands.getCommandStatus(bg.id!);
+      }
+      expect(status).toMatchObject({ running: false, exitCode: 3 });
+      expect(await sbx.files.readFile('/tmp/after')).toBe('end\n');
+      let content = '';
+      let cursor = 0;
+      const reads: number[] = [];
+      for (;;) {
+        const logs = await sbx.commands.getBackgroundCommandLogs(bg.id!, cursor);
+        if (logs.content === '') break;
+        reads.push(logs.content.length);
+        content += logs.content;
+        cursor = logs.cursor!;
+      }
+      expect(content.length).toBe(LOG_BOUND);
+      expect(cursor).toBe(LOG_BOUND);
+      expect(reads).toEqual([16384, 16384, 16384, 16384]);
+      expect(content.startsWith('1\n2\n3\n')).toBe(true);
+    } finally {
+      await sbx.kill();
+      await sbx.close();
+    }
+  });
+
   it('keeps a background command running and its output readable across a berth restart', async () => {
     const sbx = await create();
     const bg = await sbx.commands.run('for i in 1 2 3 4 5 6; do echo line$i; sleep 0.5; done', { background: true });
     await server.kill('SIGKILL');
-    server = await startServer({ dataDir });
+    server = await startServer({ dataDir, env });
     conn = { ...conn, domain: server.url };
     const again = await Sandbox.connect({ sandboxId: sbx.id, connectionConfig: conn });
     try {

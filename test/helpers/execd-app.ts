@@ -31,14 +31,15 @@ export type ExecdApp = {
 
 /**
  * The app over a real database and the real Docker engine (DockerodeRuntime + DockerSandboxExec), for execd
- * integration tests. Every container it makes carries its own instance id and goes in close().
+ * integration tests. Every container it makes carries its own instance id and goes in close(). `env` adds
+ * configuration variables (the ones an operator sets), e.g. a small execd limit.
  */
-export async function buildExecdApp(kind: DbKind = 'postgres'): Promise<ExecdApp> {
+export async function buildExecdApp(kind: DbKind = 'postgres', env: Record<string, string> = {}): Promise<ExecdApp> {
   const testDb: TestDb = kind === 'postgres' ? await createPostgresTestDb() : await createPgliteTestDb();
   const docker = new Docker({ socketPath: DOCKER_SOCKET });
   const log = new RecordingLogger();
   const instanceId = `execd-it-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({ BERTH_API_KEY: TEST_API_KEY, BERTH_PUBLIC_HOST: '127.0.0.1', BERTH_SECRET_KEY: '07'.repeat(32) }, 'test-host');
+  const config = loadConfig({ BERTH_API_KEY: TEST_API_KEY, BERTH_PUBLIC_HOST: '127.0.0.1', BERTH_SECRET_KEY: '07'.repeat(32), ...env }, 'test-host');
   const deps = composeDeps({
     db: testDb.handle.db,
     runtime: new DockerodeRuntime(docker, log),

@@ -37,7 +37,7 @@ export async function startCommand(deps: D, sandboxId: string, input: CommandInp
   const { row, handle } = await recordAndStart(
     deps,
     { id, sandboxId, command: input.command, kind: 'background', timeoutMs: input.timeoutMs, logPath },
-    () => deps.exec.start(target.containerId, { ...base, cmd: backgroundCmd(logPath, input.command), detach: true }),
+    () => deps.exec.start(target.containerId, { ...base, cmd: backgroundCmd(logPath, input.command, deps.config.execdMaxBackgroundLogBytes), detach: true }),
     (h) => stopExec(deps, h),
   );
   return {
@@ -63,8 +63,37 @@ export async function stopExec(deps: Pick<Deps, 'exec'>, handle: ExecHandle): Pr
 export const backgroundLogPath = (commandId: string) => `/tmp/.berth-cmd-${commandId}.log`;
 
 /**
- * The command and the log path travel as positional arguments, never spliced into the script: any bytes in
- * the command stay the command's. stdin is /dev/null and both streams append to the file.
+ * The command, the log path and the bound travel as positional arguments, never spliced into the script: any
+ * bytes in the command stay the command's. stdin is /dev/null; both streams go into a FIFO whose reader, a
+ * `cat` under `ulimit -f` (the shell's own builtin; the kernel cuts its writes at the file size limit and it
+ * ignores SIGXFSZ, so it stops with EFBIG), appends to the log; a second `cat >/dev/null` drains the rest, so
+ * output past the bound is dropped and never blocks or kills the command (DESIGN.md execd §4.2). `cat`
+ * copies with read/write as output arrives (busybox's `head -c` would hold up to 4 KiB in stdio until it
+ * exits, so a log being polled would lag). The wrapper then `exec`s the command: the exec's process stays the
+ * command's (its exit code is the command's, berth's kill of its process group takes the reader too, and the
+ * status ends when the command does, not when a child it left behind closes its output). The reader ignores
+ * SIGTERM, so what a command writes while an interrupt stops it is still kept. The log is created first, so
+ * the reader's open of it cannot fail after the FIFO has joined the two. An image whose shell has no
+ * `ulimit -f`, or without `cat` or `mkfifo`, gets the unbounded append berth used before.
  */
-const BACKGROUND_WRAPPER = 'exec >>"$1" 2>&1 </dev/null; exec /bin/sh -c "$2"';
-export const backgroundCmd = (logPath: string, command: string) => ['/bin/sh', '-c', BACKGROUND_WRAPPER, 'berth-background', logPath, command];
+const BACKGROUND_WRAPPER = [
+  'exec </dev/null',
+  'if : >>"$1" 2>/dev/null && (ulimit -f 1) 2>/dev/null && cat </dev/null >/dev/null 2>&1 && mkfifo -m 600 "$1.fifo" 2>/dev/null; then',
+  '{ trap "" TERM XFSZ; (ulimit -f "$3" && exec cat); exec cat >/dev/null; } <"$1.fifo" >>"$1" 2>/dev/null &',
+  'exec >"$1.fifo" 2>&1; rm -f "$1.fifo"',
+  'else exec >>"$1" 2>&1; fi',
+  'exec /bin/sh -c "$2"',
+].join('\n');
+
+/** `ulimit -f` counts 512-byte blocks in POSIX shells (dash, busybox ash, bash as sh): the bound is rounded down to one. */
+export const backgroundLogBound = (maxBytes: number) => Math.max(1, Math.floor(maxBytes / 512)) * 512;
+
+export const backgroundCmd = (logPath: string, command: string, maxBytes: number) => [
+  '/bin/sh',
+  '-c',
+  BACKGROUND_WRAPPER,
+  'berth-background',
+  logPath,
+  command,
+  String(backgroundLogBound(maxBytes) / 512),
+];

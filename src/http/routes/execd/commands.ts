@@ -64,11 +64,13 @@ export function registerCommandRoutes(app: Hono, deps: Deps): void {
   app.get('/command/:id/logs', async (c) => {
     const raw = c.req.query('cursor');
     if (raw !== undefined && !/^\d{1,15}$/.test(raw)) throw invalid('INVALID_REQUEST_BODY', 'cursor must be a non-negative integer (a byte offset).');
-    const { output, cursor } = await commandLogs(deps, sandboxIdOf(c), c.req.param('id'), raw === undefined ? 0 : Number(raw));
+    const { output, cursor, truncated } = await commandLogs(deps, sandboxIdOf(c), c.req.param('id'), raw === undefined ? 0 : Number(raw));
     return c.body(new Uint8Array(output), 200, {
       'Content-Type': 'text/plain; charset=utf-8',
       'Content-Length': String(output.length),
       'EXECD-COMMANDS-TAIL-CURSOR': String(cursor),
+      // berth's own: the log reached its bound and the sandbox dropped what came after (DESIGN.md execd §4.2)
+      ...(truncated && { 'EXECD-COMMANDS-LOG-TRUNCATED': 'true' }),
     });
   });
 }
