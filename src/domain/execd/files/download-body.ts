@@ -1,85 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
-const COALESCE_BYTES = 1024 * 1024;
+const PIECE_BYTES = 1024 * 1024;
+// How far the engine may run ahead of the client in memory, before the rest goes to a spill file.
+const MEMORY_BYTES = 16 * PIECE_BYTES;
+// The engine outruns a disk only in bursts; past this much unwritten, the archive waits for the disk.
+const MAX_UNWRITTEN_BYTES = 8 * PIECE_BYTES;
 
 /**
- * The bytes [start, start + length) of `src` as a web stream, with backpressure. `done` runs exactly once,
- * with the bytes delivered, after the stream has been closed (or cancelled by the client, or failed): it tears
- * the engine's archive response down. Closing first matters: tearing the tar stream down while the response
- * was still open left the response unfinished and stalled the client's keep-alive connection.
+ * The bytes [start, start + length) of an engine archive entry as a web stream for the client. Why not
+ * straight through with backpressure: the engine holds the container's lock for as long as an archive
+ * response is open, and while it does, inspect, exec and every other archive call on that sandbox wait
+ * (measured: a client that stopped reading a download froze `docker inspect` of its container). So the entry
+ * is read at the engine's own speed: into memory while the client keeps up, and past `MEMORY_BYTES` ahead of
+ * it into a private local file that is unlinked as soon as it is opened (a crash leaves nothing behind).
+ * `release` tears the archive down the moment the last wanted byte is in. `done` runs exactly once, with the
+ * bytes the client was sent, after its stream has closed, failed or been cancelled.
  */
-export function sliceToWeb(src: Readable, start: number, length: number, done: (sent: number) => void): ReadableStream<Uint8Array> {
-  let skip = start;
-  let left = length;
+export function relayToWeb(
+  src: Readable,
+  range: { start: number; length: number },
+  hooks: { release: () => void; done: (sent: number) => void },
+): ReadableStream<Uint8Array> {
+  const relay = new Relay(src, range, hooks.release);
   let sent = 0;
   let finished = false;
-  // The engine's archive arrives in 32-64 KiB pieces; handed on one by one, each costs a socket write and,
-  // for a client that collects them (the SDK's readBytes), one more array entry: they go out in 1 MiB ones.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (pendingBytes === 0) return;
-    controller.enqueue(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
-    pending = [];
-    pendingBytes = 0;
-  };
   const finish = () => {
     if (finished) return;
     finished = true;
-    src.removeAllListeners('data');
-    src.pause();
-    // after the close has been queued to the reader, never before
-    setImmediate(() => done(sent));
+    relay.stop();
+    setImmediate(() => hooks.done(sent)); // after the close has been queued to the reader
   };
   return new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        if (left === 0) {
-          controller.close();
-          return finish();
-        }
-        src.on('data', (chunk: Buffer) => {
-          if (finished) return;
-          let c = chunk;
-          if (skip > 0) {
-            if (c.length <= skip) {
-              skip -= c.length;
-              return;
-            }
-            c = c.subarray(skip);
-            skip = 0;
-          }
-          if (c.length > left) c = c.subarray(0, left);
-          left -= c.length;
-          sent += c.length;
-          pending.push(c);
-          pendingBytes += c.length;
-          if (left === 0) {
-            flush(controller);
+      async pull(controller) {
+        try {
+          const piece = await relay.next();
+          if (piece === null) {
             controller.close();
-            finish();
-            return;
+            return finish();
           }
-          if (pendingBytes >= COALESCE_BYTES) flush(controller);
-          if ((controller.desiredSize ?? 0) <= 0) src.pause();
-        });
-        const fail = (e: Error) => {
-          if (finished) return;
+          sent += piece.length;
+          controller.enqueue(piece);
+        } catch (e) {
           controller.error(e);
           finish();
-        };
-        src.once('end', () => fail(new Error('the file changed while it was being read')));
-        src.once('error', fail);
-        src.pause();
+        }
       },
-      pull() {
-        if (!finished) src.resume();
-      },
-      cancel() {
-        finish();
-      },
+      cancel: finish,
     },
-    // counted in bytes: a few large reads per round trip instead of a pause/resume per 32 KiB chunk
-    { highWaterMark: 4 * 1024 * 1024, size: (chunk) => chunk.byteLength },
+    // counted in bytes, so the next pieces are being fetched (from the spill file too) while the socket drains
+    { highWaterMark: 4 * PIECE_BYTES, size: (chunk) => chunk.byteLength },
   );
+}
+
+/**
+ * Takes the wanted slice of `src` without ever waiting for the reader (only, briefly, for the disk), and hands
+ * it out in order: first what is held in memory, then, once the reader fell behind by `MEMORY_BYTES`,
+ * everything after from the spill file.
+ */
+class Relay {
+  private skip: number;
+  private left: number;
+  private memory: Buffer[] = [];
+  private memoryBytes = 0;
+  private spill: Spill | null = null;
+  private failure: Error | null = null;
+  private complete = false;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly src: Readable,
+    range: { start: number; length: number },
+    private readonly release: () => void,
+  ) {
+    this.skip = range.start;
+    this.left = range.length;
+    if (this.left === 0) {
+      this.end();
+      return;
+    }
+    src.on('data', (chunk: Buffer) => this.take(chunk));
+    src.once('end', () => this.fail(new Error('the file changed while it was being read')));
+    src.once('error', (e) => this.fail(e));
+  }
+
+  /** The next piece for the client, waiting for the engine if needed; null once everything has been handed out. */
+  async next(): Promise<Buffer | null> {
+    for (;;) {
+      if (this.memoryBytes > 0) {
+        const piece = this.memory.length === 1 ? this.memory[0]! : Buffer.concat(this.memory, this.memoryBytes);
+        this.memory = [];
+        this.memoryBytes = 0;
+        return piece;
+      }
+      if (this.spill) {
+        const piece = await this.spill.read();
+        if (piece) return piece;
+      }
+      if (this.failure) throw this.failure;
+      if (this.complete && (!this.spill || this.spill.drained)) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** The reader is gone: nothing more is needed from the engine, and the spill file is closed. */
+  stop(): void {
+    this.stopped = true;
+    this.end();
+    this.memory = [];
+    this.memoryBytes = 0;
+    this.spill?.close();
+  }
+
+  private take(chunk: Buffer): void {
+    if (this.complete) return;
+    let c = chunk;
+    if (this.skip > 0) {
+      if (c.length <= this.skip) {
+        this.skip -= c.length;
+        return;
+      }
+      c = c.subarray(this.skip);
+      this.skip = 0;
+    }
+    if (c.length > this.left) c = c.subarray(0, this.left);
+    this.left -= c.length;
+    if (!this.spill && this.memoryBytes + c.length > MEMORY_BYTES)
+      this.spill = new Spill(
+        this.src,
+        () => this.notify(),
+        (e) => this.fail(e),
+      );
+    if (this.spill) this.spill.append(c);
+    else {
+      this.memory.push(c);
+      this.memoryBytes += c.length;
+    }
+    if (this.left === 0) this.end();
+    this.notify();
+  }
+
+  /** Every wanted byte has arrived (or nobody wants more): the engine's lock is let go at once. */
+  private end(): void {
+    if (!this.complete) {
+      this.complete = true;
+      this.src.removeAllListeners('data');
+      this.src.on('error', () => {}); // a teardown error after the end means nothing
+      this.release();
+      this.spill?.finish();
+    }
+    this.notify();
+  }
+
+  private fail(e: Error): void {
+    if (this.complete) return;
+    this.failure = e;
+    this.end();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+}
+
+/** The part of a download the client has not caught up with, on local disk, in order. */
+class Spill {
+  private readonly file: Promise<FileHandle>;
+  private written = 0;
+  private readAt = 0;
+  private unwritten: Buffer[] = [];
+  private unwrittenBytes = 0;
+  private writing = false;
+  private finished = false;
+  private closed = false;
+
+  constructor(
+    private readonly src: Readable,
+    private readonly progress: () => void,
+    private readonly fail: (e: Error) => void,
+  ) {
+    const path = join(tmpdir(), `berth-download-${randomBytes(12).toString('hex')}`);
+    this.file = open(path, 'wx+', 0o600).then(async (f) => (await rm(path, { force: true }), f));
+    this.file.catch((e: Error) => fail(e));
+  }
+
+  get drained(): boolean {
+    return this.finished && !this.writing && this.unwrittenBytes === 0 && this.readAt >= this.written;
+  }
+
+  append(c: Buffer): void {
+    this.unwritten.push(c);
+    this.unwrittenBytes += c.length;
+    if (this.unwrittenBytes >= MAX_UNWRITTEN_BYTES) this.src.pause(); // the disk is behind: the engine waits
+    void this.writeNext();
+  }
+
+  finish(): void {
+    this.finished = true;
+    void this.writeNext();
+  }
+
+  /** The next written piece the reader has not had, or null if there is none yet. */
+  async read(): Promise<Buffer | null> {
+    if (this.readAt >= this.written) return null;
+    const size = Math.min(PIECE_BYTES, this.written - this.readAt);
+    const buf = Buffer.allocUnsafe(size);
+    const { bytesRead } = await (await this.file).read(buf, 0, size, this.readAt);
+    this.readAt += bytesRead;
+    return buf.subarray(0, bytesRead);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unwritten = [];
+    this.unwrittenBytes = 0;
+    if (!this.writing) void this.file.then((f) => f.close()).catch(() => {});
+  }
+
+  private async writeNext(): Promise<void> {
+    if (this.writing || this.closed || this.unwrittenBytes === 0) return;
+    if (this.unwrittenBytes < PIECE_BYTES && !this.finished) return; // the engine's 32-64 KiB pieces, coalesced
+    const piece = this.unwritten.length === 1 ? this.unwritten[0]! : Buffer.concat(this.unwritten, this.unwrittenBytes);
+    this.unwritten = [];
+    this.unwrittenBytes = 0;
+    this.writing = true;
+    try {
+      const file = await this.file;
+      await file.write(piece, 0, piece.length, this.written);
+      this.written += piece.length;
+    } catch (e) {
+      this.fail(e as Error);
+    }
+    this.writing = false;
+    if (this.closed) return void this.file.then((f) => f.close()).catch(() => {});
+    if (!this.finished) this.src.resume();
+    this.progress();
+    void this.writeNext();
+  }
 }

@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { invalid, notFound } from '../../errors.js';
 import { execTarget } from '../target.js';
-import { sliceToWeb } from './download-body.js';
+import { relayToWeb } from './download-body.js';
 import { baseOf, sandboxPath } from './paths.js';
 import { rangeOf, type ByteRange } from './range.js';
 import { followLinks } from './resolve.js';
@@ -14,6 +14,8 @@ export type Download =
  * GET /files/download: the file's bytes, streamed from the single entry of its archive (following a symlink
  * at the end, as open(2) would). The size comes from the entry's own header, so the length always matches
  * the bytes sent. A range is served by reading and discarding up to its start: the archive API cannot seek.
+ * The engine's archive is read at its own speed whatever the client does (`relayToWeb`): an open archive
+ * holds the container's lock.
  */
 export async function downloadFile(
   deps: Pick<Deps, 'db' | 'config' | 'exec' | 'metrics'>,
@@ -41,10 +43,10 @@ export async function downloadFile(
   const range = answer.kind === 'partial' ? answer.range : undefined;
   const start = range?.start ?? 0;
   const length = range ? range.end - range.start + 1 : size;
-  const body = sliceToWeb(entry.data, start, length, (sent) => {
-    deps.metrics.execdFileBytes('download', sent);
+  const release = () => {
     entry.close();
     abort.abort();
-  });
+  };
+  const body = relayToWeb(entry.data, { start, length }, { release, done: (sent) => deps.metrics.execdFileBytes('download', sent) });
   return { kind: 'ok', name: baseOf(sandboxPath(raw)), size, ...(range && { range }), body };
 }

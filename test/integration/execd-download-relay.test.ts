@@ -1,0 +1,114 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readlinkSync } from 'node:fs';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_API_KEY } from '../helpers/app.js';
+import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
+import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
+
+// Downloads on the real engine through a real socket. The engine holds a container's lock while an archive
+// response is open, so a download must never be paced by its client: these tests stop reading and check that
+// the sandbox still answers, then that the bytes (past berth's in-memory window, so through its spill file)
+// arrive whole.
+const SIZE = 40 * 1024 * 1024; // past the 16 MiB berth holds in memory for a client that lags
+const KEY = { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY };
+const HANG = 'still waiting after 10 s';
+
+let t: ExecdApp;
+let srv: Listening;
+let id: string;
+let containerId: string;
+const data = randomBytes(SIZE);
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Either what `p` gives within 10 s, or the HANG marker: a hung engine call must fail the test, not stall it. */
+const within10s = <T>(p: Promise<T>) => Promise.race([p, new Promise<string>((r) => setTimeout(() => r(HANG), 10_000).unref())]);
+
+/** A download whose body nobody reads until `resume()`. */
+async function stalledDownload(path: string, headers: Record<string, string> = {}) {
+  const url = new URL(`${srv.base}/v1/sandboxes/${id}/proxy/44772/files/download?path=${encodeURIComponent(path)}`);
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, { headers: { ...KEY, ...headers } }, resolve).on('error', reject));
+  res.pause();
+  return {
+    res,
+    readAll: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
+/** This process's open descriptors on berth's (unlinked) download spill files. */
+const openSpills = () =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).includes('berth-download-');
+    } catch {
+      return false;
+    }
+  });
+
+beforeAll(async () => {
+  t = await buildExecdApp('postgres');
+  srv = await listenOnRandomPort(t.app.fetch);
+  id = await t.createSandbox();
+  containerId = (await t.docker.listContainers({ filters: { label: [`berth.sandbox-id=${id}`] } }))[0]!.Id;
+  const f = new FormData();
+  f.append('metadata', new Blob([JSON.stringify({ path: '/tmp/big.bin' })]), 'metadata');
+  f.append('file', new Blob([data]), 'big.bin');
+  const up = await fetch(`${srv.base}/v1/sandboxes/${id}/proxy/44772/files/upload`, { method: 'POST', headers: KEY, body: f });
+  expect(up.status).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await srv?.close();
+  await t?.close();
+});
+
+describe('a download whose client stops reading', () => {
+  it('leaves the sandbox answering (engine inspect, file info), then delivers every byte', async () => {
+    const d = await stalledDownload('/tmp/big.bin');
+    expect(d.res.statusCode).toBe(200);
+    expect(d.res.headers['content-length']).toBe(String(SIZE));
+    await new Promise((r) => setTimeout(r, 500)); // the engine has had time to send everything it would
+
+    const inspected = await within10s(t.docker.getContainer(containerId).inspect());
+    expect(inspected).not.toBe(HANG);
+    const info = await within10s(fetch(`${srv.base}/v1/sandboxes/${id}/proxy/44772/files/info?path=/tmp/big.bin`, { headers: KEY }));
+    expect(info).not.toBe(HANG);
+    expect((info as Response).status).toBe(200);
+    expect(((await (info as Response).json()) as Record<string, { size: number }>)['/tmp/big.bin']!.size).toBe(SIZE);
+
+    d.res.resume();
+    const got = await d.readAll();
+    expect(got.length).toBe(SIZE);
+    expect(sha(got)).toBe(sha(data));
+  }, 60_000);
+
+  it('serves a range that ends past the in-memory window exactly, to a client that lags', async () => {
+    const start = 3 * 1024 * 1024 + 17;
+    const end = 35 * 1024 * 1024 + 5;
+    const d = await stalledDownload('/tmp/big.bin', { Range: `bytes=${start}-${end}` });
+    expect(d.res.statusCode).toBe(206);
+    expect(d.res.headers['content-range']).toBe(`bytes ${start}-${end}/${SIZE}`);
+    await new Promise((r) => setTimeout(r, 300));
+    d.res.resume();
+    const got = await d.readAll();
+    expect(sha(got)).toBe(sha(data.subarray(start, end + 1)));
+  }, 60_000);
+
+  it('closes its spill file when the client goes away mid-download, and the sandbox goes on answering', async () => {
+    const d = await stalledDownload('/tmp/big.bin');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(openSpills().length).toBe(1); // the client lags by more than the window: the rest is on disk
+    d.res.destroy();
+    for (let i = 0; i < 50 && openSpills().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(openSpills()).toEqual([]);
+    expect(await within10s(t.docker.getContainer(containerId).inspect())).not.toBe(HANG);
+    // and the next download on the same sandbox is whole
+    const again = await stalledDownload('/tmp/big.bin');
+    again.res.resume();
+    expect(sha(await again.readAll())).toBe(sha(data));
+  }, 60_000);
+});
