@@ -17,6 +17,7 @@ import { registerOperationRoutes, registerTelemetryRoutes } from './http/routes/
 import { registerProxyRoutes } from './http/routes/proxy.js';
 import { registerExecdRoutes } from './http/routes/execd/index.js';
 import { registerDashboard } from './http/dashboard/index.js';
+import { isDashboardUploadPath } from './http/dashboard/paths.js';
 import { registerEventRoutes } from './http/routes/events.js';
 import { registerMountRoutes } from './http/routes/mounts.js';
 import { registerPoolRoutes } from './http/routes/pools.js';
@@ -38,11 +39,12 @@ export function createApp(deps: Deps): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   // settleUnreadBody wraps everything: it reads the final answer's unread request body or marks it Connection: close.
   app.use('*', settleUnreadBody(), requestId(), accessLog(deps.log), cors(corsOptions(deps.config.corsOrigins)), apiKeyAuth(deps.config));
-  // The server proxy streams bodies of any size to the sandbox (file uploads to execd): no limit there.
+  // The server proxy streams bodies of any size to the sandbox (file uploads to execd): no limit there. The
+  // dashboard's upload is execd's upload verb, which spools to disk under BERTH_EXECD_MAX_UPLOAD_BYTES.
   app.use(
     '*',
     except(
-      (c) => isProxyPath(c.req.path),
+      (c) => isProxyPath(c.req.path) || isDashboardUploadPath(c.req.path),
       bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorJson(c, 413, 'GENERAL::PAYLOAD_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes.`) }),
     ),
   );

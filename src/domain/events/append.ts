@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { LOCK_KEYS } from '../../db/locks.js';
 import { events } from '../../db/schema/index.js';
+import { withTx } from '../../db/tx.js';
 import type { Clock, Db, Ids } from '../ports.js';
 import type { NewEvent } from './types.js';
 
@@ -37,3 +38,6 @@ export async function appendEvents(tx: Db, deps: { ids: Ids; clock: Clock }, lis
 }
 
 export const appendEvent = (tx: Db, deps: { ids: Ids; clock: Clock }, e: NewEvent) => appendEvents(tx, deps, [e]);
+
+/** One event in a transaction of its own: the record of an action whose effect is outside the database. */
+export const recordEvent = (deps: { db: Db; ids: Ids; clock: Clock }, e: NewEvent) => withTx(deps.db, (tx) => appendEvent(tx, deps, e));

@@ -1,4 +1,20 @@
-/** Every event type berth emits. Webhook filters and the SSE `types` filter accept these names. */
+/**
+ * In the log and on the event stream (an operator's audit trail), never fanned out to webhook endpoints.
+ * webhook.test has its one delivery made by sendTestEvent. A redelivery or a secret rotation is an operator
+ * looking after an endpoint, not something that happened to a sandbox. The terminal and file entries record
+ * what a dashboard session did inside a sandbox; execd's API (the SDK's data plane) records no such events,
+ * so a receiver would see only part of that traffic.
+ */
+const LOG_ONLY = [
+  'webhook.test',
+  'webhook.redelivered',
+  'webhook.secret_rotated',
+  'sandbox.terminal_opened',
+  'sandbox.files_uploaded',
+  'sandbox.files_deleted',
+] as const;
+
+/** Every event type berth emits. The SSE `types` filter accepts these names, webhook filters SUBSCRIBABLE_EVENT_TYPES. */
 export const EVENT_TYPES = [
   'sandbox.created',
   'sandbox.running',
@@ -24,10 +40,18 @@ export const EVENT_TYPES = [
   'pool.deleted',
   'pool.claimed',
   'webhook.disabled',
-  'webhook.test',
+  ...LOG_ONLY,
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
+
+export const LOG_ONLY_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(LOG_ONLY);
+
+/**
+ * What a webhook endpoint's filter may name: every type that is fanned out, and webhook.test, accepted since
+ * the first release (its delivery goes to the endpoint tested whatever its filter says).
+ */
+export const SUBSCRIBABLE_EVENT_TYPES = EVENT_TYPES.filter((t) => t === 'webhook.test' || !LOG_ONLY_EVENT_TYPES.has(t)) as [EventType, ...EventType[]];
 
 export type NewEvent = {
   type: EventType;
@@ -37,7 +61,7 @@ export type NewEvent = {
   toState?: string | null;
   /** machine code: user_delete, ttl_expiry, container_exited, ... */
   reason?: string | null;
-  /** api:<requestId> | reaper | reconciler | docker-events | ledger | webhooks */
+  /** api:<requestId> | dashboard:<session id> | reaper | reconciler | docker-events | ledger | webhooks */
   actor: string;
   /** never secrets */
   data?: Record<string, unknown>;

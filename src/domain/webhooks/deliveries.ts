@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
+import { appendEvent } from '../events/append.js';
 import { withTx } from '../../db/tx.js';
 import { toDeliveryDto, type WebhookDeliveryDto } from './dto.js';
 import { deliveryInProgress, deliveryNotFound, endpointDisabled, webhookNotFound } from './errors.js';
@@ -37,9 +38,10 @@ export async function listDeliveries(deps: Pick<Deps, 'db'>, endpointId: string,
 
 /**
  * Send a finished delivery's event again as a new delivery (fresh attempt count and retries); the original
- * keeps its history. A delivery that is still pending or in flight is refused: it will be sent anyway.
+ * keeps its history. A delivery that is still pending or in flight is refused: it will be sent anyway. Who
+ * asked is logged in the same transaction (a log-only event: receivers get the redelivery, not news of it).
  */
-export async function redeliver(deps: Pick<Deps, 'db' | 'clock' | 'ids'>, endpointId: string, deliveryId: string): Promise<WebhookDeliveryDto> {
+export async function redeliver(deps: Pick<Deps, 'db' | 'clock' | 'ids'>, endpointId: string, deliveryId: string, actor: string): Promise<WebhookDeliveryDto> {
   return withTx(deps.db, async (tx) => {
     const [ep] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId)).for('share');
     if (!ep) throw webhookNotFound(endpointId);
@@ -66,6 +68,11 @@ export async function redeliver(deps: Pick<Deps, 'db' | 'clock' | 'ids'>, endpoi
         updatedAt: now,
       })
       .returning();
+    await appendEvent(tx, deps, {
+      type: 'webhook.redelivered',
+      actor,
+      data: { endpointId, deliveryId: row!.id, redeliveryOf: deliveryId, eventId: d.eventId, eventSeq: d.eventSeq },
+    });
     return toDeliveryDto(row!, ev.type, []);
   });
 }

@@ -3,7 +3,9 @@ import { checkWebhookUrl } from './address-policy.js';
 import type { Resolver } from './transport.js';
 import { webhookEndpoints } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
+import { appendEvent } from '../events/append.js';
 import type { EventType } from '../events/types.js';
+import { withTx } from '../../db/tx.js';
 import { toEndpointDto, type WebhookEndpointDto } from './dto.js';
 import { invalidUrl, urlNotAllowed, webhookNotFound } from './errors.js';
 import { DEFAULT_POLICY } from './policy.js';
@@ -74,23 +76,28 @@ export async function deleteWebhook(deps: Pick<Deps, 'db'>, id: string): Promise
 
 /**
  * New secret, returned once. The old one keeps signing (as a second signature) for the grace period, so a
- * receiver can deploy the new secret without rejecting deliveries in between.
+ * receiver can deploy the new secret without rejecting deliveries in between. The rotation is logged (who
+ * and when, never the secret) in the same transaction; the event is log-only, so no receiver hears of it.
  */
-export async function rotateWebhookSecret(deps: D, id: string, graceMs = DEFAULT_POLICY.rotationGraceMs): Promise<WebhookWithSecret> {
+export async function rotateWebhookSecret(deps: D, id: string, actor: string, graceMs = DEFAULT_POLICY.rotationGraceMs): Promise<WebhookWithSecret> {
   const secret = generateSecret();
   const now = deps.clock.now();
-  const [row] = await deps.db
-    .update(webhookEndpoints)
-    .set({
-      previousSecretEnc: sql`${webhookEndpoints.secretEnc}`, // the value before this update
-      previousSecretExpiresAt: new Date(now.getTime() + graceMs),
-      secretEnc: deps.webhookSecrets.seal(secret),
-      updatedAt: now,
-    })
-    .where(eq(webhookEndpoints.id, id))
-    .returning();
-  if (!row) throw webhookNotFound(id);
-  return { ...toEndpointDto(row), secret };
+  return withTx(deps.db, async (tx) => {
+    const [row] = await tx
+      .update(webhookEndpoints)
+      .set({
+        previousSecretEnc: sql`${webhookEndpoints.secretEnc}`, // the value before this update
+        previousSecretExpiresAt: new Date(now.getTime() + graceMs),
+        secretEnc: deps.webhookSecrets.seal(secret),
+        updatedAt: now,
+      })
+      .where(eq(webhookEndpoints.id, id))
+      .returning();
+    if (!row) throw webhookNotFound(id);
+    const data = { endpointId: id, previousSecretValidUntil: row.previousSecretExpiresAt?.toISOString() ?? null };
+    await appendEvent(tx, deps, { type: 'webhook.secret_rotated', actor, data });
+    return { ...toEndpointDto(row), secret };
+  });
 }
 
 const dedupe = (types: string[]) => [...new Set(types)];

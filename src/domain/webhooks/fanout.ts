@@ -1,6 +1,7 @@
 import { asc, eq, gt, sql } from 'drizzle-orm';
 import { events, webhookCursor, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
+import { LOG_ONLY_EVENT_TYPES, type EventType } from '../events/types.js';
 import { withTx } from '../../db/tx.js';
 import { ASYNC_COMMIT_EXPR, FANOUT_CURSOR, rowsOf } from './rows.js';
 
@@ -12,7 +13,8 @@ export type FanoutResult = { events: number; deliveries: number; busy: boolean }
  * with SKIP LOCKED, so with two processes one fans out and the other moves on (busy). Reading `seq > cursor`
  * is gap-free because appendEvents commits events in seq order.
  *
- * Not fanned out: webhook.test (its one delivery is made by sendTestEvent), events older than the endpoint
+ * Not fanned out: the log-only types (LOG_ONLY_EVENT_TYPES: webhook.test, redeliveries, secret rotations,
+ * a dashboard's terminal and file actions), events older than the endpoint
  * (a new endpoint starts with what happens after it exists), and anything while an endpoint is disabled.
  */
 export async function fanoutOnce(deps: Pick<Deps, 'db' | 'ids' | 'clock'>, opts: { batch?: number } = {}): Promise<FanoutResult> {
@@ -54,7 +56,7 @@ export async function fanoutOnce(deps: Pick<Deps, 'db' | 'ids' | 'clock'>, opts:
       .where(eq(webhookEndpoints.enabled, true));
     const now = deps.clock.now();
     const rows = evs.flatMap((ev) =>
-      ev.type === 'webhook.test'
+      LOG_ONLY_EVENT_TYPES.has(ev.type as EventType)
         ? []
         : endpoints
             .filter((ep) => ev.createdAt >= ep.createdAt && (ep.eventTypes.length === 0 || ep.eventTypes.includes(ev.type)))

@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { optionalQueryInt, queryInt } from './query-int.js';
-import { EVENT_TYPES } from '../../domain/events/types.js';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../../domain/events/types.js';
 
 export { ErrorResponse as ErrorBody } from '../errors.js';
 
-const EventTypeName = z.enum(EVENT_TYPES).openapi({ description: 'An event type berth emits' });
+const EventTypeName = z.enum(SUBSCRIBABLE_EVENT_TYPES).openapi({ description: 'An event type berth delivers to webhook endpoints' });
 
 export const WebhookEndpoint = z
   .object({

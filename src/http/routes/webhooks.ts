@@ -16,11 +16,11 @@ export function registerWebhookRoutes(app: OpenAPIHono, deps: Deps): void {
     await deleteWebhook(deps, c.req.valid('param').id);
     return c.body(null, 204);
   });
-  app.openapi(webhookRoutes.rotate, async (c) => c.json(await rotateWebhookSecret(deps, c.req.valid('param').id), 200));
+  app.openapi(webhookRoutes.rotate, async (c) => c.json(await rotateWebhookSecret(deps, c.req.valid('param').id, actorOf(c)), 200));
   app.openapi(webhookRoutes.test, async (c) => c.json(await sendTestEvent(deps, c.req.valid('param').id, actorOf(c)), 202));
   app.openapi(webhookRoutes.deliveries, async (c) => c.json({ items: await listDeliveries(deps, c.req.valid('param').id, c.req.valid('query')) }, 200));
   app.openapi(webhookRoutes.redeliver, async (c) => {
     const { id, deliveryId } = c.req.valid('param');
-    return c.json(await redeliver(deps, id, deliveryId), 202);
+    return c.json(await redeliver(deps, id, deliveryId, actorOf(c)), 202);
   });
 }

@@ -16,7 +16,10 @@ type UploadDeps = Pick<Deps, 'db' | 'config' | 'exec' | 'metrics'>;
 const DEFAULT_FILE_MODE = 0o755;
 const BAD = 'INVALID_FILE_METADATA';
 
-type Planned = { at: Placement; mode: number; uid: number; gid: number; spool: Spool };
+type Planned = { path: string; at: Placement; mode: number; uid: number; gid: number; spool: Spool };
+
+/** What an upload wrote: each file's resolved path in the sandbox and its size. */
+export type Uploaded = Array<{ path: string; bytes: number }>;
 
 /**
  * POST /files/upload: pairs of `metadata` + `file` parts. Every file is spooled first, then every target is
@@ -25,7 +28,7 @@ type Planned = { at: Placement; mode: number; uid: number; gid: number; spool: S
  * deepest existing ancestor (the engine creates the missing parents, 0755 root). Owner and group default to
  * root, as execd (running as root) creates them.
  */
-export async function uploadFiles(deps: UploadDeps, sandboxId: string, req: { contentType: string | undefined; body: Readable | null }): Promise<void> {
+export async function uploadFiles(deps: UploadDeps, sandboxId: string, req: { contentType: string | undefined; body: Readable | null }): Promise<Uploaded> {
   const { containerId } = await execTarget(deps, sandboxId, { allowPaused: true });
   if (!req.body) throw invalid('INVALID_FILE', 'The upload has no body.');
   const parts = await readUploadParts(req.body, req.contentType, deps.config.execdMaxUploadBytes);
@@ -43,13 +46,14 @@ export async function uploadFiles(deps: UploadDeps, sandboxId: string, req: { co
       const target = await followLinks(deps.exec, containerId, sandboxPath(meta.path, 'metadata.path', BAD));
       if (target.stat?.kind === 'directory' || target.path === '/') throw invalid(BAD, `${String(meta.path)} is a directory.`);
       const at = await existingAncestor(deps.exec, containerId, target.path, BAD);
-      planned.push({ at, mode: own.mode ?? DEFAULT_FILE_MODE, uid: ids.uid ?? 0, gid: ids.gid ?? 0, spool: parts.files[i]! });
+      planned.push({ path: target.path, at, mode: own.mode ?? DEFAULT_FILE_MODE, uid: ids.uid ?? 0, gid: ids.gid ?? 0, spool: parts.files[i]! });
     }
     for (const p of planned) {
       const header = { type: 'file' as const, size: p.spool.size, mode: p.mode, uid: p.uid, gid: p.gid, mtime: new Date() };
       await putEntry(deps.exec, containerId, p.at, header, p.spool.open());
       deps.metrics.execdFileBytes('upload', p.spool.size);
     }
+    return planned.map((p) => ({ path: p.path, bytes: p.spool.size }));
   } finally {
     await Promise.all(parts.files.map((s) => s.remove()));
   }

@@ -79,10 +79,17 @@ export const CLIENT_JS = String.raw`
       e.preventDefault();
       var file = upload.elements.file.files[0]; if (!file) return;
       var dir = upload.getAttribute('data-dir'); var target = (dir === '/' ? '' : dir) + '/' + file.name;
+      var ustatus = document.getElementById('upload-status');
+      // The server refuses it too (413); saying so before sending spares a long upload that cannot succeed.
+      var max = Number(upload.getAttribute('data-max'));
+      if (max && file.size > max) {
+        ustatus.textContent = 'upload refused: ' + file.name + ' is ' + file.size + ' bytes; the limit is ' + max + ' bytes.';
+        return;
+      }
       var body = new FormData();
       body.append('metadata', new Blob([JSON.stringify({ path: target, mode: 644 })], { type: 'application/json' }), 'metadata');
       body.append('file', file, file.name);
-      var ustatus = document.getElementById('upload-status'); ustatus.textContent = 'uploading…';
+      ustatus.textContent = 'uploading…';
       var headers = { 'x-berth-csrf': upload.elements._csrf.value };
       fetch(upload.getAttribute('data-upload'), { method: 'POST', body: body, credentials: 'same-origin', headers: headers })
         .then(function (r) { if (r.ok) location.reload(); else return r.text().then(function (t) { ustatus.textContent = 'upload failed: ' + t; }); })

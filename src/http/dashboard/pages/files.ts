@@ -4,11 +4,14 @@ import { html } from 'hono/html';
 import type { Deps } from '../../../domain/deps.js';
 import { downloadFile } from '../../../domain/execd/files/download.js';
 import { listDirectory } from '../../../domain/execd/files/list.js';
-import { uploadFiles } from '../../../domain/execd/files/upload.js';
+import { deleteAsOperator, uploadAsOperator } from '../../../domain/dashboard/sandbox-access.js';
+import { isDomainError } from '../../../domain/errors.js';
+import { STATUS_BY_KIND } from '../../errors.js';
 import { contentDisposition } from '../../routes/execd/files.js';
+import { runAction } from '../actions.js';
 import { csrfField, href, page, when } from '../layout.js';
 import { pathParam } from '../params.js';
-import { sameOrigin } from '../session.js';
+import { dashboardActor, sameOrigin } from '../session.js';
 
 const parentOf = (p: string) => (p === '/' ? '/' : p.slice(0, p.lastIndexOf('/')) || '/');
 
@@ -18,9 +21,11 @@ function csrfHeaderOk(c: Context, deps: Deps): boolean {
   return sameOrigin(c, deps.config) && token !== undefined && token === c.get('dashboardSession').csrf;
 }
 
+const mib = (bytes: number) => `${Math.floor(bytes / 1024 / 1024)} MiB`;
+
 /**
  * A file browser over the execd files verbs (the same ones /proxy/44772/files/* serves): list a directory,
- * download a file, upload into the directory shown.
+ * download a file, upload into the directory shown, delete an entry after asking.
  */
 export function registerFilePages(app: Hono, deps: Deps): void {
   app.get(href('/sandboxes/:id/files'), async (c) => {
@@ -33,9 +38,9 @@ export function registerFilePages(app: Hono, deps: Deps): void {
     const link = (p: string) => `${base}?path=${encodeURIComponent(p)}`;
     const content = html`<h1>Files of <a class="mono" href="${href(`/sandboxes/${id}`)}">${id}</a></h1>
       <p>Directory <span class="mono" data-testid="cwd">${dir}</span> ${dir !== '/' ? html` · <a href="${link(parentOf(dir))}">Up one level</a>` : ''}</p>
-      <form class="filters" id="upload-form" data-upload="${base}/upload" data-dir="${dir}">
+      <form class="filters" id="upload-form" data-upload="${base}/upload" data-dir="${dir}" data-max="${deps.config.execdMaxUploadBytes}">
         ${csrfField(c)}
-        <label>Upload a file here <input type="file" name="file" required /></label>
+        <label>Upload a file here (up to ${mib(deps.config.execdMaxUploadBytes)}) <input type="file" name="file" required /></label>
         <button type="submit" class="secondary">Upload</button>
         <span role="status" id="upload-status"></span>
       </form>
@@ -52,6 +57,7 @@ export function registerFilePages(app: Hono, deps: Deps): void {
               <th scope="col" class="hide-sm">Mode</th>
               <th scope="col" class="hide-sm">Owner</th>
               <th scope="col">Modified</th>
+              <th scope="col"><span class="skip">Actions</span></th>
             </tr>
           </thead>
           <tbody>
@@ -72,6 +78,7 @@ export function registerFilePages(app: Hono, deps: Deps): void {
                 <td class="hide-sm">${e.mode}</td>
                 <td class="hide-sm">${e.owner}:${e.group}</td>
                 <td>${when(e.modified_at)}</td>
+                <td><a href="${base}/delete?path=${encodeURIComponent(e.path)}" aria-label="Delete ${name}">Delete</a></td>
               </tr>`;
             })}
           </tbody>
@@ -90,13 +97,47 @@ export function registerFilePages(app: Hono, deps: Deps): void {
     });
   });
 
-  // Body size is bounded by the app-wide 1 MiB body limit (src/app.ts): the dashboard uploads small files;
-  // large ones go through execd's own route, which has no such limit.
+  // Exempt from the app's 1 MiB body limit (src/app.ts): execd's upload verb spools each file to disk and
+  // refuses an upload past BERTH_EXECD_MAX_UPLOAD_BYTES with 413. The script shows what this answers as
+  // text, so a refusal is a sentence here, not an error page.
   app.post(href('/sandboxes/:id/files/upload'), async (c) => {
     if (!csrfHeaderOk(c, deps)) return c.text('Refused: missing or wrong CSRF token, or posted from another site.', 403);
     const web = c.req.raw.body;
     const body = web ? Readable.fromWeb(web as import('node:stream/web').ReadableStream<Uint8Array>) : null;
-    await uploadFiles(deps, pathParam(c), { contentType: c.req.header('content-type'), body });
+    try {
+      await uploadAsOperator(deps, pathParam(c), { contentType: c.req.header('content-type'), body }, dashboardActor(c.get('dashboardSession')));
+    } catch (err) {
+      if (!isDomainError(err)) throw err;
+      const limit = err.kind === 'too_large' ? ` The limit is ${mib(deps.config.execdMaxUploadBytes)} (BERTH_EXECD_MAX_UPLOAD_BYTES).` : '';
+      return c.text(`${err.message}${limit}`, STATUS_BY_KIND[err.kind]);
+    }
     return c.body(null, 204, { 'Content-Length': '0' });
   });
+
+  // Deleting asks first, on a page of its own (works without script and by keyboard alone), as a sandbox's does.
+  app.get(href('/sandboxes/:id/files/delete'), (c) => {
+    const id = pathParam(c);
+    const path = c.req.query('path') ?? '';
+    const back = `${href(`/sandboxes/${id}/files`)}?path=${encodeURIComponent(parentOf(path))}`;
+    return c.html(
+      page(
+        c,
+        { title: `Delete ${path}`, nav: 'sandboxes' },
+        html`<h1>Delete <span class="mono">${path}</span>?</h1>
+          <p>A directory is removed with everything in it. This cannot be undone.</p>
+          <form method="post" action="${href(`/sandboxes/${id}/files/delete`)}" class="actions">
+            ${csrfField(c)}<input type="hidden" name="path" value="${path}" />
+            <button type="submit" class="danger">Delete</button>
+            <a href="${back}">Cancel</a>
+          </form>`,
+      ),
+    );
+  });
+  app.post(href('/sandboxes/:id/files/delete'), (c) =>
+    runAction(c, deps.config, `/sandboxes/${pathParam(c)}/files`, async ({ form, actor }) => {
+      const path = form.path ?? '';
+      await deleteAsOperator(deps, pathParam(c), path, actor);
+      return { to: `/sandboxes/${pathParam(c)}/files?path=${encodeURIComponent(parentOf(path))}`, ok: `Deleted ${path}.` };
+    }),
+  );
 }

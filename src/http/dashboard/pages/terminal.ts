@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { Deps } from '../../../domain/deps.js';
-import { createPtySession } from '../../../domain/execd/pty/verbs.js';
+import { openTerminal } from '../../../domain/dashboard/sandbox-access.js';
 import { getSandbox } from '../../../domain/sandbox/get-sandbox.js';
 import { PROXY_PORT } from '../../../domain/sandbox/endpoint.js';
 import { runAction } from '../actions.js';
@@ -9,14 +9,15 @@ import { href, page } from '../layout.js';
 import { pathParam } from '../params.js';
 
 /**
- * A terminal over execd's PTY sessions. The session is made by the PTY domain verb; the browser then opens
+ * A terminal over execd's PTY sessions. The session is made by the PTY domain verb (its opening logged with
+ * the dashboard session as actor); the browser then opens
  * execd's own WebSocket (/sandboxes/{id}/proxy/44772/pty/{session}/ws), which accepts the dashboard session
  * cookie from this origin (src/http/proxy/pty-upgrade.ts), so the key never reaches the browser.
  */
 export function registerTerminal(app: Hono, deps: Deps): void {
   app.post(href('/sandboxes/:id/terminal'), (c) =>
-    runAction(c, deps.config, `/sandboxes/${pathParam(c)}`, async () => {
-      const { session_id } = await createPtySession(deps, pathParam(c), {});
+    runAction(c, deps.config, `/sandboxes/${pathParam(c)}`, async ({ actor }) => {
+      const { session_id } = await openTerminal(deps, pathParam(c), actor);
       return { to: `/sandboxes/${pathParam(c)}/terminal/${session_id}`, ok: 'Terminal opened.' };
     }),
   );

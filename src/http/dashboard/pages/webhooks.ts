@@ -133,16 +133,15 @@ export function registerWebhookPages(app: Hono, deps: Deps): void {
     }),
   );
   app.post(href('/webhooks/:id/deliveries/:deliveryId/redeliver'), (c) =>
-    runAction(c, deps.config, `/webhooks/${pathParam(c)}`, async () => {
-      const d = await redeliver(deps, pathParam(c), pathParam(c, 'deliveryId'));
+    runAction(c, deps.config, `/webhooks/${pathParam(c)}`, async ({ actor }) => {
+      const d = await redeliver(deps, pathParam(c), pathParam(c, 'deliveryId'), actor);
       return { ok: `Redelivery ${d.id} queued.` };
     }),
   );
   // Answered in place, not redirected: the new secret must not travel in a URL, and is shown only here.
   app.post(href('/webhooks/:id/rotate-secret'), async (c) => {
     if (!(await readForm(c, deps.config))) return c.text('Form refused: missing or wrong CSRF token, or posted from another site.', 403);
-    const rotated = await rotateWebhookSecret(deps, pathParam(c));
-    deps.log.info({ actor: dashboardActor(c.get('dashboardSession')), webhookId: rotated.id }, 'webhook secret rotated from the dashboard');
+    const rotated = await rotateWebhookSecret(deps, pathParam(c), dashboardActor(c.get('dashboardSession')));
     return c.html(await endpointPage(c, deps, rotated.id, rotated.secret));
   });
 }
