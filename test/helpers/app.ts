@@ -9,7 +9,7 @@ import { noVolumes, type SandboxVolumes } from '../../src/domain/volumes/port.js
 import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { FixedClock } from '../fakes/fixed-clock.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
-import { createPgliteTestDb, createPostgresTestDb, type TestDb } from './db.js';
+import { createPgliteTestDb, createPostgresTestDb, reopenPostgresTestDb, type TestDb } from './db.js';
 
 import { TEST_API_KEY } from './keys.js';
 
@@ -37,14 +37,24 @@ export type TestApp = {
   close: () => Promise<void>;
 };
 
-export type TestAppOptions = { config?: Partial<Config>; volumes?: SandboxVolumes; metrics?: PrometheusMetrics };
+export type TestAppOptions = {
+  config?: Partial<Config>;
+  volumes?: SandboxVolumes;
+  metrics?: PrometheusMetrics;
+  /** a second berth process: its own pool on this (Postgres) app's database, which its close() leaves in place */
+  sameDatabaseAs?: TestApp;
+};
 
 /**
  * createApp over a real database (a fresh Postgres database or an in-memory PGlite, migrated), a fake
  * container runtime, a fixed clock and a recording logger. One per test file: PGlite takes ~1 s to open.
  */
 export async function buildTestApp(kind: DbKind, opts: TestAppOptions = {}): Promise<TestApp> {
-  const testDb = kind === 'postgres' ? await createPostgresTestDb() : await createPgliteTestDb();
+  const testDb = opts.sameDatabaseAs
+    ? await reopenPostgresTestDb(opts.sameDatabaseAs.testDb.url)
+    : kind === 'postgres'
+      ? await createPostgresTestDb()
+      : await createPgliteTestDb();
   const runtime = new FakeRuntime();
   runtime.images.add(TEST_IMAGE);
   const clock = new FixedClock();

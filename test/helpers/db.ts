@@ -31,6 +31,12 @@ export async function createPostgresTestDb(opts: { migrate?: boolean; poolSize?:
   };
 }
 
+/** A second pool on another file's database, as a second berth process has; closing it drops nothing. */
+export async function reopenPostgresTestDb(url: string): Promise<TestDb> {
+  const handle = await openDb({ databaseUrl: url, poolSize: 10 });
+  return { handle, url, drop: () => handle.close() };
+}
+
 export async function createPgliteTestDb(opts: { migrate?: boolean } = {}): Promise<TestDb> {
   const handle = await openDb({ dataDir: 'memory://' });
   if (opts.migrate !== false) await runMigrations(handle);

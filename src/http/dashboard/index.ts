@@ -18,7 +18,7 @@ import { registerSandboxList } from './pages/sandboxes.js';
 import { registerTerminal } from './pages/terminal.js';
 import { registerWebhookPages } from './pages/webhooks.js';
 import { registerSignIn } from './pages/sign-in.js';
-import { requireSession } from './session.js';
+import { requireSession, sessionKeys } from './session.js';
 import { registerDashboardStream } from './stream.js';
 import { DASHBOARD_BASE } from './paths.js';
 import { hostOf, isDashboardHost } from './dashboard-host.js';
@@ -32,7 +32,7 @@ const PUBLIC_PATHS = new Set([href('/sign-in'), ASSETS.js.path, ASSETS.css.path]
  */
 export function registerDashboard(app: Hono, deps: Deps): void {
   const dash = new Hono();
-  const keys = { signer: deps.dashboardSigner, config: deps.config };
+  const keys = sessionKeys(deps);
   const now = () => deps.clock.now().getTime();
   // Mounted at the root (its paths are absolute): a '*' middleware would also wrap every request no earlier
   // route answered (/openapi.json, unknown paths). '/dashboard/*' matches /dashboard itself too.

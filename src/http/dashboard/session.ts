@@ -3,7 +3,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { parse as parseCookie } from 'hono/utils/cookie';
 import type { Config } from '../../config.js';
+import { isDashboardSessionRevoked } from '../../domain/dashboard/revocations.js';
 import type { DashboardSigner } from '../../domain/dashboard/signer-port.js';
+import type { Deps } from '../../domain/deps.js';
 import { DASHBOARD_BASE } from './paths.js';
 
 declare module 'hono' {
@@ -20,7 +22,18 @@ export const CSRF_FIELD = '_csrf';
 /** An operator signs in once a working day; a stolen cookie stops working by itself after that. */
 const SESSION_SECONDS = 8 * 3600;
 
-export type Keys = { signer: DashboardSigner; config: Pick<Config, 'apiKey' | 'publicUrl'> };
+export type Keys = {
+  signer: DashboardSigner;
+  config: Pick<Config, 'apiKey' | 'publicUrl'>;
+  /** whether a session was signed out (src/domain/dashboard/revocations.ts) */
+  revoked: (sessionId: string) => Promise<boolean>;
+};
+
+export const sessionKeys = (deps: Pick<Deps, 'dashboardSigner' | 'config' | 'db'>): Keys => ({
+  signer: deps.dashboardSigner,
+  config: deps.config,
+  revoked: (id) => isDashboardSessionRevoked(deps, id),
+});
 
 /**
  * The cookie is `v1.<session id>.<expiry seconds>.<mac>`. The MAC also covers a digest of the API key, so
@@ -40,7 +53,7 @@ const sameText = (a: string, b: string) => {
 };
 
 /** A session cookie's value, verified (signature, key binding, expiry); null when it is not a live session. */
-export function verifySession(raw: string | undefined, keys: Keys, nowMs: number): DashboardSession | null {
+function verifySession(raw: string | undefined, keys: Keys, nowMs: number): DashboardSession | null {
   const m = raw ? /^v1\.([0-9a-f]{32})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(raw) : null;
   if (!m) return null;
   const [, id, expText, mac] = m as unknown as [string, string, string, string];
@@ -49,11 +62,17 @@ export function verifySession(raw: string | undefined, keys: Keys, nowMs: number
   return { id, expiresAt: exp * 1000, csrf: keys.signer.csrf(id) };
 }
 
-export const readSession = (c: Context, keys: Keys, nowMs: number) => verifySession(getCookie(c, SESSION_COOKIE), keys, nowMs);
+/** A verified cookie that was not signed out. The signature is checked first: a forged one costs no query. */
+async function liveSession(raw: string | undefined, keys: Keys, nowMs: number): Promise<DashboardSession | null> {
+  const session = verifySession(raw, keys, nowMs);
+  return session && !(await keys.revoked(session.id)) ? session : null;
+}
+
+export const readSession = (c: Context, keys: Keys, nowMs: number) => liveSession(getCookie(c, SESSION_COOKIE), keys, nowMs);
 
 /** The same from a raw Cookie header, for the WebSocket upgrade (which never reaches Hono). */
-export function sessionFromCookieHeader(header: string | undefined, keys: Keys, nowMs: number): DashboardSession | null {
-  return header ? verifySession(parseCookie(header, SESSION_COOKIE)[SESSION_COOKIE], keys, nowMs) : null;
+export async function sessionFromCookieHeader(header: string | undefined, keys: Keys, nowMs: number): Promise<DashboardSession | null> {
+  return header ? liveSession(parseCookie(header, SESSION_COOKIE)[SESSION_COOKIE], keys, nowMs) : null;
 }
 
 /** Secure when the dashboard is reached over https (directly or as BERTH_PUBLIC_URL says). */
@@ -76,6 +95,7 @@ export function startSession(c: Context, keys: Keys, nowMs: number): DashboardSe
   return { id, expiresAt: exp * 1000, csrf: keys.signer.csrf(id) };
 }
 
+/** Clears the browser's cookie; sign-out also revokes the session itself (revokeDashboardSession). */
 export function endSession(c: Context, config: Pick<Config, 'publicUrl'>): void {
   deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c, config) });
 }
@@ -121,7 +141,7 @@ export function sameOrigin(c: Context, config: Pick<Config, 'publicUrl'>): boole
  */
 export function requireSession(keys: Keys, now: () => number): MiddlewareHandler {
   return async (c, next) => {
-    const session = readSession(c, keys, now());
+    const session = await readSession(c, keys, now());
     if (!session) {
       if (c.req.method === 'GET' && !c.req.header('x-berth-fragment') && c.req.header('accept') !== 'text/event-stream') {
         const back = new URL(c.req.url);

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Deps } from '../../domain/deps.js';
 import { isDomainError } from '../../domain/errors.js';
 import { alreadyConnected, preparePtyConnect } from '../../domain/execd/pty/verbs.js';
-import { originIsOwn, sessionFromCookieHeader } from '../dashboard/session.js';
+import { originIsOwn, sessionFromCookieHeader, sessionKeys } from '../dashboard/session.js';
 import { API_KEY_HEADER, INVALID_API_KEY, MISSING_API_KEY } from '../middleware/auth.js';
 import { STATUS_BY_KIND } from '../errors.js';
 import { parseProxyRequest } from './proxy-path.js';
@@ -26,7 +26,7 @@ const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMe
  * HTTP error with a JSON body and nothing has started for it.
  */
 export async function handleExecdUpgrade(deps: PtyUpgradeDeps, req: IncomingMessage, socket: Duplex, head: Buffer, reject: Reject): Promise<void> {
-  const denied = authFailure(deps, req);
+  const denied = await authFailure(deps, req);
   if (denied) return reject(socket, 401, denied);
   try {
     const parsed = parseProxyRequest(req.url ?? '/');
@@ -58,19 +58,20 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
  * dashboard session cookie on a request whose Origin is this server's own (a page on another site could
  * otherwise open the socket with the operator's cookie: cross-site WebSocket hijacking).
  */
-function authFailure(deps: PtyUpgradeDeps, req: IncomingMessage): { code: string; message: string } | null {
+async function authFailure(deps: PtyUpgradeDeps, req: IncomingMessage): Promise<{ code: string; message: string } | null> {
   const { config } = deps;
   if (!config.apiKey) return config.insecureNoAuth ? null : MISSING_API_KEY;
   const presented = req.headers[API_KEY_HEADER.toLowerCase()];
   const key = Array.isArray(presented) ? presented[0] : presented;
-  if (!key) return dashboardSessionOk(deps, req) ? null : MISSING_API_KEY;
+  if (!key) return (await dashboardSessionOk(deps, req)) ? null : MISSING_API_KEY;
   return timingSafeEqual(digest(key), digest(config.apiKey)) ? null : INVALID_API_KEY;
 }
 
-function dashboardSessionOk(deps: PtyUpgradeDeps, req: IncomingMessage): boolean {
+/** A signed-out session's cookie is refused here too; a database that cannot say so refuses (fails closed). */
+async function dashboardSessionOk(deps: PtyUpgradeDeps, req: IncomingMessage): Promise<boolean> {
   if (!originIsOwn(req.headers.origin, deps.config.publicUrl, req.headers.host?.toLowerCase())) return false;
-  const keys = { signer: deps.dashboardSigner, config: deps.config };
-  return sessionFromCookieHeader(req.headers.cookie, keys, deps.clock.now().getTime()) !== null;
+  const session = await sessionFromCookieHeader(req.headers.cookie, sessionKeys(deps), deps.clock.now().getTime()).catch(() => null);
+  return session !== null;
 }
 
 function safeDecode(s: string): string {

@@ -4,7 +4,8 @@ import { html } from 'hono/html';
 import type { Deps } from '../../../domain/deps.js';
 import { href, page } from '../layout.js';
 import { DASHBOARD_BASE } from '../paths.js';
-import { endSession, readForm, requireSession, sameOrigin, startSession } from '../session.js';
+import { revokeDashboardSession } from '../../../domain/dashboard/revocations.js';
+import { dashboardActor, endSession, readForm, requireSession, sameOrigin, sessionKeys, startSession } from '../session.js';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
@@ -31,9 +32,10 @@ function signInPage(c: Context, next: string, error?: string) {
 /**
  * Sign-in exchanges the API key for a signed session cookie. The form is guarded by the Origin check (a
  * session-less form has no CSRF token yet; the check stops another site from signing a browser in as it).
+ * Sign-out revokes the session in the database, so a copy of the cookie is refused by every process too.
  */
 export function registerSignIn(app: Hono, deps: Deps): void {
-  const keys = { signer: deps.dashboardSigner, config: deps.config };
+  const keys = sessionKeys(deps);
   const now = () => deps.clock.now().getTime();
   app.get(href('/sign-in'), (c) => c.html(signInPage(c, safeNext(c.req.query('next')))));
   app.post(href('/sign-in'), async (c) => {
@@ -48,12 +50,15 @@ export function registerSignIn(app: Hono, deps: Deps): void {
       return c.html(signInPage(c, next, 'That key is not valid.'));
     }
     const session = startSession(c, keys, now());
-    deps.log.info({ actor: `dashboard:${session.id}` }, 'dashboard session started');
+    deps.log.info({ actor: dashboardActor(session) }, 'dashboard session started');
     return c.redirect(next, 303);
   });
   app.post(href('/sign-out'), requireSession(keys, now), async (c) => {
     if (!(await readForm(c, deps.config))) return c.text('Form refused: missing or wrong CSRF token.', 403);
+    const session = c.get('dashboardSession');
+    await revokeDashboardSession(deps, session.id, new Date(session.expiresAt));
     endSession(c, deps.config);
+    deps.log.info({ actor: dashboardActor(session) }, 'dashboard session ended');
     return c.redirect(href('/sign-in'), 303);
   });
 }
