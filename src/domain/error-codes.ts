@@ -126,7 +126,8 @@ export const ERROR_CODES = {
   SANDBOX_PAUSED: { kinds: ['conflict'], meaning: 'The sandbox is Paused; resume it first.' },
   NOT_SUPPORTED: {
     kinds: ['invalid', 'not_implemented', 'unavailable'],
-    meaning: 'The image lacks what the call needs (no shell: 400; no tool: 501), or this server runs no engine (503).',
+    meaning:
+      'The image lacks what the call needs (no shell, no rm/mv/... nor /bin/busybox: 400; the code interpreter: 501), or this server runs no engine (503).',
   },
   RUNTIME_ERROR: {
     kinds: ['runtime', 'conflict'],

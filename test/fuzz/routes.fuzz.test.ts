@@ -126,8 +126,8 @@ describe.each(DB_KINDS)(`fuzz: every route on %s, seed ${SEED}`, (kind) => {
       const judge = (i: number, req: FuzzRequest, a: Answer) => {
         byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
         const request = describeRequest(req);
-        // the one 5xx by design (README, execd): 501 NOT_SUPPORTED when the image lacks what the call needs: Jupyter
-        // for /code*, or a tool (rm, mv, mkdir, ...) a request deleted from the pinned sandbox earlier in the run
+        // the one 5xx by design (README, execd): 501 NOT_SUPPORTED for /code* (no Jupyter in the image); a tool
+        // (rm, mv, mkdir, ...) a request deleted from the pinned sandbox earlier in the run is a 400 NOT_SUPPORTED
         const notSupported =
           a.status === 501 &&
           /\/proxy\/44772\//.test(req.target) &&

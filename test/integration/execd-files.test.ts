@@ -436,7 +436,7 @@ describe('a paused sandbox', () => {
 });
 
 describe('an image with no shell and no tools', () => {
-  it('serves info, upload, download, list, search, mkdir, replace and permissions; rm and mv answer 501', async () => {
+  it('serves info, upload, download, list, search, mkdir, replace and permissions; rm and mv answer 400 NOT_SUPPORTED', async () => {
     expect((await info(bare, '/data.txt'))['/data.txt']).toMatchObject({ type: 'file', mode: 640, owner: 'alice', group: 'staff', size: 15 });
     await expectEmpty(await upload(bare, { path: '/tmp/w/up.txt', owner: 'alice' }, 'uploaded'));
     expect(await (await download(bare, '/tmp/w/up.txt')).text()).toBe('uploaded');
@@ -453,9 +453,9 @@ describe('an image with no shell and no tools', () => {
     await expectEmpty(await postJson(bare, '/files/permissions', { '/data.txt': { mode: 604, owner: 'root' } }));
     expect((await info(bare, '/data.txt'))['/data.txt']).toMatchObject({ mode: 604, owner: 'root', group: 'staff' });
     const rm = await t.execd(bare, '/files?path=/data.txt', { method: 'DELETE' });
-    expect(rm.status).toBe(501);
+    expect(rm.status).toBe(400);
     expect(await rm.json()).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('needs rm') });
-    await expectError(await postJson(bare, '/files/mv', [{ src: '/data.txt', dest: '/moved.txt' }]), 501, 'NOT_SUPPORTED');
+    await expectError(await postJson(bare, '/files/mv', [{ src: '/data.txt', dest: '/moved.txt' }]), 400, 'NOT_SUPPORTED');
     await expectEmpty(await t.execd(bare, '/directories?path=/tmp/never', { method: 'DELETE' })); // nothing to delete needs no tool
   });
 });

@@ -1,30 +1,50 @@
 import type { Readable } from 'node:stream';
-import { conflict, DomainError } from '../errors.js';
+import { conflict, DomainError, isDomainError } from '../errors.js';
 import type { SandboxExec } from './port.js';
 
 const MAX_OUTPUT = 16 * 1024;
 
+/** Where images that ship busybox keep it; a tool missing from PATH is tried as its applet. */
+export const BUSYBOX = '/bin/busybox';
+
 /**
- * Run one of the image's own tools (rm, mv, chmod, chown) with an argument vector, no shell. The archive API
- * cannot delete, rename or chmod in place, so these operations need the tool in the image. When the engine
- * cannot start it (126/127 with the runtime's message on stdout, *measured*), the answer is 501 NOT_SUPPORTED.
- * A tool that runs and refuses (exit != 0: a busy mount point, a read-only or /proc file, a permission) is
- * refused by the sandbox's own filesystem, as the request asked: 409 RUNTIME_ERROR with its stderr, never a
- * 500 (upstream answers 500 with the same code; the fuzz tier found these as client mistakes).
+ * Run one of the image's own tools (rm, mv, chmod, chown, mkdir) with an argument vector, no shell. The archive
+ * API cannot delete, rename or chmod in place, so these operations need the tool in the image. When the engine
+ * cannot start it (126/127 with the runtime's message on stdout, *measured*) and the image has `/bin/busybox`
+ * (installed without the applet's link), the tool runs as `busybox <tool>`. Neither there: 400 NOT_SUPPORTED,
+ * a clear refusal at once (the sandbox cannot do it; as a command in an image without a shell). A tool that
+ * runs and refuses (exit != 0: a busy mount point, a read-only or /proc file, a permission) is refused by the
+ * sandbox's own filesystem, as the request asked: 409 RUNTIME_ERROR with its stderr, never a 500 (upstream
+ * answers 500 with the same code; the fuzz tier found these as client mistakes).
  */
 export async function runTool(exec: SandboxExec, containerId: string, cmd: string[], what: string): Promise<void> {
-  const handle = await exec.start(containerId, { cmd });
+  let ran = await attempt(exec, containerId, cmd);
+  if (ran.missing && (await exec.stat(containerId, BUSYBOX))?.kind === 'file') ran = await attempt(exec, containerId, [BUSYBOX, ...cmd]);
+  if (ran.exitCode === 0) return;
+  if (ran.missing) throw new DomainError('invalid', 'NOT_SUPPORTED', `${what} needs ${cmd[0]} in the sandbox image, and it has none (nor ${BUSYBOX}).`);
+  const err = (ran.stderr.trim() || ran.stdout.trim()).slice(0, 500);
+  throw conflict('RUNTIME_ERROR', `${what} failed (${cmd[0]} exited ${ran.exitCode ?? 'unknown'}): ${err}`);
+}
+
+type Attempt = { exitCode: number | null; stdout: string; stderr: string; missing: boolean };
+
+async function attempt(exec: SandboxExec, containerId: string, cmd: string[]): Promise<Attempt> {
+  let handle;
+  try {
+    handle = await exec.start(containerId, { cmd });
+  } catch (e) {
+    // the engine refused to start a program that is not there (adapters/docker/sandbox-exec.ts)
+    if (isDomainError(e) && e.code === 'NOT_SUPPORTED') return { exitCode: null, stdout: '', stderr: e.message, missing: true };
+    throw e;
+  }
   const [stdout, stderr] = [collect(handle.stdout), collect(handle.stderr)];
   await handle.ended;
   handle.detach();
   const exitCode = await exitCodeOf(exec, handle.execId);
-  if (exitCode === 0) return;
-  const out = (await stdout).trim();
-  if ((exitCode === 126 || exitCode === 127) && /OCI runtime|executable file not found|no such file or directory/i.test(out)) {
-    throw new DomainError('not_implemented', 'NOT_SUPPORTED', `${what} needs ${cmd[0]} in the sandbox image, and it has none.`);
-  }
-  const err = ((await stderr).trim() || out).slice(0, 500);
-  throw conflict('RUNTIME_ERROR', `${what} failed (${cmd[0]} exited ${exitCode ?? 'unknown'}): ${err}`);
+  const out = { exitCode, stdout: await stdout, stderr: await stderr };
+  const runtimeRefused = /OCI runtime|executable file not found|no such file or directory/i.test(out.stdout);
+  const noApplet = cmd[0] === BUSYBOX && /applet not found/i.test(out.stderr + out.stdout);
+  return { ...out, missing: (exitCode === 126 || exitCode === 127) && (runtimeRefused || noApplet) };
 }
 
 /** The exec may still read as running for a moment after its output closed. */
