@@ -11,6 +11,7 @@ import { accessLog } from './http/middleware/access-log.js';
 import { apiKeyAuth, API_KEY_HEADER } from './http/middleware/auth.js';
 import { REQUEST_ID_HEADER, requestId } from './http/middleware/request-id.js';
 import { refuseUnstorableText } from './http/middleware/text-guard.js';
+import { cancelHeadBody } from './http/middleware/head-body.js';
 import { settleUnreadBody } from './http/middleware/unread-body.js';
 import { isProxyPath } from './http/proxy/proxy-path.js';
 import { registerOperationRoutes, registerTelemetryRoutes } from './http/routes/operations.js';
@@ -38,7 +39,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(deps: Deps): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   // settleUnreadBody wraps everything: it reads the final answer's unread request body or marks it Connection: close.
-  app.use('*', settleUnreadBody(), requestId(), accessLog(deps.log), cors(corsOptions(deps.config.corsOrigins)), apiKeyAuth(deps.config));
+  app.use('*', settleUnreadBody(), cancelHeadBody(), requestId(), accessLog(deps.log), cors(corsOptions(deps.config.corsOrigins)), apiKeyAuth(deps.config));
   // The server proxy streams bodies of any size to the sandbox (file uploads to execd): no limit there. The
   // dashboard's upload is execd's upload verb, which spools to disk under BERTH_EXECD_MAX_UPLOAD_BYTES.
   app.use(

@@ -112,4 +112,15 @@ describe('a download whose client stops reading', () => {
     again.res.resume();
     expect(sha(await again.readAll())).toBe(sha(data));
   }, 60_000);
+
+  it('a HEAD answers the GET headers and reads nothing on: no spill file stays open, the sandbox answers', async () => {
+    const url = `${srv.base}/v1/sandboxes/${id}/proxy/44772/files/download?path=/tmp/big.bin`;
+    const head = await fetch(url, { method: 'HEAD', headers: KEY });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(SIZE));
+    expect(await head.text()).toBe('');
+    await new Promise((r) => setTimeout(r, 1000)); // what a dropped body would have read by now
+    expect(openSpills()).toEqual([]);
+    expect(await within10s(t.docker.getContainer(containerId).inspect())).not.toBe(HANG);
+  }, 60_000);
 });
