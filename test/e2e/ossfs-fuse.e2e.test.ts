@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,16 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, mounts } from '../../src/db/schema/index.js';
 import { readMountinfo, topMountAt } from '../../src/adapters/storage/mountinfo.js';
 import { createFuseMounter } from '../../src/adapters/storage/fuse-mounter.js';
-import { runCommand } from '../../src/adapters/storage/run-command.js';
 import { DomainError } from '../../src/domain/errors.js';
 import type { Mounter } from '../../src/domain/volumes/mounter-port.js';
 import { reconcileMountsOnce } from '../../src/domain/volumes/ledger/reconcile-mounts.js';
 import { createSandboxVolumes } from '../../src/domain/volumes/sandbox-volumes.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 import type { TestDb } from '../helpers/db.js';
+import { removeContainersLabelled } from '../helpers/remove-containers.js';
 import { execIn } from '../fixtures/docker-exec.js';
 import { buildMountDeps, createMountTestDb, createWithVolumes } from '../fixtures/mount-deps.js';
 import { SHIM_DIR, startS3rver, type S3rver } from '../fixtures/s3rver.js';
+import { unmountAndRemove } from '../fixtures/unmount-and-remove.js';
 
 // The real thing: s3rver (child process) + Debian's s3fs behind the ossfs/ossfs2 stand-in scripts, so the
 // production command builder and mounter run as they would with ossfs; real Postgres; real containers.
@@ -59,21 +60,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const cs = await docker.listContainers({ all: true, filters: { label: [`berth-test=${RUN}`] } });
-  await Promise.all(
-    cs.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => {}),
-    ),
-  );
-  if (root) {
-    // Anything still mounted under the root, then the root's own shared bind mount(s).
-    for (const e of (await readMountinfo()).filter((m) => m.mountPoint.startsWith(`${work}/`)).reverse())
-      await runCommand('umount', ['-l', e.mountPoint], { timeoutMs: 10_000 });
-    await rm(work, { recursive: true, force: true }).catch(() => {});
-  }
+  await removeContainersLabelled(docker, `berth-test=${RUN}`);
+  // Anything still mounted under the root, then the root's own shared bind mount(s).
+  if (root) await unmountAndRemove(work);
   delete process.env.OSSFS_SHIM_RECORD;
   await testDb?.drop();
   await s3?.stop();

@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 import { TEST_API_KEY } from './keys.js';
+import { removeContainersLabelled } from './remove-containers.js';
 
 export { TEST_API_KEY };
 
@@ -102,15 +103,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerProc>
 /** Remove every container and volume a test deployment made (found by its instance label). */
 export async function removeInstanceContainers(instanceId: string): Promise<void> {
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  const list = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instanceId}`] } });
-  await Promise.all(
-    list.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => {}),
-    ),
-  );
+  await removeContainersLabelled(docker, `berth.instance=${instanceId}`);
   const vols = await docker.listVolumes({ filters: { label: [`berth.instance=${instanceId}`] } });
   await Promise.all(
     (vols.Volumes ?? []).map((v) =>
