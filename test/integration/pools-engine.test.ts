@@ -13,8 +13,13 @@ import { DEAD_OWNER, idle, POOL_TEMPLATE, pooledCreate, slotsOf } from '../helpe
 // crashed claimer or filler, strays), pool deletion. Concurrency across processes: pools-concurrency.test.ts.
 
 type Json = Record<string, any>;
-const post = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const put = (body: unknown): RequestInit => ({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const sendJson =
+  (method: string) =>
+  (body: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = sendJson('POST');
+const put = sendJson('PUT');
+/** the pool template after the tests' one template change */
+const TEMPLATE_V2 = { ...POOL_TEMPLATE, env: { POOLED: 'v2' } };
 
 describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
   let t: ExecdApp;
@@ -34,6 +39,28 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
   };
   const inspect = (id: string) => t.docker.getContainer(id).inspect();
   const rowOf = async (id: string) => (await t.deps.db.select().from(sandboxes).where(eq(sandboxes.id, id)))[0]!;
+  const remove = (id: string) => t.api(`/v1/sandboxes/${id}`, { method: 'DELETE' });
+  /** A pool container of pool `fill` started behind berth's back, labelled for `sandboxId`, as a filler starts one. */
+  const startPoolContainer = (name: string, sandboxId: string) =>
+    t.deps.runtime.createAndStart({
+      name,
+      image: POOL_TEMPLATE.image.uri,
+      cmd: POOL_TEMPLATE.entrypoint,
+      env: {},
+      labels: {
+        [LABELS.managed]: 'true',
+        [LABELS.instance]: t.deps.instanceId,
+        [LABELS.sandboxId]: sandboxId,
+        [LABELS.pool]: 'fill',
+        [LABELS.hostId]: t.deps.config.hostId,
+      },
+      networkMode: 'none',
+      publishedPorts: [],
+      publishHostIp: '127.0.0.1',
+      capDrop: [],
+      securityOpt: [],
+      binds: [],
+    });
 
   it('fills to idleTarget with labelled containers that GET /v1/sandboxes does not list and the reconciler leaves alone', async () => {
     await createPool('fill');
@@ -80,7 +107,7 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
     expect(await fillPoolsOnce(t.deps)).toMatchObject({ started: 1 });
     expect(idle(await slotsOf(t.deps, 'fill'))).toHaveLength(2);
     expect((await reconcileSandboxesOnce(t.deps)).actions).toEqual([]);
-    expect((await t.api(`/v1/sandboxes/${body.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await remove(body.id)).status).toBe(204);
   });
 
   it('matches a request equal to the template without poolRef; a different env, entrypoint or a dropped limit is a cold create', async () => {
@@ -96,10 +123,10 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
       const cold = await create(body);
       expect(slotIds.has(cold.id)).toBe(false);
       expect((await rowOf(cold.id)).poolName).toBeNull();
-      await t.api(`/v1/sandboxes/${cold.id}`, { method: 'DELETE' });
+      await remove(cold.id);
     }
     expect(idle(await slotsOf(t.deps, 'fill'))).toHaveLength(1);
-    await t.api(`/v1/sandboxes/${implicit.id}`, { method: 'DELETE' });
+    await remove(implicit.id);
     await fillPoolsOnce(t.deps);
   });
 
@@ -125,12 +152,12 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
     await expect(inspect(c!.containerId!)).rejects.toMatchObject({ statusCode: 404 });
     await expect(inspect(d!.containerId!)).rejects.toMatchObject({ statusCode: 404 });
     expect(idle(await slotsOf(t.deps, 'fill'))).toHaveLength(2);
-    for (const s of [first, second]) await t.api(`/v1/sandboxes/${s.id}`, { method: 'DELETE' });
+    for (const s of [first, second]) await remove(s.id);
   });
 
   it('replaces idle slots when the template changes; a claim never takes a slot of the old template', async () => {
     const old = idle(await slotsOf(t.deps, 'fill'));
-    const res = await t.api('/v1/pools/fill', put({ template: { ...POOL_TEMPLATE, env: { POOLED: 'v2' } }, idleTarget: 2 }));
+    const res = await t.api('/v1/pools/fill', put({ template: TEMPLATE_V2, idleTarget: 2 }));
     expect(((await res.json()) as Json).generation).toBe(2);
     const cold = await create({ extensions: { poolRef: 'fill' } });
     expect(old.map((s) => s.id)).not.toContain(cold.id);
@@ -140,7 +167,7 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
     expect(fresh.every((s) => s.generation === 2)).toBe(true);
     for (const s of old) await expect(inspect(s.containerId!)).rejects.toMatchObject({ statusCode: 404 });
     expect((await inspect(fresh[0]!.containerId!)).Config.Env).toContain('POOLED=v2');
-    await t.api(`/v1/sandboxes/${cold.id}`, { method: 'DELETE' });
+    await remove(cold.id);
   });
 
   it('counts hits, misses and unfit poolRefs, and the idle slots the filler last saw, in Prometheus metrics', async () => {
@@ -160,7 +187,7 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
       .update(poolSlots)
       .set({ state: 'claiming', leaseOwner: DEAD_OWNER, leaseUntil: new Date(Date.now() + 60_000) })
       .where(eq(poolSlots.id, claiming!.id));
-    await t.api('/v1/pools/fill', put({ template: { ...POOL_TEMPLATE, env: { POOLED: 'v2' } }, idleTarget: 2, maxIdleSeconds: 60 }));
+    await t.api('/v1/pools/fill', put({ template: TEMPLATE_V2, idleTarget: 2, maxIdleSeconds: 60 }));
     await t.deps.db
       .update(poolSlots)
       .set({ readyAt: new Date(Date.now() - 61_000) })
@@ -178,45 +205,9 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
       leaseOwner: DEAD_OWNER,
       leaseUntil: new Date(Date.now() + 60_000),
     });
-    const half = await t.deps.runtime.createAndStart({
-      name: `sandbox-${strayId}`,
-      image: POOL_TEMPLATE.image.uri,
-      cmd: POOL_TEMPLATE.entrypoint,
-      env: {},
-      labels: {
-        [LABELS.managed]: 'true',
-        [LABELS.instance]: t.deps.instanceId,
-        [LABELS.sandboxId]: strayId,
-        [LABELS.pool]: 'fill',
-        [LABELS.hostId]: t.deps.config.hostId,
-      },
-      networkMode: 'none',
-      publishedPorts: [],
-      publishHostIp: '127.0.0.1',
-      capDrop: [],
-      securityOpt: [],
-      binds: [],
-    });
+    const half = await startPoolContainer(`sandbox-${strayId}`, strayId);
     // and a pool container no row owns at all
-    const orphan = await t.deps.runtime.createAndStart({
-      name: `berth-pool-orphan-${Date.now()}`,
-      image: POOL_TEMPLATE.image.uri,
-      cmd: POOL_TEMPLATE.entrypoint,
-      env: {},
-      labels: {
-        [LABELS.managed]: 'true',
-        [LABELS.instance]: t.deps.instanceId,
-        [LABELS.sandboxId]: 'nobody',
-        [LABELS.pool]: 'fill',
-        [LABELS.hostId]: t.deps.config.hostId,
-      },
-      networkMode: 'none',
-      publishedPorts: [],
-      publishHostIp: '127.0.0.1',
-      capDrop: [],
-      securityOpt: [],
-      binds: [],
-    });
+    const orphan = await startPoolContainer(`berth-pool-orphan-${Date.now()}`, 'nobody');
     const r = await fillPoolsOnce(t.deps);
     expect(r).toMatchObject({ removed: 4, started: 2, failed: 0 });
     for (const id of [claiming!.containerId!, aged!.containerId!, half.containerId, orphan.containerId]) {
@@ -235,16 +226,16 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
   });
 
   it('stops refilling at maxSandboxes (idle plus live claimed)', async () => {
-    await t.api('/v1/pools/fill', put({ template: { ...POOL_TEMPLATE, env: { POOLED: 'v2' } }, idleTarget: 2, maxSandboxes: 3 }));
+    await t.api('/v1/pools/fill', put({ template: TEMPLATE_V2, idleTarget: 2, maxSandboxes: 3 }));
     const a = await create({ extensions: { poolRef: 'fill' } });
     const b = await create({ extensions: { poolRef: 'fill' } });
     expect((await rowOf(a.id)).poolName).toBe('fill');
     expect((await rowOf(b.id)).poolName).toBe('fill');
     expect(await fillPoolsOnce(t.deps)).toMatchObject({ started: 1 });
     expect(await fillPoolsOnce(t.deps)).toMatchObject({ started: 0 });
-    await t.api(`/v1/sandboxes/${a.id}`, { method: 'DELETE' });
+    await remove(a.id);
     expect(await fillPoolsOnce(t.deps)).toMatchObject({ started: 1 });
-    await t.api(`/v1/sandboxes/${b.id}`, { method: 'DELETE' });
+    await remove(b.id);
   });
 
   it('deleting a pool removes its idle containers and leaves sandboxes claimed from it running', async () => {
@@ -260,7 +251,7 @@ describe.each(DB_KINDS)('warm pools on a real engine (%s)', (kind) => {
     expect(await fillPoolsOnce(t.deps)).toMatchObject({ started: 0, removed: 0 });
     expect((await reconcileSandboxesOnce(t.deps)).actions).toEqual([]);
     expect((await inspect(row.containerId!)).State.Running).toBe(true);
-    await t.api(`/v1/sandboxes/${claimed.id}`, { method: 'DELETE' });
+    await remove(claimed.id);
     const deletions = await t.deps.db
       .select()
       .from(events)
