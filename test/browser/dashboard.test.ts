@@ -33,7 +33,7 @@ beforeAll(async () => {
     databaseUrl: w.testDb.url,
     dataDir: w.dataDir,
     mountRoot: w.mountRoot,
-    env: w.serverEnv({ BERTH_WEBHOOK_ALLOW_PRIVATE: 'true' }),
+    env: w.serverEnv({ BERTH_WEBHOOK_ALLOW_PRIVATE: 'true', BERTH_EXECD_MAX_UPLOAD_BYTES: String(2 * 1024 * 1024) }),
   });
   b = await launchBrowser();
   page = await b.context.newPage();
@@ -53,6 +53,17 @@ afterAll(async () => {
 });
 
 const dash = (path = '') => `${server.url}/dashboard${path}`;
+/** The status a WebSocket upgrade to a path of the server gets: 101 when it opens. */
+const wsStatus = (path: string, headers: Record<string, string>) =>
+  new Promise<number>((resolve) => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}?takeover=1`, { headers });
+    ws.on('open', () => (ws.close(), resolve(101)));
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(-1));
+  });
+/** the terminal test's PTY socket path, which the sign-out test tries again with a copied cookie */
+let terminalWs = '';
+const MIB = 1024 * 1024;
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 async function apiCreate(metadata: Record<string, string>, volumes: unknown[] = [], entrypoint = ['tail', '-f', '/dev/null']): Promise<string> {
@@ -226,31 +237,33 @@ describe('the dashboard in a real Chromium', () => {
     await shot('terminal');
 
     // The same socket from another origin, or without a session, is refused before the handshake.
-    const wsPath = (await page.locator('#terminal').getAttribute('data-ws'))!;
+    terminalWs = (await page.locator('#terminal').getAttribute('data-ws'))!;
     const cookie = (await b.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-    const status = (headers: Record<string, string>) =>
-      new Promise<number>((resolve) => {
-        const ws = new WebSocket(`${server.url.replace('http', 'ws')}${wsPath}?takeover=1`, { headers });
-        ws.on('open', () => (ws.close(), resolve(101)));
-        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-        ws.on('error', () => resolve(-1));
-      });
-    expect(await status({ cookie, origin: 'http://evil.example' })).toBe(401);
-    expect(await status({ origin: server.url })).toBe(401);
+    expect(await wsStatus(terminalWs, { cookie, origin: 'http://evil.example' })).toBe(401);
+    expect(await wsStatus(terminalWs, { origin: server.url })).toBe(401);
   });
 
-  it('browses, uploads and downloads files', async () => {
+  it('browses, uploads past 1 MiB, downloads and deletes files; an upload over the limit is refused before sending', async () => {
     const id = await apiCreate({ team: 'files' });
     await page.goto(dash(`/sandboxes/${id}`));
     await page.getByRole('link', { name: 'Browse files' }).click();
     await page.getByRole('link', { name: 'tmp/' }).click();
     await page.locator('[data-testid=cwd]', { hasText: '/tmp' }).waitFor();
-    await page
-      .getByLabel('Upload a file here')
-      .setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('uploaded through the dashboard\n') });
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const uploadFile = async (name: string, buffer: Buffer) => {
+      await page.getByLabel('Upload a file here').setInputFiles({ name, mimeType: 'application/octet-stream', buffer });
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    };
+    await uploadFile('note.txt', Buffer.from('uploaded through the dashboard\n'));
     await page.locator('tr[data-entry="/tmp/note.txt"]').waitFor();
-    const download = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'note.txt' }).click()]).then(([d]) => d);
+    // Past the API's 1 MiB body limit, within the server's BERTH_EXECD_MAX_UPLOAD_BYTES (2 MiB here).
+    await uploadFile('big.bin', Buffer.alloc(Math.floor(1.5 * MIB), 0x62));
+    await page.locator('tr[data-entry="/tmp/big.bin"]').waitFor();
+    expect(await page.locator('tr[data-entry="/tmp/big.bin"] td').nth(2).textContent()).toBe(String(Math.floor(1.5 * MIB)));
+    await uploadFile('huge.bin', Buffer.alloc(3 * MIB));
+    await page.locator('#upload-status', { hasText: 'upload refused: huge.bin is 3145728 bytes; the limit is 2097152 bytes.' }).waitFor();
+    expect(await page.locator('tr[data-entry="/tmp/huge.bin"]').count()).toBe(0);
+
+    const download = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'note.txt', exact: true }).click()]).then(([d]) => d);
     const text = await new Promise<string>((resolve, reject) =>
       download.createReadStream().then((s) => {
         let out = '';
@@ -261,6 +274,12 @@ describe('the dashboard in a real Chromium', () => {
     );
     expect(text).toBe('uploaded through the dashboard\n');
     await shot('files');
+
+    await page.getByRole('link', { name: 'Delete big.bin' }).click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deleted /tmp/big.bin.' }).waitFor();
+    expect(await page.locator('tr[data-entry="/tmp/big.bin"]').count()).toBe(0);
+    await page.locator('tr[data-entry="/tmp/note.txt"]').waitFor();
   });
 
   it('keeps the key out of every page, script, URL, cookie and storage', async () => {
@@ -301,10 +320,18 @@ describe('the dashboard in a real Chromium', () => {
     }
   });
 
-  it('signs out', async () => {
+  it('signs out, after which a copy of the session cookie opens neither a page nor the terminal', async () => {
+    const copied = (await b.context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const replay = () => fetch(dash('/mounts'), { headers: { cookie: copied }, redirect: 'manual' });
+    expect((await replay()).status).toBe(200);
+    expect(await wsStatus(terminalWs, { cookie: copied, origin: server.url })).toBe(101);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/dashboard\/sign-in/);
     await page.goto(dash('/mounts'));
     expect(new URL(page.url()).pathname).toBe('/dashboard/sign-in');
+    const after = await replay();
+    expect(after.status).toBe(303);
+    expect(after.headers.get('location')).toBe('/dashboard/sign-in?next=%2Fdashboard%2Fmounts');
+    expect(await wsStatus(terminalWs, { cookie: copied, origin: server.url })).toBe(401);
   });
 });
