@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../src/domain/errors.js';
 import { normalizeEndpoint } from '../../src/domain/volumes/ossfs-rules.js';
 import type { VolumeRequest } from '../../src/domain/volumes/port.js';
 import { checkVolumes } from '../../src/domain/volumes/validate.js';
+import { codeOf } from '../helpers/domain-error-code.js';
 
 // Volume requests a fuzz run sent: each is a 400 with the volume rules' own code, before anything is made.
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return `${err.kind}:${err.code}`;
-    throw err;
-  }
-  return 'ok';
-}
 
 const host = (mountPath: string, path = '/srv/x') => codeOf(() => checkVolumes([{ name: 'a', mountPath, host: { path } }] as VolumeRequest[], ['/srv']));
 

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMountSecrets } from '../../src/adapters/crypto/mount-secrets.js';
-import { DomainError } from '../../src/domain/errors.js';
 import type { VolumeRequest } from '../../src/domain/volumes/port.js';
 import { prepareVolumes } from '../../src/domain/volumes/prepare.js';
 import { checkVolumes } from '../../src/domain/volumes/validate.js';
 import { FakeRuntime } from '../fakes/fake-runtime.js';
 import { TEST_SERVER_KEY, testConfig } from '../fixtures/mount-deps.js';
+import { codeOf, codeOfAsync } from '../helpers/domain-error-code.js';
 
 const secrets = createMountSecrets(TEST_SERVER_KEY);
 const oss = (over: Record<string, unknown> = {}) => ({
@@ -18,26 +18,6 @@ const oss = (over: Record<string, unknown> = {}) => ({
   accessKeySecret: 'sk',
   ...over,
 });
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return `${err.kind}:${err.code}`;
-    throw err;
-  }
-  return 'ok';
-}
-
-async function codeOfAsync(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DomainError) return `${err.kind}:${err.code}`;
-    throw err;
-  }
-  return 'ok';
-}
 
 const check = (vols: unknown[], allowed: string[] = ['/srv']) => codeOf(() => checkVolumes(vols as VolumeRequest[], allowed));
 
