@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createApp } from '../../src/app.js';
-import type { Deps } from '../../src/domain/deps.js';
-import { noopMetrics } from '../../src/domain/metrics.js';
-import { noVolumes } from '../../src/domain/volumes/port.js';
-import { composeDeps } from '../../src/compose.js';
-import { silentLogger } from '../../src/adapters/logger.js';
-import { FakeRuntime } from '../fakes/fake-runtime.js';
-import { FixedClock } from '../fakes/fixed-clock.js';
+import { appWithoutDb } from '../helpers/app-without-db.js';
 
 // Our /openapi.json must stay a superset of upstream's lifecycle spec: every path+method we are meant to
 // serve, every parameter, and every property of every request and response schema (recursively), and
@@ -101,19 +93,7 @@ describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
 
   beforeAll(async () => {
     upstream = parse(readFileSync(UPSTREAM, 'utf8')) as Doc;
-    const deps: Deps = composeDeps({
-      db: {} as Deps['db'], // generating the document touches no database
-      runtime: new FakeRuntime(),
-      clock: new FixedClock(),
-      log: silentLogger,
-      config: loadConfig({ BERTH_API_KEY: 'k' }),
-      metrics: noopMetrics,
-      volumes: noVolumes,
-      serverKey: Buffer.alloc(32), // and seals nothing
-      instanceId: 'openapi-test',
-      processId: 'openapi-test',
-    });
-    const res = await createApp(deps).request('/openapi.json');
+    const res = await appWithoutDb('openapi-test').request('/openapi.json');
     expect(res.status).toBe(200);
     ours = (await res.json()) as Doc;
     served = operations(upstream).filter(({ path }) => !EXCLUDED_PATHS.some((re) => re.test(path)));
