@@ -14,30 +14,40 @@ afterAll(async () => {
   if (server) await removeInstanceContainers(server.instanceId);
 });
 
-it('serves a sandbox port through /sandboxes/{id}/proxy/{port} without an API key', async () => {
+/** Create a sandbox of the test image running `script` (a busybox httpd); its id. */
+async function createSandbox(script: string): Promise<string> {
   const res = await server.api('/v1/sandboxes', {
     method: 'POST',
     body: JSON.stringify({
       image: { uri: 'berth-base:latest' },
-      entrypoint: ['sh', '-c', 'mkdir -p /www && echo hello-proxy > /www/index.html && httpd -f -p 8080 -h /www'],
+      entrypoint: ['sh', '-c', script],
       resourceLimits: { cpu: '500m', memory: '128Mi' },
       timeout: 600,
     }),
   });
   expect(res.status).toBe(202);
-  const { id } = (await res.json()) as { id: string };
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** GET `url` until the proxy stops answering 502 (httpd needs a moment after the container starts), for up to 15 s. */
+async function fetchOnceListening(url: string): Promise<Response | undefined> {
+  let got: Response | undefined;
+  for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    got = await fetch(url);
+    if (got.status !== 502) break;
+  }
+  return got;
+}
+
+it('serves a sandbox port through /sandboxes/{id}/proxy/{port} without an API key', async () => {
+  const id = await createSandbox('mkdir -p /www && echo hello-proxy > /www/index.html && httpd -f -p 8080 -h /www');
 
   const ep = await server.api(`/v1/sandboxes/${id}/endpoints/8080?use_server_proxy=true`);
   expect(ep.status).toBe(200);
   const { endpoint } = (await ep.json()) as { endpoint: string };
   expect(endpoint).toBe(`127.0.0.1:${server.port}/sandboxes/${id}/proxy/8080`);
 
-  // httpd needs a moment after the container starts; the proxy answers 502 until it listens.
-  let got: Response | undefined;
-  for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
-    got = await fetch(`http://${endpoint}/index.html`); // no OPEN-SANDBOX-API-KEY
-    if (got.status !== 502) break;
-  }
+  const got = await fetchOnceListening(`http://${endpoint}/index.html`); // no OPEN-SANDBOX-API-KEY
   expect(got?.status).toBe(200);
   expect(await got!.text()).toBe('hello-proxy\n');
 
@@ -65,28 +75,14 @@ it('serves a sandbox port through /sandboxes/{id}/proxy/{port} without an API ke
 });
 
 it("serves an unpublished port (3000) through the server proxy at the container's IP, and answers its endpoint with that address", async () => {
-  const res = await server.api('/v1/sandboxes', {
-    method: 'POST',
-    body: JSON.stringify({
-      image: { uri: 'berth-base:latest' },
-      entrypoint: ['sh', '-c', 'mkdir -p /www && echo hello-unpublished > /www/index.html && exec httpd -f -p 3000 -h /www'],
-      resourceLimits: { cpu: '500m', memory: '128Mi' },
-      timeout: 600,
-    }),
-  });
-  expect(res.status).toBe(202);
-  const { id } = (await res.json()) as { id: string };
+  const id = await createSandbox('mkdir -p /www && echo hello-unpublished > /www/index.html && exec httpd -f -p 3000 -h /www');
 
   // use_server_proxy=false as the SDK sends it: 3000 is not published, so the answer is still the proxy's
   const ep = await server.api(`/v1/sandboxes/${id}/endpoints/3000?use_server_proxy=false`);
   const { endpoint } = (await ep.json()) as { endpoint: string };
   expect(endpoint).toBe(`127.0.0.1:${server.port}/sandboxes/${id}/proxy/3000`);
 
-  let got: Response | undefined;
-  for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
-    got = await fetch(`http://${endpoint}/index.html`);
-    if (got.status !== 502) break;
-  }
+  const got = await fetchOnceListening(`http://${endpoint}/index.html`);
   expect(got?.status).toBe(200);
   expect(await got!.text()).toBe('hello-unpublished\n');
   expect((await server.api(`/v1/sandboxes/${id}`, { method: 'DELETE' })).status).toBe(204);
