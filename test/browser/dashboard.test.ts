@@ -325,8 +325,16 @@ describe('the dashboard in a real Chromium', () => {
     const replay = () => fetch(dash('/mounts'), { headers: { cookie: copied }, redirect: 'manual' });
     expect((await replay()).status).toBe(200);
     expect(await wsStatus(terminalWs, { cookie: copied, origin: server.url })).toBe(101);
+    // Another tab follows the live event tail; it must not go on hearing the log once the session is over.
+    const other = await b.context.newPage();
+    await other.goto(dash('/events'));
+    await other.locator('#live-status', { hasText: 'live' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/dashboard\/sign-in/);
+    await new Promise((r) => setTimeout(r, 5500)); // past the stream's session recheck
+    await apiCreate({ team: 'after-sign-out' });
+    await other.waitForURL(/\/dashboard\/sign-in/, { timeout: 15_000 });
+    await other.close();
     await page.goto(dash('/mounts'));
     expect(new URL(page.url()).pathname).toBe('/dashboard/sign-in');
     const after = await replay();

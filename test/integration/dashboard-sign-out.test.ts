@@ -25,6 +25,34 @@ describe.each(DB_KINDS)('dashboard sign-out on %s', (kind) => {
     expect((await signInDashboard(t.app)).cookie).not.toBe(session.cookie);
     expect((await other.get('/dashboard')).status).toBe(200); // other sessions are untouched
   });
+
+  it('ends an open event stream of a session that is signed out, before it sends anything more', async () => {
+    const session = await signInDashboard(t.app);
+    const res = await t.app.request('/dashboard/stream', { headers: { cookie: session.cookie, accept: 'text/event-stream' } });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readFor = async (ms: number) => {
+      const until = Date.now() + ms;
+      for (;;) {
+        const left = until - Date.now();
+        if (left <= 0) return false;
+        const r = await Promise.race([reader.read(), new Promise<'wait'>((resolve) => setTimeout(() => resolve('wait'), left))]);
+        if (r === 'wait') return false;
+        if (r.done) return true;
+        text += new TextDecoder().decode(r.value);
+      }
+    };
+    await t.call('POST', '/v1/sandboxes', createBody({ metadata: { seen: 'before' } }));
+    expect(await readFor(1000)).toBe(false);
+    expect(text).toContain('sandbox.created');
+    expect((await session.post('/dashboard/sign-out')).status).toBe(303);
+    text = '';
+    await new Promise((r) => setTimeout(r, 5500)); // past the stream's recheck interval
+    await t.call('POST', '/v1/sandboxes', createBody({ metadata: { seen: 'after' } }));
+    expect(await readFor(3000)).toBe(true); // the stream ended
+    expect(text).not.toContain('sandbox.created');
+  }, 20_000);
 });
 
 // Two berth processes share one Postgres database (PGlite is in-process: there is no second process to ask).

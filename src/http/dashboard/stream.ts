@@ -3,15 +3,29 @@ import { streamSSE } from 'hono/streaming';
 import type { Deps } from '../../domain/deps.js';
 import { openEventStream } from '../../domain/events/stream.js';
 import { seqParam } from './params.js';
+import { sessionKeys } from './session.js';
+
+/** How often an open stream asks whether its session was signed out (here or at another process). */
+const SESSION_RECHECK_MS = 5000;
 
 /**
  * The event log as SSE for dashboard pages, authenticated by the session cookie (EventSource sends it on a
  * same-origin request; the API key never reaches the browser). The same domain stream as /v1/events; the
  * messages are unnamed so one `onmessage` sees every type. A page passes ?after=<the head seq it was
- * rendered at>, so nothing that happens between the render and the connection is missed.
+ * rendered at>, so nothing that happens between the render and the connection is missed. A stream whose
+ * session is signed out or expires ends (within SESSION_RECHECK_MS, or the next heartbeat when the log is
+ * idle) before sending anything more; EventSource's reconnect then gets 401.
  */
 export function registerDashboardStream(app: Hono, deps: Deps, path: string): void {
+  const keys = sessionKeys(deps);
   app.get(path, async (c) => {
+    const session = c.get('dashboardSession');
+    let checkedAt = Date.now();
+    const sessionEnded = async () => {
+      if (Date.now() - checkedAt < SESSION_RECHECK_MS) return false;
+      checkedAt = Date.now();
+      return session.expiresAt <= deps.clock.now().getTime() || (await keys.revoked(session.id));
+    };
     const stop = new AbortController();
     c.req.raw.signal.addEventListener('abort', () => stop.abort(), { once: true });
     const { items } = await openEventStream(deps, {
@@ -26,7 +40,7 @@ export function registerDashboardStream(app: Hono, deps: Deps, path: string): vo
       try {
         await stream.write(': connected\nretry: 2000\n\n');
         for await (const item of items) {
-          if (stream.aborted || stream.closed) break;
+          if (stream.aborted || stream.closed || (await sessionEnded())) break;
           if (item.kind === 'heartbeat') await stream.write(': heartbeat\n\n');
           else for (const ev of item.events) await stream.writeSSE({ id: String(ev.seq), data: JSON.stringify(ev) });
         }

@@ -113,7 +113,9 @@ export const CLIENT_JS = String.raw`
   if (streamUrl && window.EventSource) {
     var source = new EventSource(streamUrl);
     source.onopen = function () { setStatus('live'); };
-    source.onerror = function () { setStatus('reconnecting\u2026'); };
+    // EventSource gives up (CLOSED) on an answer that is not a stream, e.g. the 401 of a session signed out
+    // elsewhere: reloading shows the sign-in page instead of a page that silently stopped updating.
+    source.onerror = function () { if (source.readyState === 2) location.reload(); else setStatus('reconnecting\u2026'); };
     source.onmessage = function (m) {
       var ev; try { ev = JSON.parse(m.data); } catch (e) { return; }
       if (tail) appendEvent(ev);
