@@ -121,6 +121,12 @@ const envSchema = z.object({
     .default(24 * 3600),
   /** execd: the most entries a directory list or a file search walks (its answer is 413 beyond it) */
   BERTH_EXECD_MAX_WALK_ENTRIES: z.coerce.number().int().min(100).default(100_000),
+  /** execd: without find in the image (or paused), the most bytes a list or search lets the engine's subtree tar stream */
+  BERTH_EXECD_MAX_WALK_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024 * 1024),
   /** execd: the largest file /files/replace rewrites in memory */
   BERTH_EXECD_MAX_REPLACE_BYTES: z.coerce
     .number()
@@ -176,6 +182,7 @@ export type Config = {
   execdMaxBackgroundLogBytes: number;
   execdCommandRetentionSeconds: number;
   execdMaxWalkEntries: number;
+  execdMaxWalkBytes: number;
   webhookAllowPrivate: boolean;
   corsOrigins: string[];
   eventRetentionHours: number;
@@ -243,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     execdMaxBackgroundLogBytes: e.BERTH_EXECD_MAX_BACKGROUND_LOG_BYTES,
     execdCommandRetentionSeconds: e.BERTH_EXECD_COMMAND_RETENTION_SECONDS,
     execdMaxWalkEntries: e.BERTH_EXECD_MAX_WALK_ENTRIES,
+    execdMaxWalkBytes: e.BERTH_EXECD_MAX_WALK_BYTES,
     webhookAllowPrivate: e.BERTH_WEBHOOK_ALLOW_PRIVATE,
     corsOrigins: e.BERTH_CORS_ORIGINS,
     eventRetentionHours: e.BERTH_EVENT_RETENTION_HOURS,

@@ -121,6 +121,10 @@ export const ERROR_CODES = {
   },
   MISSING_QUERY: { kinds: ['invalid'], meaning: 'A required query parameter is missing.' },
   PAYLOAD_TOO_LARGE: { kinds: ['too_large'], meaning: 'The body, or a file in it, exceeds the configured execd limit.' },
+  WALK_TOO_LARGE: {
+    kinds: ['too_large'],
+    meaning: 'A list or search would walk more entries (or, without find in the image, stream more bytes) than the configured execd limit.',
+  },
   NOT_FOUND: { kinds: ['not_found'], meaning: 'No execd route answers this method and path.' },
   SANDBOX_NOT_RUNNING: { kinds: ['conflict'], meaning: 'Commands and files need a Running sandbox.' },
   SANDBOX_PAUSED: { kinds: ['conflict'], meaning: 'The sandbox is Paused; resume it first.' },

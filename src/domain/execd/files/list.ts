@@ -19,9 +19,16 @@ export async function listDirectory(deps: FileDeps, sandboxId: string, path: str
 export async function searchFiles(deps: FileDeps, sandboxId: string, path: string | undefined, pattern: string | undefined): Promise<FileInfo[]> {
   const matches = globMatcher(pattern === undefined || pattern === '' ? '**' : pattern);
   const out: FileInfo[] = [];
-  await walkDirectory(deps, sandboxId, path, (e, acc) => {
-    if (e.header.type !== 'directory' && matches(baseOf(e.path))) out.push(infoFromHeader(e.path, e.header, acc));
-  });
+  await walkDirectory(
+    deps,
+    sandboxId,
+    path,
+    (e, acc) => {
+      if (e.header.type !== 'directory' && matches(baseOf(e.path))) out.push(infoFromHeader(e.path, e.header, acc));
+    },
+    Infinity,
+    true,
+  );
   return out;
 }
 
