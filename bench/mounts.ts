@@ -2,7 +2,9 @@
  * npm run bench:mounts — the mount ledger's costs, in one run:
  *  (a) ledger throughput on Postgres: acquire (in a transaction, joining a mounted shared mount) + release
  *      pairs per second with 1, 8 and 32 concurrent clients (target: >= 1,000 pairs/s), next to the raw
- *      floor of equally many durable commits and round trips through bare postgres.js (what the machine allows);
+ *      floor of equally many durable commits through bare postgres.js in four round trips (what the machine
+ *      allows); berth's pair takes three (BEGIN travels with the acquire: src/adapters/postgres/pipelined-transaction.ts;
+ *      the release is one statement, shared with the releases in flight: drop-refs.ts);
  *  (b) create latency through the API (in-process app, real Docker, real FUSE via s3rver + s3fs behind the
  *      ossfs2 stand-in): without volumes, the first create with a shared ossfs volume (it mounts), and the
  *      ones that join it (target: joining costs < 10% over a create without volumes).

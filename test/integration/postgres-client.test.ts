@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
+import { tuneClient } from '../../src/adapters/postgres/tuned-client.js';
 import { rowsOf } from '../../src/domain/volumes/ledger/mount-rows.js';
 import { createPostgresTestDb, type TestDb } from '../helpers/db.js';
 
@@ -79,6 +81,57 @@ describe('tuned Postgres client: transactions', () => {
     expect((await ids()).filter((id) => id >= 100)).toHaveLength(40);
     // Every connection went back to the pool: a plain query on each of the 3 still answers at once.
     await Promise.all([1, 2, 3].map(() => t.handle.db.execute(sql`select 1`)));
+  });
+});
+
+describe('tuned Postgres client: BEGIN travels with the first statement', () => {
+  // The same tuned client drizzle is given, used directly: it takes a transaction mode, which lets a test
+  // make BEGIN itself fail.
+  const tuned = () => tuneClient(t.handle.sql!, { prepare: true });
+
+  it('a BEGIN that fails keeps the statement sent with it from running outside a transaction', async () => {
+    // An invalid mode is a syntax error in BEGIN alone. Had BEGIN gone out on its own (not in one batch
+    // with the insert), the insert would run and autocommit.
+    await expect(
+      tuned().begin('isolation level nonsense', async (tx) => {
+        await tx.unsafe('insert into tc values ($1, $2)', [300, 'outside?']);
+      }),
+    ).rejects.toThrow();
+    expect(await ids()).not.toContain(300);
+  });
+
+  it('runs the first statement inside the transaction: a failure later rolls it back', async () => {
+    await expect(
+      tuned().begin(async (tx) => {
+        await tx.unsafe('insert into tc values ($1, $2)', [301, 'first']);
+        await tx.unsafe('select 1/0');
+      }),
+    ).rejects.toThrow(/division by zero/);
+    expect(await ids()).not.toContain(301);
+  });
+
+  it('refuses a query on the transaction once it has ended, and never sends it', async () => {
+    let kept: postgres.TransactionSql | undefined;
+    await tuned().begin(async (tx) => {
+      kept = tx;
+      await tx.unsafe('insert into tc values ($1, $2)', [302, 'in']);
+    });
+    await expect(kept!.unsafe('insert into tc values ($1, $2)', [303, 'after the end'])).rejects.toMatchObject({ code: 'UNSAFE_TRANSACTION' });
+    expect((await ids()).filter((id) => id === 302 || id === 303)).toEqual([302]);
+  });
+
+  it('a backend terminated mid-transaction rejects it, commits nothing, and the pool goes on', async () => {
+    const admin = t.handle.sql!;
+    await expect(
+      tuned().begin(async (tx) => {
+        await tx.unsafe('insert into tc values ($1, $2)', [304, 'lost']);
+        const [me] = (await tx.unsafe('select pg_backend_pid() as pid')) as unknown as { pid: number }[];
+        await admin`select pg_terminate_backend(${me!.pid})`;
+        await tx.unsafe('select 1 as x');
+      }),
+    ).rejects.toThrow();
+    expect(await ids()).not.toContain(304);
+    expect(await tuned().begin((tx) => tx.unsafe('select 2 as x'))).toEqual([{ x: 2 }]);
   });
 });
 

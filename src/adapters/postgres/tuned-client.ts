@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { pipelinedBegin } from './pipelined-transaction.js';
 
 export type ClientTuning = {
   /**
@@ -13,30 +14,21 @@ export type ClientTuning = {
 type Unsafe = postgres.Sql['unsafe'];
 
 /**
- * The postgres.js client drizzle is given, with its statements prepared (ClientTuning.prepare), in
- * transactions too. Everything else is the original client's: transactions stay postgres.js's own begin,
- * which survives a connection lost mid-transaction (a hand-rolled BEGIN on a reserved connection was
- * tried to save a round trip: postgres.js 3.4 crashes the process when a reserved connection's socket is
- * gone, see test/integration/postgres-client.test.ts).
+ * The postgres.js client drizzle is given: its statements prepared (ClientTuning.prepare), and its
+ * transactions begun without a round trip of their own (pipelined-transaction.ts: BEGIN travels in one
+ * batch with the first statement). drizzle runs a transaction's statements on the Sql its `begin`
+ * callback gets, so both apply inside transactions too. Everything else is the original client's.
  */
 export function tuneClient(sql: postgres.Sql, tuning: ClientTuning): postgres.Sql {
-  if (!tuning.prepare) return sql;
-  return preparingProxy(sql);
-}
-
-function preparingProxy<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
   const unsafe = sql.unsafe.bind(sql);
   const prepared = ((query: string, args?: never, options?: postgres.UnsafeQueryOptions) => unsafe(query, args, { ...options, prepare: true })) as Unsafe;
   return new Proxy(sql, {
     get(target, prop, receiver) {
-      if (prop === 'unsafe') return prepared;
-      // drizzle runs a transaction's statements on the Sql postgres.js hands to the callback: prepare those too.
-      if (prop === 'begin' || prop === 'savepoint')
+      if (prop === 'unsafe' && tuning.prepare) return prepared;
+      if (prop === 'begin')
         return (...args: unknown[]) => {
           const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          return (Reflect.get(target, prop, receiver) as (...a: unknown[]) => unknown).call(target, ...args, (tx: postgres.TransactionSql) =>
-            fn(preparingProxy(tx)),
-          );
+          return pipelinedBegin(target, fn, { prepare: tuning.prepare, mode: args[0] as string | undefined });
         };
       return Reflect.get(target, prop, receiver);
     },
