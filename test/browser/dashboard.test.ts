@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
+import { SESSION_ENDED_CLOSE_CODE } from '../../src/http/proxy/pty-upgrade.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMountWorld, createSandbox, deleteSandbox, type MountWorld } from '../fixtures/mount-e2e.js';
 import { startMountServer, type MountServer } from '../fixtures/mount-server.js';
@@ -325,6 +326,10 @@ describe('the dashboard in a real Chromium', () => {
     const replay = () => fetch(dash('/mounts'), { headers: { cookie: copied }, redirect: 'manual' });
     expect((await replay()).status).toBe(200);
     expect(await wsStatus(terminalWs, { cookie: copied, origin: server.url })).toBe(101);
+    // A terminal left open with the session must be closed when it ends, not only refused on the next connect.
+    const open = new WebSocket(`${server.url.replace('http', 'ws')}${terminalWs}?takeover=1`, { headers: { cookie: copied, origin: server.url } });
+    const closedWith = new Promise<number>((resolve) => open.on('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => (open.once('open', resolve), open.once('error', reject)));
     // Another tab follows the live event tail; it must not go on hearing the log once the session is over.
     const other = await b.context.newPage();
     await other.goto(dash('/events'));
@@ -341,5 +346,6 @@ describe('the dashboard in a real Chromium', () => {
     expect(after.status).toBe(303);
     expect(after.headers.get('location')).toBe('/dashboard/sign-in?next=%2Fdashboard%2Fmounts');
     expect(await wsStatus(terminalWs, { cookie: copied, origin: server.url })).toBe(401);
+    expect(await closedWith).toBe(SESSION_ENDED_CLOSE_CODE);
   });
 });

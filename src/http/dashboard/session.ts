@@ -17,6 +17,9 @@ declare module 'hono' {
 
 export type DashboardSession = { id: string; expiresAt: number; csrf: string };
 
+/** How often an open event stream or terminal asks whether its session was signed out (here or at another process). */
+export const SESSION_RECHECK_MS = 5000;
+
 export const SESSION_COOKIE = 'berth_dashboard';
 export const CSRF_FIELD = '_csrf';
 /** An operator signs in once a working day; a stolen cookie stops working by itself after that. */

@@ -3,10 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { Deps } from '../../domain/deps.js';
 import { openEventStream } from '../../domain/events/stream.js';
 import { seqParam } from './params.js';
-import { sessionKeys } from './session.js';
-
-/** How often an open stream asks whether its session was signed out (here or at another process). */
-const SESSION_RECHECK_MS = 5000;
+import { SESSION_RECHECK_MS, sessionKeys } from './session.js';
 
 /**
  * The event log as SSE for dashboard pages, authenticated by the session cookie (EventSource sends it on a

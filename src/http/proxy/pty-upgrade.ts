@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Deps } from '../../domain/deps.js';
 import { isDomainError } from '../../domain/errors.js';
 import { alreadyConnected, preparePtyConnect } from '../../domain/execd/pty/verbs.js';
-import { originIsOwn, sessionFromCookieHeader, sessionKeys } from '../dashboard/session.js';
+import { originIsOwn, SESSION_RECHECK_MS, sessionFromCookieHeader, sessionKeys, type DashboardSession } from '../dashboard/session.js';
 import { API_KEY_HEADER, INVALID_API_KEY, MISSING_API_KEY } from '../middleware/auth.js';
 import { STATUS_BY_KIND } from '../errors.js';
 import { parseProxyRequest } from './proxy-path.js';
@@ -15,6 +15,8 @@ export type PtyUpgradeDeps = Pick<Deps, 'db' | 'config' | 'log' | 'exec' | 'cloc
 export type Reject = (socket: Duplex, status: number, body: { code: string; message: string }) => void;
 
 const PTY_WS = /^\/pty\/([^/]+)\/ws$/;
+/** The close code of a terminal whose dashboard session ended (4001 is upstream's TAKEN_OVER). */
+export const SESSION_ENDED_CLOSE_CODE = 4003;
 
 /** Stdin frames are keystrokes and pastes: 1 MiB is generous, and bounds what one frame can make us buffer. */
 const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
@@ -26,8 +28,8 @@ const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMe
  * HTTP error with a JSON body and nothing has started for it.
  */
 export async function handleExecdUpgrade(deps: PtyUpgradeDeps, req: IncomingMessage, socket: Duplex, head: Buffer, reject: Reject): Promise<void> {
-  const denied = await authFailure(deps, req);
-  if (denied) return reject(socket, 401, denied);
+  const auth = await authenticate(deps, req);
+  if ('denied' in auth) return reject(socket, 401, auth.denied);
   try {
     const parsed = parseProxyRequest(req.url ?? '/');
     const url = new URL(parsed?.path ?? '/', 'http://execd');
@@ -42,7 +44,10 @@ export async function handleExecdUpgrade(deps: PtyUpgradeDeps, req: IncomingMess
     // Re-checked with no await before the handshake: a connect that won meanwhile holds the session.
     if (!session.canAttach(takeover)) throw alreadyConnected(id);
     // handleUpgrade answers synchronously (no verifyClient), so nothing runs between the check and attach.
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => bindPtySocket(ws, session, Number.isFinite(since) ? since : 0, deps.log));
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      bindPtySocket(ws, session, Number.isFinite(since) ? since : 0, deps.log);
+      if (auth.dashboard) closeWhenSessionEnds(deps, ws, auth.dashboard);
+    });
   } catch (err) {
     if (isDomainError(err)) return reject(socket, STATUS_BY_KIND[err.kind], { code: err.code, message: err.message });
     deps.log.error({ err: String(err) }, 'pty upgrade failed');
@@ -58,20 +63,42 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
  * dashboard session cookie on a request whose Origin is this server's own (a page on another site could
  * otherwise open the socket with the operator's cookie: cross-site WebSocket hijacking).
  */
-async function authFailure(deps: PtyUpgradeDeps, req: IncomingMessage): Promise<{ code: string; message: string } | null> {
+async function authenticate(
+  deps: PtyUpgradeDeps,
+  req: IncomingMessage,
+): Promise<{ denied: { code: string; message: string } } | { dashboard?: DashboardSession }> {
   const { config } = deps;
-  if (!config.apiKey) return config.insecureNoAuth ? null : MISSING_API_KEY;
+  if (!config.apiKey) return config.insecureNoAuth ? {} : { denied: MISSING_API_KEY };
   const presented = req.headers[API_KEY_HEADER.toLowerCase()];
   const key = Array.isArray(presented) ? presented[0] : presented;
-  if (!key) return (await dashboardSessionOk(deps, req)) ? null : MISSING_API_KEY;
-  return timingSafeEqual(digest(key), digest(config.apiKey)) ? null : INVALID_API_KEY;
+  if (!key) {
+    const dashboard = await dashboardSessionOf(deps, req);
+    return dashboard ? { dashboard } : { denied: MISSING_API_KEY };
+  }
+  return timingSafeEqual(digest(key), digest(config.apiKey)) ? {} : { denied: INVALID_API_KEY };
 }
 
 /** A signed-out session's cookie is refused here too; a database that cannot say so refuses (fails closed). */
-async function dashboardSessionOk(deps: PtyUpgradeDeps, req: IncomingMessage): Promise<boolean> {
-  if (!originIsOwn(req.headers.origin, deps.config.publicUrl, req.headers.host?.toLowerCase())) return false;
-  const session = await sessionFromCookieHeader(req.headers.cookie, sessionKeys(deps), deps.clock.now().getTime()).catch(() => null);
-  return session !== null;
+async function dashboardSessionOf(deps: PtyUpgradeDeps, req: IncomingMessage): Promise<DashboardSession | null> {
+  if (!originIsOwn(req.headers.origin, deps.config.publicUrl, req.headers.host?.toLowerCase())) return null;
+  return sessionFromCookieHeader(req.headers.cookie, sessionKeys(deps), deps.clock.now().getTime()).catch(() => null);
+}
+
+/**
+ * A terminal opened with a dashboard session is closed once that session ends: signed out on any berth
+ * process, or expired. Checked as often as the dashboard's event stream checks; a database that cannot
+ * answer counts as ended (fails closed, as the connect does).
+ */
+function closeWhenSessionEnds(deps: PtyUpgradeDeps, ws: WebSocket, session: DashboardSession): void {
+  const keys = sessionKeys(deps);
+  const timer = setInterval(() => {
+    const expired = session.expiresAt <= deps.clock.now().getTime();
+    void (expired ? Promise.resolve(true) : keys.revoked(session.id).catch(() => true)).then((ended) => {
+      if (ended) ws.close(SESSION_ENDED_CLOSE_CODE, 'SESSION_ENDED');
+    });
+  }, SESSION_RECHECK_MS);
+  timer.unref();
+  ws.once('close', () => clearInterval(timer));
 }
 
 function safeDecode(s: string): string {
