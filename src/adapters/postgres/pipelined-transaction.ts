@@ -30,7 +30,8 @@ export async function pipelinedBegin<T>(root: postgres.Sql, fn: Body<T>, options
     if (!begun) {
       begun = true;
       // batch marks q as executed, so drizzle's await does not send it a second time.
-      void conn.batch([conn.unsafe(`begin ${mode}`, [], { simple: false }), q]).catch(() => {});
+      // BEGIN is prepared like every statement (ClientTuning.prepare): not parsed again per transaction.
+      void conn.batch([conn.unsafe(`begin ${mode}`, [], { simple: false, prepare: options.prepare }), q]).catch(() => {});
     }
     q.catch((e: unknown) => {
       scope.failed ??= e;
@@ -78,14 +79,14 @@ export async function pipelinedBegin<T>(root: postgres.Sql, fn: Body<T>, options
     if (scope.failed) throw scope.failed;
     ended = true;
     if (!begun) return result;
-    const done = (await conn.unsafe('commit', [], { simple: false })) as unknown as { command: string };
+    const done = (await conn.unsafe('commit')) as unknown as { command: string };
     if (done.command !== 'COMMIT')
       throw Object.assign(new Error('The server rolled back the transaction instead of committing it'), { code: 'TRANSACTION_ROLLED_BACK' });
     return result;
   } catch (err) {
     const rollback = begun && !ended;
     ended = true;
-    if (rollback) await conn.unsafe('rollback', [], { simple: false }).catch(() => {});
+    if (rollback) await conn.unsafe('rollback').catch(() => {});
     throw err;
   } finally {
     conn.release();
