@@ -6,7 +6,9 @@
  *  (b) first byte: from the request to the first stdout event of `echo x` vs raw exec's first stdout byte;
  *  (c) a 64 MiB upload and download through the SDK, and through a plain streaming HTTP client (the server's
  *      own cost), vs raw putArchive/getArchive (throughput ratio, target >= 0.8x); and the SDK's own floor: the
- *      same SDK calls against a do-nothing stub (no server can do better through the SDK than that);
+ *      same SDK calls against a do-nothing stub (no server can do better through the SDK than that); and for
+ *      uploads the floor of a server that never lets a client pace the engine's archive (the container lock,
+ *      src/DESIGN.md execd §6.5): the SDK's own send, then the raw PUT;
  *  (d) 20 concurrent commands: wall time through berth vs 20 concurrent raw execs.
  * Env: BENCH_N (default 100). Everything it makes is removed at the end.
  */
@@ -179,6 +181,14 @@ async function main() {
         `  ratios: SDK via berth / raw ${round(m.raw / m.sdk)}x (target >= 0.8x) | SDK's own floor / raw ${round(m.raw / m.stub)}x | ` +
           `SDK via berth / SDK's floor ${round(m.stub / m.sdk)}x | plain client via berth / raw ${round(m.raw / m.plain)}x`,
       );
+      // An upload must be whole on berth's disk before the PUT starts: the engine holds the container's lock
+      // while it extracts, so a PUT paced by the client would freeze the sandbox for as long as the client
+      // takes. Through the SDK, nothing that keeps that rule beats the SDK's own send plus the raw PUT.
+      if (what === 'upload')
+        say(
+          `  upload floor for a server that keeps the lock short: SDK's floor + raw PUT = ${mibs(m.stub + m.raw)} MiB/s | ` +
+            `SDK via berth / that floor ${round((m.stub + m.raw) / m.sdk)}x`,
+        );
     }
 
     // (d) 20 at once
