@@ -40,13 +40,18 @@ export async function startRegistry(): Promise<Registry> {
   );
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://${host}/v2/`).then(
+  // 30 s: docker-registry can take seconds to listen on a busy machine; one that never does fails here, by name
+  let ready = false;
+  for (let i = 0; i < 300 && !ready; i++) {
+    ready = await fetch(`http://${host}/v2/`).then(
       (r) => r.status === 401,
       () => false,
     );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
+    if (!ready) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ready) {
+    child.kill();
+    throw new Error(`docker-registry did not answer on ${host} within 30 s`);
   }
   return {
     host,
