@@ -34,6 +34,7 @@ import { FakeMounter } from '../test/fixtures/fake-mounter.js';
 import { buildMountDeps, createMountTestDb, createWithVolumes, ossfsVolume } from '../test/fixtures/mount-deps.js';
 import { SHIM_DIR, startS3rver } from '../test/fixtures/s3rver.js';
 import { round, summarize, timed } from './lib/stats.js';
+import { removeContainersLabelled } from '../test/helpers/remove-containers.js';
 
 const PAIR_SECONDS = Number(process.env.BENCH_PAIRS_SECONDS ?? 3);
 const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 15);
@@ -132,17 +133,7 @@ async function createLatency() {
   const log = new RecordingLogger();
   const runtime = new DockerodeRuntime(docker, log);
   const instanceId = `bench-mounts-${randomUUID().slice(0, 8)}`;
-  cleanups.push(async () => {
-    const cs = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instanceId}`] } });
-    await Promise.all(
-      cs.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => {}),
-      ),
-    );
-  });
+  cleanups.push(() => removeContainersLabelled(docker, `berth.instance=${instanceId}`));
   const mounter = createFuseMounter({
     root: join(work, 'root'),
     ossfsBin: join(SHIM_DIR, 'ossfs'),
