@@ -10,7 +10,6 @@ import { startMountServer, type MountServer } from '../fixtures/mount-server.js'
 import { ARTIFACTS, launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { TEST_API_KEY } from '../helpers/keys.js';
 import { removeInstanceContainers } from '../helpers/server.js';
-import { waitUntil } from '../helpers/wait.js';
 
 // A real server process (Postgres, real Docker, real FUSE mounts through the ossfs stand-in) driven through
 // Debian's Chromium: what an operator does in the dashboard, and what must never leak into the browser.
@@ -196,12 +195,13 @@ describe('the dashboard in a real Chromium', () => {
     });
     expect(created.status).toBe(201);
     const hook = (await created.json()) as { id: string };
-    await apiCreate({ team: 'hooked' });
+    // The page is open before the event: the delivery and its failure appear live, without a reload.
     await page.goto(dash(`/webhooks/${hook.id}`));
-    await waitUntil('a failed delivery is listed', async () => {
-      await page.reload();
-      return (await page.locator('[data-testid=status]', { hasText: 'failed' }).count()) > 0;
-    });
+    await page.locator('#live-status', { hasText: 'live' }).waitFor();
+    const rendered = await page.locator('body').getAttribute('data-refreshed');
+    await apiCreate({ team: 'hooked' });
+    await page.locator('[data-testid=status]', { hasText: 'failed' }).first().waitFor({ timeout: 20_000 });
+    expect(await page.locator('body').getAttribute('data-refreshed')).not.toBe(rendered);
     expect(await page.locator('tr[data-delivery]').first().textContent()).toContain('410');
     // The operator fixes the receiver and enables the endpoint again, then redelivers from the dashboard.
     receiverStatus = 204;
@@ -209,10 +209,7 @@ describe('the dashboard in a real Chromium', () => {
     await page.reload();
     await page.getByRole('button', { name: 'Redeliver' }).first().click();
     await page.getByRole('status').filter({ hasText: 'Redelivery' }).waitFor();
-    await waitUntil('the redelivery succeeded', async () => {
-      await page.goto(dash(`/webhooks/${hook.id}`));
-      return (await page.locator('[data-testid=status]', { hasText: 'succeeded' }).count()) > 0;
-    });
+    await page.locator('[data-testid=status]', { hasText: 'succeeded' }).first().waitFor({ timeout: 20_000 }); // live too
     await shot('webhook');
   });
 

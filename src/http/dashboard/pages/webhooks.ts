@@ -8,6 +8,8 @@ import { runAction } from '../actions.js';
 import { csrfField, href, page, stateBadge, when, type Html } from '../layout.js';
 import { pathParam } from '../params.js';
 import { dashboardActor, readForm } from '../session.js';
+import { watchDeliveries, type DeliveriesChange } from '../../../domain/webhooks/watch-deliveries.js';
+import { sessionBoundStream, type StreamPiece } from '../stream.js';
 
 const DELIVERIES_SHOWN = 100;
 
@@ -16,7 +18,7 @@ async function endpointPage(c: Context, deps: Deps, id: string, secret?: string)
   const base = href(`/webhooks/${ep.id}`);
   return page(
     c,
-    { title: ep.url, nav: 'webhooks' },
+    { title: ep.url, nav: 'webhooks', stream: `${base}/deliveries/stream` },
     html`<h1>Webhook <span class="mono">${ep.id}</span></h1>
       ${
         secret
@@ -44,7 +46,7 @@ async function endpointPage(c: Context, deps: Deps, id: string, secret?: string)
         <form class="inline" method="post" action="${base}/rotate-secret">${csrfField(c)}<button type="submit" class="secondary">Rotate secret</button></form>
       </div>
       <h2>Deliveries</h2>
-      <div class="table-wrap" id="deliveries">
+      <div class="table-wrap" id="deliveries" data-live>
         <table>
           <caption class="skip">
             Deliveries, newest event first
@@ -126,6 +128,11 @@ export function registerWebhookPages(app: Hono, deps: Deps): void {
     return c.html(page(c, { title: 'Webhooks', nav: 'webhooks' }, content));
   });
   app.get(href('/webhooks/:id'), async (c) => c.html(await endpointPage(c, deps, pathParam(c))));
+  // The deliveries table is live: a message whenever one of them changes (the page re-renders it).
+  app.get(href('/webhooks/:id/deliveries/stream'), async (c) => {
+    const ep = await getWebhook(deps, pathParam(c)); // 404 for an unknown endpoint, before any stream
+    return sessionBoundStream(c, deps, async (signal) => changesAsPieces(watchDeliveries(deps, ep.id, { signal })));
+  });
   app.post(href('/webhooks/:id/test'), (c) =>
     runAction(c, deps.config, `/webhooks/${pathParam(c)}`, async ({ actor }) => {
       await sendTestEvent(deps, pathParam(c), actor);
@@ -144,4 +151,9 @@ export function registerWebhookPages(app: Hono, deps: Deps): void {
     const rotated = await rotateWebhookSecret(deps, pathParam(c), dashboardActor(c.get('dashboardSession')));
     return c.html(await endpointPage(c, deps, rotated.id, rotated.secret));
   });
+}
+
+async function* changesAsPieces(changes: AsyncIterable<DeliveriesChange>): AsyncGenerator<StreamPiece> {
+  for await (const change of changes)
+    yield change.kind === 'heartbeat' ? change : { kind: 'messages', messages: [{ data: JSON.stringify({ type: 'webhook.deliveries_changed' }) }] };
 }
