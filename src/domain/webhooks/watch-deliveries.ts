@@ -9,16 +9,18 @@ export type DeliveriesChange = { kind: 'changed' } | { kind: 'heartbeat' };
  * Changes to one endpoint's deliveries, for a page that shows them live: a delivery made by the fan-out,
  * claimed, settled (each attempt), redelivered or pruned. A delivery's progress is not in the event log
  * (an event per attempt would put the log's append lock on every delivery), so this asks the deliveries
- * table itself: one indexed aggregate per `pollMs`, as the event tail polls the log.
+ * table itself: one indexed aggregate per `pollMs`, as the event tail polls the log. `since` is the version
+ * the page was rendered at (deliveriesVersion), so a change between the render and the connection is not
+ * missed, as a page's ?after=<seq> does for the event stream.
  */
 export async function* watchDeliveries(
   deps: Pick<Deps, 'db'>,
   endpointId: string,
-  opts: { signal: AbortSignal; pollMs?: number; heartbeatMs?: number },
+  opts: { signal: AbortSignal; since?: string; pollMs?: number; heartbeatMs?: number },
 ): AsyncGenerator<DeliveriesChange> {
   const pollMs = opts.pollMs ?? 1000;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
-  let seen = await deliveriesVersion(deps, endpointId);
+  let seen = opts.since ?? (await deliveriesVersion(deps, endpointId));
   let lastWrite = Date.now();
   while (!opts.signal.aborted) {
     try {
@@ -39,7 +41,7 @@ export async function* watchDeliveries(
 }
 
 /** Every write to a delivery sets its updated_at, and a prune lowers the count: together they name the state. */
-async function deliveriesVersion(deps: Pick<Deps, 'db'>, endpointId: string): Promise<string> {
+export async function deliveriesVersion(deps: Pick<Deps, 'db'>, endpointId: string): Promise<string> {
   const [row] = await deps.db
     .select({ latest: sql<string | null>`max(${webhookDeliveries.updatedAt})::text`, count: sql<number>`count(*)::int` })
     .from(webhookDeliveries)

@@ -8,17 +8,19 @@ import { runAction } from '../actions.js';
 import { csrfField, href, page, stateBadge, when, type Html } from '../layout.js';
 import { pathParam } from '../params.js';
 import { dashboardActor, readForm } from '../session.js';
-import { watchDeliveries, type DeliveriesChange } from '../../../domain/webhooks/watch-deliveries.js';
+import { deliveriesVersion, watchDeliveries, type DeliveriesChange } from '../../../domain/webhooks/watch-deliveries.js';
 import { sessionBoundStream, type StreamPiece } from '../stream.js';
 
 const DELIVERIES_SHOWN = 100;
 
 async function endpointPage(c: Context, deps: Deps, id: string, secret?: string): Promise<Html> {
+  // the version first: a change after it is either in the list below or a refresh the stream will ask for
+  const version = await deliveriesVersion(deps, id);
   const [ep, deliveries] = await Promise.all([getWebhook(deps, id), listDeliveries(deps, id, { limit: DELIVERIES_SHOWN })]);
   const base = href(`/webhooks/${ep.id}`);
   return page(
     c,
-    { title: ep.url, nav: 'webhooks', stream: `${base}/deliveries/stream` },
+    { title: ep.url, nav: 'webhooks', stream: `${base}/deliveries/stream?since=${encodeURIComponent(version)}` },
     html`<h1>Webhook <span class="mono">${ep.id}</span></h1>
       ${
         secret
@@ -131,7 +133,7 @@ export function registerWebhookPages(app: Hono, deps: Deps): void {
   // The deliveries table is live: a message whenever one of them changes (the page re-renders it).
   app.get(href('/webhooks/:id/deliveries/stream'), async (c) => {
     const ep = await getWebhook(deps, pathParam(c)); // 404 for an unknown endpoint, before any stream
-    return sessionBoundStream(c, deps, async (signal) => changesAsPieces(watchDeliveries(deps, ep.id, { signal })));
+    return sessionBoundStream(c, deps, async (signal) => changesAsPieces(watchDeliveries(deps, ep.id, { signal, since: c.req.query('since') || undefined })));
   });
   app.post(href('/webhooks/:id/test'), (c) =>
     runAction(c, deps.config, `/webhooks/${pathParam(c)}`, async ({ actor }) => {
