@@ -98,6 +98,15 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(1024 ** 3),
+  /**
+   * execd: how far a file download may run ahead of a client that lags, in memory, before the rest goes to a
+   * 0600 spill file (the engine's archive is never paced by the client: it holds the container's lock)
+   */
+  BERTH_EXECD_DOWNLOAD_MEMORY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(16 * 1024 * 1024),
   /** execd: the most bytes one background-log read (GET /command/{id}/logs) answers; the cursor continues */
   BERTH_EXECD_MAX_LOG_CHUNK_BYTES: z.coerce
     .number()
@@ -105,8 +114,8 @@ const envSchema = z.object({
     .min(1024)
     .default(8 * 1024 * 1024),
   /**
-   * execd: the most output a background command's log keeps, enforced inside the sandbox (a `head -c` reading
-   * the command's output from a pipe); beyond it the output is read and dropped, so the command never blocks.
+   * execd: the most output a background command's log keeps, enforced inside the sandbox (a `cat` under `ulimit -f`
+   * reading the command's output from a FIFO); beyond it the output is read and dropped, so the command never blocks.
    */
   BERTH_EXECD_MAX_BACKGROUND_LOG_BYTES: z.coerce
     .number()
@@ -178,6 +187,7 @@ export type Config = {
   execdMaxJsonBytes: number;
   execdMaxUploadBytes: number;
   execdMaxLogChunkBytes: number;
+  execdDownloadMemoryBytes: number;
   execdMaxReplaceBytes: number;
   execdMaxBackgroundLogBytes: number;
   execdCommandRetentionSeconds: number;
@@ -246,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined>, hostname = '
     execdMaxJsonBytes: e.BERTH_EXECD_MAX_JSON_BYTES,
     execdMaxUploadBytes: e.BERTH_EXECD_MAX_UPLOAD_BYTES,
     execdMaxLogChunkBytes: e.BERTH_EXECD_MAX_LOG_CHUNK_BYTES,
+    execdDownloadMemoryBytes: e.BERTH_EXECD_DOWNLOAD_MEMORY_BYTES,
     execdMaxReplaceBytes: e.BERTH_EXECD_MAX_REPLACE_BYTES,
     execdMaxBackgroundLogBytes: e.BERTH_EXECD_MAX_BACKGROUND_LOG_BYTES,
     execdCommandRetentionSeconds: e.BERTH_EXECD_COMMAND_RETENTION_SECONDS,

@@ -10,7 +10,10 @@ import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
 // response is open, so a download must never be paced by its client: these tests stop reading and check that
 // the sandbox still answers, then that the bytes (past berth's in-memory window, so through its spill file)
 // arrive whole.
-const SIZE = 40 * 1024 * 1024; // past the 16 MiB berth holds in memory for a client that lags
+const SIZE = 48 * 1024 * 1024;
+// A 1 MiB window, so what the response's and the sockets' own buffers take up (loopback receive buffers
+// autotune up to tens of MiB) still leaves most of the file to spill.
+const WINDOW = 1024 * 1024;
 const KEY = { 'OPEN-SANDBOX-API-KEY': TEST_API_KEY };
 const HANG = 'still waiting after 10 s';
 
@@ -50,7 +53,7 @@ const openSpills = () =>
   });
 
 beforeAll(async () => {
-  t = await buildExecdApp('postgres');
+  t = await buildExecdApp('postgres', { BERTH_EXECD_DOWNLOAD_MEMORY_BYTES: String(WINDOW) });
   srv = await listenOnRandomPort(t.app.fetch);
   id = await t.createSandbox();
   containerId = (await t.docker.listContainers({ filters: { label: [`berth.sandbox-id=${id}`] } }))[0]!.Id;

@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
 const PIECE_BYTES = 1024 * 1024;
-// How far the engine may run ahead of the client in memory, before the rest goes to a spill file.
-const MEMORY_BYTES = 16 * PIECE_BYTES;
 // The engine outruns a disk only in bursts; past this much unwritten, the archive waits for the disk.
 const MAX_UNWRITTEN_BYTES = 8 * PIECE_BYTES;
 
@@ -15,7 +13,7 @@ const MAX_UNWRITTEN_BYTES = 8 * PIECE_BYTES;
  * straight through with backpressure: the engine holds the container's lock for as long as an archive
  * response is open, and while it does, inspect, exec and every other archive call on that sandbox wait
  * (measured: a client that stopped reading a download froze `docker inspect` of its container). So the entry
- * is read at the engine's own speed: into memory while the client keeps up, and past `MEMORY_BYTES` ahead of
+ * is read at the engine's own speed: into memory while the client keeps up, and past `window` bytes ahead of
  * it into a private local file that is unlinked as soon as it is opened (a crash leaves nothing behind).
  * `release` tears the archive down the moment the last wanted byte is in. `done` runs exactly once, with the
  * bytes the client was sent, after its stream has closed, failed or been cancelled.
@@ -23,9 +21,9 @@ const MAX_UNWRITTEN_BYTES = 8 * PIECE_BYTES;
 export function relayToWeb(
   src: Readable,
   range: { start: number; length: number },
-  hooks: { release: () => void; done: (sent: number) => void },
+  hooks: { release: () => void; done: (sent: number) => void; window: number },
 ): ReadableStream<Uint8Array> {
-  const relay = new Relay(src, range, hooks.release);
+  const relay = new Relay(src, range, hooks.release, hooks.window);
   let sent = 0;
   let finished = false;
   const finish = () => {
@@ -59,14 +57,14 @@ export function relayToWeb(
 
 /**
  * Takes the wanted slice of `src` without ever waiting for the reader (only, briefly, for the disk), and hands
- * it out in order: first what is held in memory, then, once the reader fell behind by `MEMORY_BYTES`,
+ * it out in order: first what is held in memory, then, once the reader fell behind by `window` bytes,
  * everything after from the spill file.
  */
 class Relay {
   private skip: number;
   private left: number;
   private memory: Buffer[] = [];
-  private memoryBytes = 0;
+  private held = 0;
   private spill: Spill | null = null;
   private failure: Error | null = null;
   private complete = false;
@@ -77,6 +75,7 @@ class Relay {
     private readonly src: Readable,
     range: { start: number; length: number },
     private readonly release: () => void,
+    private readonly window: number,
   ) {
     this.skip = range.start;
     this.left = range.length;
@@ -92,12 +91,7 @@ class Relay {
   /** The next piece for the client, waiting for the engine if needed; null once everything has been handed out. */
   async next(): Promise<Buffer | null> {
     for (;;) {
-      if (this.memoryBytes > 0) {
-        const piece = this.memory.length === 1 ? this.memory[0]! : Buffer.concat(this.memory, this.memoryBytes);
-        this.memory = [];
-        this.memoryBytes = 0;
-        return piece;
-      }
+      if (this.held > 0) return this.takeMemory();
       if (this.spill) {
         const piece = await this.spill.read();
         if (piece) return piece;
@@ -108,12 +102,37 @@ class Relay {
     }
   }
 
+  /**
+   * At most one piece from memory. Never all of it at once: what is handed out waits in the response's own
+   * buffers while the client lags, and pieces the size of the window would hold twice the window there
+   * before anything spilled.
+   */
+  private takeMemory(): Buffer {
+    const parts: Buffer[] = [];
+    let size = 0;
+    while (this.memory.length > 0 && size < PIECE_BYTES) {
+      const head = this.memory[0]!;
+      const want = PIECE_BYTES - size;
+      if (head.length <= want) {
+        parts.push(head);
+        this.memory.shift();
+        size += head.length;
+      } else {
+        parts.push(head.subarray(0, want));
+        this.memory[0] = head.subarray(want);
+        size += want;
+      }
+    }
+    this.held -= size;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  }
+
   /** The reader is gone: nothing more is needed from the engine, and the spill file is closed. */
   stop(): void {
     this.stopped = true;
     this.end();
     this.memory = [];
-    this.memoryBytes = 0;
+    this.held = 0;
     this.spill?.close();
   }
 
@@ -130,7 +149,7 @@ class Relay {
     }
     if (c.length > this.left) c = c.subarray(0, this.left);
     this.left -= c.length;
-    if (!this.spill && this.memoryBytes + c.length > MEMORY_BYTES)
+    if (!this.spill && this.held + c.length > this.window)
       this.spill = new Spill(
         this.src,
         () => this.notify(),
@@ -139,7 +158,7 @@ class Relay {
     if (this.spill) this.spill.append(c);
     else {
       this.memory.push(c);
-      this.memoryBytes += c.length;
+      this.held += c.length;
     }
     if (this.left === 0) this.end();
     this.notify();

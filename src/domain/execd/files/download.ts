@@ -47,6 +47,10 @@ export async function downloadFile(
     entry.close();
     abort.abort();
   };
-  const body = relayToWeb(entry.data, { start, length }, { release, done: (sent) => deps.metrics.execdFileBytes('download', sent) });
+  const body = relayToWeb(
+    entry.data,
+    { start, length },
+    { release, window: deps.config.execdDownloadMemoryBytes, done: (sent) => deps.metrics.execdFileBytes('download', sent) },
+  );
   return { kind: 'ok', name: baseOf(sandboxPath(raw)), size, ...(range && { range }), body };
 }
