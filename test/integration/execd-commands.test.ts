@@ -95,6 +95,21 @@ describe.each(DB_KINDS)('execd commands on a real engine (%s)', (kind) => {
     expect((await t.execd(id, '/command?id=cmd_unknown', { method: 'DELETE' })).status).toBe(404);
   });
 
+  it('holds a command back while its client does not read: the output waits in the process, not in berth', async () => {
+    // 100 MB of output: more than berth may hold for one client, fast enough to be done in well under a second
+    const res = await run({ command: 'yes 0123456789abcdef | head -c 100000000; echo done' });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const cmdId = JSON.parse(first.split('\n\n')[0]!).text as string;
+    const before = process.memoryUsage().arrayBuffers;
+    await new Promise((r) => setTimeout(r, 2000));
+    const status = (await (await t.execd(id, `/command/status/${cmdId}`)).json()) as { running: boolean };
+    expect(status.running).toBe(true);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+    expect((await t.execd(id, `/command?id=${cmdId}`, { method: 'DELETE' })).status).toBe(200);
+    await reader.cancel();
+  });
+
   it('runs background commands whose output is read back with a byte cursor', async () => {
     const frames = await readFrames(await run({ command: 'echo first; sleep 0.3; echo second; exit 4', background: true }));
     expect(frames.map((f) => f.type)).toEqual(['init', 'execution_complete']);

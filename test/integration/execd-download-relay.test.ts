@@ -5,11 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_API_KEY } from '../helpers/app.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
+import { ensureShellLessImage } from '../helpers/shell-less-image.js';
 
 // Downloads on the real engine through a real socket. The engine holds a container's lock while an archive
-// response is open, so a download must never be paced by its client: these tests stop reading and check that
-// the sandbox still answers, then that the bytes (past berth's in-memory window, so through its spill file)
-// arrive whole.
+// response is open, so an archive must never be paced by its client: in an image without tail (the archive
+// path) these tests stop reading and check that the sandbox still answers, then that the bytes (past
+// berth's in-memory window, so through its spill file) arrive whole. Where the image has tail, a big file
+// is read by it at the client's pace (an exec holds no lock): nothing spills, the sandbox still answers, and
+// a client that goes away ends the process.
 const SIZE = 48 * 1024 * 1024;
 // A 1 MiB window, so what the response's and the sockets' own buffers take up (loopback receive buffers
 // autotune up to tens of MiB) still leaves most of the file to spill.
@@ -19,8 +22,10 @@ const HANG = 'still waiting after 10 s';
 
 let t: ExecdApp;
 let srv: Listening;
-let id: string;
+let id: string; // an image without tail: the archive path
 let containerId: string;
+let withTail: string;
+let withTailContainer: string;
 const data = randomBytes(SIZE);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -28,8 +33,8 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const within10s = <T>(p: Promise<T>) => Promise.race([p, new Promise<string>((r) => setTimeout(() => r(HANG), 10_000).unref())]);
 
 /** A download whose body nobody reads until `resume()`. */
-async function stalledDownload(path: string, headers: Record<string, string> = {}) {
-  const url = new URL(`${srv.base}/v1/sandboxes/${id}/proxy/44772/files/download?path=${encodeURIComponent(path)}`);
+async function stalledDownload(path: string, headers: Record<string, string> = {}, sandbox = id) {
+  const url = new URL(`${srv.base}/v1/sandboxes/${sandbox}/proxy/44772/files/download?path=${encodeURIComponent(path)}`);
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, { headers: { ...KEY, ...headers } }, resolve).on('error', reject));
   res.pause();
   return {
@@ -55,13 +60,19 @@ const openSpills = () =>
 beforeAll(async () => {
   t = await buildExecdApp('postgres', { BERTH_EXECD_DOWNLOAD_MEMORY_BYTES: String(WINDOW) });
   srv = await listenOnRandomPort(t.app.fetch);
-  id = await t.createSandbox();
-  containerId = (await t.docker.listContainers({ filters: { label: [`berth.sandbox-id=${id}`] } }))[0]!.Id;
-  const f = new FormData();
-  f.append('metadata', new Blob([JSON.stringify({ path: '/tmp/big.bin' })]), 'metadata');
-  f.append('file', new Blob([data]), 'big.bin');
-  const up = await fetch(`${srv.base}/v1/sandboxes/${id}/proxy/44772/files/upload`, { method: 'POST', headers: KEY, body: f });
-  expect(up.status).toBe(200);
+  [id, withTail] = await Promise.all([
+    t.createSandbox({ image: { uri: await ensureShellLessImage(t.docker) }, entrypoint: ['/busybox', 'sleep', '3600'] }),
+    t.createSandbox(),
+  ]);
+  const containerOf = async (sbx: string) => (await t.docker.listContainers({ filters: { label: [`berth.sandbox-id=${sbx}`] } }))[0]!.Id;
+  [containerId, withTailContainer] = [await containerOf(id), await containerOf(withTail)];
+  for (const sbx of [id, withTail]) {
+    const f = new FormData();
+    f.append('metadata', new Blob([JSON.stringify({ path: '/tmp/big.bin' })]), 'metadata');
+    f.append('file', new Blob([data]), 'big.bin');
+    const up = await fetch(`${srv.base}/v1/sandboxes/${sbx}/proxy/44772/files/upload`, { method: 'POST', headers: KEY, body: f });
+    expect(up.status).toBe(200);
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -69,7 +80,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe('a download whose client stops reading', () => {
+describe('a download whose client stops reading, from an image without tail (the archive)', () => {
   it('leaves the sandbox answering (engine inspect, file info), then delivers every byte', async () => {
     const d = await stalledDownload('/tmp/big.bin');
     expect(d.res.statusCode).toBe(200);
@@ -125,5 +136,59 @@ describe('a download whose client stops reading', () => {
     await new Promise((r) => setTimeout(r, 1000)); // what a dropped body would have read by now
     expect(openSpills()).toEqual([]);
     expect(await within10s(t.docker.getContainer(containerId).inspect())).not.toBe(HANG);
+  }, 60_000);
+});
+
+/** The sandbox's processes running tail (the download's reader). */
+const tails = async () => ((await t.docker.getContainer(withTailContainer).top()).Processes ?? []).filter((p: string[]) => p.join(' ').includes('tail -c'));
+
+describe("a big download from an image with tail (read by the sandbox, at the client's pace)", () => {
+  it('leaves the sandbox answering while the client does not read, spills nothing, then delivers every byte', async () => {
+    const d = await stalledDownload('/tmp/big.bin', {}, withTail);
+    expect(d.res.statusCode).toBe(200);
+    expect(d.res.headers['content-length']).toBe(String(SIZE));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await within10s(t.docker.getContainer(withTailContainer).inspect())).not.toBe(HANG);
+    const info = await within10s(fetch(`${srv.base}/v1/sandboxes/${withTail}/proxy/44772/files/info?path=/tmp/big.bin`, { headers: KEY }));
+    expect((info as Response).status).toBe(200);
+    expect(openSpills()).toEqual([]); // the archive path, with this window, would have spilled most of the file
+    expect((await tails()).length).toBe(1); // held back by the client, not finished into berth's memory
+    d.res.resume();
+    const got = await d.readAll();
+    expect(sha(got)).toBe(sha(data));
+  }, 60_000);
+
+  it('serves a range exactly', async () => {
+    const start = 5 * 1024 * 1024 + 3;
+    const end = 40 * 1024 * 1024 + 11;
+    const d = await stalledDownload('/tmp/big.bin', { Range: `bytes=${start}-${end}` }, withTail);
+    expect(d.res.statusCode).toBe(206);
+    expect(d.res.headers['content-range']).toBe(`bytes ${start}-${end}/${SIZE}`);
+    d.res.resume();
+    expect(sha(await d.readAll())).toBe(sha(data.subarray(start, end + 1)));
+  }, 60_000);
+
+  it('ends the reading process when the client goes away, and the next download is whole', async () => {
+    const d = await stalledDownload('/tmp/big.bin', {}, withTail);
+    for (let i = 0; i < 50 && (await tails()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await tails()).length).toBe(1);
+    d.res.destroy();
+    for (let i = 0; i < 50 && (await tails()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await tails()).toEqual([]);
+    const again = await stalledDownload('/tmp/big.bin', {}, withTail);
+    again.res.resume();
+    expect(sha(await again.readAll())).toBe(sha(data));
+  }, 60_000);
+
+  it('is served from the archive while the sandbox is paused (no process can run), whole', async () => {
+    expect((await t.api(`/v1/sandboxes/${withTail}/pause`, { method: 'POST' })).status).toBe(202);
+    try {
+      const d = await stalledDownload('/tmp/big.bin', {}, withTail);
+      expect(d.res.statusCode).toBe(200);
+      d.res.resume();
+      expect(sha(await d.readAll())).toBe(sha(data));
+    } finally {
+      expect((await t.api(`/v1/sandboxes/${withTail}/resume`, { method: 'POST' })).status).toBe(202);
+    }
   }, 60_000);
 });

@@ -90,3 +90,21 @@ describe('delete and move in an image with /bin/busybox but no applet links', ()
     expect(await down.text()).toBe('moved content');
   });
 });
+
+describe('a big download in images without tail on any path', () => {
+  it('is whole and exact by range: by `busybox tail` with /bin/busybox, from the archive with no tools at all', async () => {
+    const big = Buffer.alloc(6 * 1024 * 1024, 0);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i); // every 4 KiB block says where it is
+    for (const sbx of [busybox, bare]) {
+      const form = new FormData();
+      form.append('metadata', new Blob([JSON.stringify({ path: '/tmp/big.bin' })], { type: 'application/json' }), 'metadata');
+      form.append('file', new Blob([big]), 'f');
+      expect((await t.execd(sbx, '/files/upload', { method: 'POST', body: form })).status).toBe(200);
+      const whole = await t.execd(sbx, '/files/download?path=/tmp/big.bin');
+      expect(Buffer.from(await whole.arrayBuffer()).equals(big)).toBe(true);
+      const part = await t.execd(sbx, '/files/download?path=/tmp/big.bin', { headers: { Range: 'bytes=4096-5246975' } });
+      expect(part.status).toBe(206);
+      expect(Buffer.from(await part.arrayBuffer()).equals(big.subarray(4096, 5246976))).toBe(true);
+    }
+  });
+});

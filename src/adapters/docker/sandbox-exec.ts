@@ -3,13 +3,14 @@ import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
 import type { ContainerStats, ExecHandle, ExecSpec, ExecStatus, PathStat, SandboxExec } from '../../domain/execd/port.js';
+import { demux } from './demux.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
 import { statsSample } from './exec-stats.js';
 import { otherGroupsOfSession } from './host-session.js';
 import { pathStatOf } from './path-stat.js';
 
 /**
- * SandboxExec on the Docker Engine API. Exec goes through dockerode (its hijack and demux are right);
+ * SandboxExec on the Docker Engine API. Exec goes through dockerode's hijack, demultiplexed with back-pressure;
  * the archive calls use plain HTTP on the engine socket, which gives the response headers (the path stat)
  * and lets a download be aborted without reading the rest of a subtree's tar.
  */
@@ -51,7 +52,7 @@ export class DockerSandboxExec implements SandboxExec {
     const stderr = new PassThrough();
     // Demux at once, before any await: bytes that arrive before a listener exists are not replayed.
     if (spec.tty) socket.pipe(stdout);
-    else this.docker.modem.demuxStream(socket, stdout, stderr);
+    else demux(socket, stdout, stderr);
     const finish = () => {
       if (!spec.tty) stdout.end();
       stderr.end();

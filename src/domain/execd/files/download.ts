@@ -2,6 +2,7 @@ import type { Deps } from '../../deps.js';
 import { invalid, notFound } from '../../errors.js';
 import { execTarget } from '../target.js';
 import { relayToWeb } from './download-body.js';
+import { EXEC_DOWNLOAD_MIN_BYTES, tailBody } from './download-exec.js';
 import { baseOf, sandboxPath } from './paths.js';
 import { rangeOf, type ByteRange } from './range.js';
 import { followLinks } from './resolve.js';
@@ -11,11 +12,12 @@ export type Download =
   { kind: 'ok'; name: string; size: number; range?: ByteRange; body: ReadableStream<Uint8Array> } | { kind: 'unsatisfiable'; size: number };
 
 /**
- * GET /files/download: the file's bytes, streamed from the single entry of its archive (following a symlink
- * at the end, as open(2) would). The size comes from the entry's own header, so the length always matches
- * the bytes sent. A range is served by reading and discarding up to its start: the archive API cannot seek.
- * The engine's archive is read at its own speed whatever the client does (`relayToWeb`): an open archive
- * holds the container's lock.
+ * GET /files/download: the file's bytes (following a symlink at the end, as open(2) would). A big file in a
+ * running sandbox is read by the sandbox's own tail at the client's pace (`tailBody`; an exec holds no lock).
+ * Otherwise (a small file, a paused sandbox, an image without tail) the bytes come from the single entry of
+ * the file's archive, whose own header gives the size, so the length always matches the bytes sent; a range
+ * is served by reading and discarding up to its start (the archive API cannot seek), and the archive is read
+ * at the engine's speed whatever the client does (`relayToWeb`): an open archive holds the container's lock.
  */
 export async function downloadFile(
   deps: Pick<Deps, 'db' | 'config' | 'exec' | 'metrics'>,
@@ -24,10 +26,19 @@ export async function downloadFile(
   rangeHeader: string | undefined,
 ): Promise<Download> {
   if (raw === undefined || raw === '') throw invalid('MISSING_QUERY', 'Missing query parameter: path.');
-  const { containerId } = await execTarget(deps, sandboxId, { allowPaused: true });
+  const { containerId, paused } = await execTarget(deps, sandboxId, { allowPaused: true });
   const target = await followLinks(deps.exec, containerId, sandboxPath(raw));
   if (!target.stat) throw notFound('FILE_NOT_FOUND', `No such file: ${raw}`);
   if (target.stat.kind !== 'file') throw invalid('INVALID_REQUEST_BODY', `Not a regular file: ${raw}`);
+  const name = baseOf(sandboxPath(raw));
+  const done = (sent: number) => deps.metrics.execdFileBytes('download', sent);
+  const statAnswer = rangeOf(rangeHeader, target.stat.size);
+  if (!paused && statAnswer.kind !== 'unsatisfiable') {
+    const range = statAnswer.kind === 'partial' ? statAnswer.range : undefined;
+    const slice = range ? { start: range.start, length: range.end - range.start + 1 } : { start: 0, length: target.stat.size };
+    const body = slice.length >= EXEC_DOWNLOAD_MIN_BYTES ? await tailBody(deps.exec, containerId, target.path, slice, done) : null;
+    if (body) return { kind: 'ok', name, size: target.stat.size, ...(range && { range }), body };
+  }
   const abort = new AbortController();
   const entry = await firstEntry(await deps.exec.readArchive(containerId, target.path, abort.signal));
   if (!entry || entry.header.type !== 'file') {
@@ -47,10 +58,6 @@ export async function downloadFile(
     entry.close();
     abort.abort();
   };
-  const body = relayToWeb(
-    entry.data,
-    { start, length },
-    { release, window: deps.config.execdDownloadMemoryBytes, done: (sent) => deps.metrics.execdFileBytes('download', sent) },
-  );
-  return { kind: 'ok', name: baseOf(sandboxPath(raw)), size, ...(range && { range }), body };
+  const body = relayToWeb(entry.data, { start, length }, { release, window: deps.config.execdDownloadMemoryBytes, done });
+  return { kind: 'ok', name, size, ...(range && { range }), body };
 }

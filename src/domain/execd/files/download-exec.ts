@@ -1,0 +1,109 @@
+import { isDomainError } from '../../errors.js';
+import type { SandboxExec } from '../port.js';
+import { BUSYBOX } from '../run-tool.js';
+
+/**
+ * From this size up, a download is read by the sandbox's own `tail` rather than through the archive API. An
+ * open archive holds the container's lock, so it must be read at the engine's pace and what the client has
+ * not taken yet goes to memory and then to a spill file (download-body.ts); an exec holds no lock, so the
+ * client's own pace reaches the process and nothing is buffered or written twice. Below it, the archive's
+ * lock lasts milliseconds whatever the client does, and starting a process costs more than it saves.
+ */
+export const EXEC_DOWNLOAD_MIN_BYTES = 4 * 1024 * 1024;
+
+// Bytes handed to the response ahead of the socket: the next pieces are read from the process while it drains.
+const AHEAD_BYTES = 1024 * 1024;
+// The process's pipe gives 4-32 KiB at a time; a socket write per piece that small costs both ends more.
+const PIECE_BYTES = 256 * 1024;
+const TAILS = [['/usr/bin/tail'], ['/bin/tail'], [BUSYBOX, 'tail']];
+const TAIL_CACHE_LIMIT = 10_000;
+const tailOf = new Map<string, string[] | null>();
+
+/** The image's tail by absolute path (no PATH lookup, no shell), once per container; null when it has none. */
+async function findTail(exec: SandboxExec, containerId: string): Promise<string[] | null> {
+  const known = tailOf.get(containerId);
+  if (known !== undefined) return known;
+  let found: string[] | null = null;
+  for (const argv of TAILS) {
+    const kind = (await exec.stat(containerId, argv[0]!))?.kind;
+    if (kind === 'file' || kind === 'symlink') {
+      found = argv;
+      break;
+    }
+  }
+  if (tailOf.size >= TAIL_CACHE_LIMIT) tailOf.clear();
+  tailOf.set(containerId, found);
+  return found;
+}
+
+/**
+ * The bytes [start, start + length) of the file at `path` (already resolved inside the sandbox), as `tail -c
+ * +N` run as root prints them. null when the image has no tail, or tail printed nothing (the file is gone
+ * or shorter now): the caller then serves the archive as before. A file that ends before `length` errors
+ * the stream, so the client sees a cut-off transfer, never a short body under a full Content-Length.
+ * `done` runs once with the bytes sent, however the stream ends.
+ */
+export async function tailBody(
+  exec: SandboxExec,
+  containerId: string,
+  path: string,
+  range: { start: number; length: number },
+  done: (sent: number) => void,
+): Promise<ReadableStream<Uint8Array> | null> {
+  const tail = await findTail(exec, containerId);
+  if (!tail) return null;
+  let handle;
+  try {
+    handle = await exec.start(containerId, { cmd: [...tail, '-c', `+${range.start + 1}`, '--', path], user: '0' });
+  } catch (e) {
+    if (isDomainError(e) && e.code === 'NOT_SUPPORTED') return null; // deleted since the check
+    throw e;
+  }
+  handle.stderr.resume();
+  const chunks = handle.stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head = await chunks.next();
+  if (head.done) {
+    handle.detach();
+    return null;
+  }
+  let pending: Buffer | null = head.value;
+  let sent = 0;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    handle.detach(); // tail, if still writing, ends on a closed pipe
+    setImmediate(() => done(sent));
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const parts: Buffer[] = [];
+          let size = 0;
+          while (size < PIECE_BYTES && sent + size < range.length) {
+            const c = pending ?? (await chunks.next()).value;
+            pending = null;
+            if (!c) break;
+            parts.push(c);
+            size += c.length;
+          }
+          if (size === 0) throw new Error('the file changed while it was being read');
+          const next = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+          const piece = next.length > range.length - sent ? next.subarray(0, range.length - sent) : next;
+          sent += piece.length;
+          controller.enqueue(piece);
+          if (sent === range.length) {
+            controller.close();
+            finish();
+          }
+        } catch (e) {
+          controller.error(e);
+          finish();
+        }
+      },
+      cancel: finish,
+    },
+    { highWaterMark: AHEAD_BYTES, size: (chunk) => chunk.byteLength },
+  );
+}
