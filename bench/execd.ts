@@ -4,7 +4,7 @@
  *  (a) `commands.run('true')` through the official SDK vs raw dockerode exec (create, start attached,
  *      demux to the end, inspect): p50/p95 and the ratio (target <= 1.25x);
  *  (b) first byte: from the request to the first stdout event of `echo x` vs raw exec's first stdout byte;
- *  (c) a 64 MiB upload and download through the SDK, and through a plain streaming HTTP client (the server's
+ *  (c) a 64 MiB upload (a Buffer, and a file stream) and download through the SDK, and through a plain streaming HTTP client (the server's
  *      own cost), vs raw putArchive/getArchive (throughput ratio, target >= 0.8x); and the SDK's own floor: the
  *      same SDK calls against a do-nothing stub (no server can do better through the SDK than that); and for
  *      uploads the floor of a server that never lets a client pace the engine's archive (the container lock,
@@ -13,7 +13,7 @@
  * Env: BENCH_N (default 100). Everything it makes is removed at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -151,16 +151,24 @@ async function main() {
     // the SDK; the raw archive API (the floor); the SDK against a do-nothing stub (the SDK's own floor: no
     // server can do better through the SDK); and a plain streaming HTTP client (berth's own cost).
     const data = randomBytes(BIG);
+    // The SDK sends a Buffer through FormData (copied, then encoded in small pieces: its slowest input) and a
+    // stream as a chunked body (no length: the server must take it all before it knows the size); both count.
+    const source = join(dataDir, 'upload-source.bin');
+    writeFileSync(source, data);
+    const fromDisk = () => createReadStream(source, { highWaterMark: 1024 * 1024 });
     const stub = await startSdkStub(data);
     const base = `${server.url}/v1/sandboxes/${sbx.id}/proxy/44772`;
     const kinds = ['sdk', 'raw', 'stub', 'plain'] as const;
     const ups: Record<(typeof kinds)[number], number[]> = { sdk: [], raw: [], stub: [], plain: [] };
     const downs: Record<(typeof kinds)[number], number[]> = { sdk: [], raw: [], stub: [], plain: [] };
+    const streamed = { sdk: [] as number[], stub: [] as number[] };
     for (let round = 0; round < FILE_ROUNDS; round++) {
       ups.sdk.push((await timed(() => sbx.files.writeFiles([{ path: '/tmp/berth.bin', data }]))).ms);
       ups.raw.push((await timed(() => rawUpload(container, data))).ms);
       ups.stub.push((await timed(() => stub.upload())).ms);
       ups.plain.push((await timed(() => plainUpload(base, data))).ms);
+      streamed.sdk.push((await timed(() => sbx.files.writeFiles([{ path: '/tmp/berth-streamed.bin', data: fromDisk() }]))).ms);
+      streamed.stub.push((await timed(() => stub.upload(fromDisk()))).ms);
       downs.sdk.push((await timed(async () => expectBig((await sbx.files.readBytes('/tmp/berth.bin')).length))).ms);
       downs.raw.push((await timed(async () => expectBig(await rawDownload(container)))).ms);
       downs.stub.push((await timed(() => stub.download())).ms);
@@ -184,11 +192,18 @@ async function main() {
       // An upload must be whole on berth's disk before the PUT starts: the engine holds the container's lock
       // while it extracts, so a PUT paced by the client would freeze the sandbox for as long as the client
       // takes. Through the SDK, nothing that keeps that rule beats the SDK's own send plus the raw PUT.
-      if (what === 'upload')
+      if (what === 'upload') {
         say(
           `  upload floor for a server that keeps the lock short: SDK's floor + raw PUT = ${mibs(m.stub + m.raw)} MiB/s | ` +
             `SDK via berth / that floor ${round((m.stub + m.raw) / m.sdk)}x`,
         );
+        const [sdkStream, stubStream] = [summarize(streamed.sdk).p50, summarize(streamed.stub).p50];
+        say(
+          `  the same with a file stream as the SDK's input (fs.createReadStream): SDK via berth ${mibs(sdkStream)} MiB/s = ` +
+            `${round(m.raw / sdkStream)}x raw | SDK to the stub ${mibs(stubStream)} MiB/s = ${round(m.raw / stubStream)}x raw | ` +
+            `floor for a server that keeps the lock short ${mibs(stubStream + m.raw)} MiB/s, SDK via berth / that floor ${round((stubStream + m.raw) / sdkStream)}x`,
+        );
+      }
     }
 
     // (d) 20 at once

@@ -7,7 +7,9 @@ import { Sandbox } from '@alibaba-group/opensandbox';
  * reads uploads to the end and throws them away, and answers downloads from memory. What the SDK takes here
  * is the floor of any server's figure through the SDK.
  */
-export async function startSdkStub(data: Buffer): Promise<{ upload(): Promise<void>; download(): Promise<void>; close(): Promise<void> }> {
+export async function startSdkStub(
+  data: Buffer,
+): Promise<{ upload(input?: Buffer | AsyncIterable<Uint8Array>): Promise<void>; download(): Promise<void>; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://stub').pathname;
     const json = (body: unknown, status = 200) => {
@@ -35,7 +37,7 @@ export async function startSdkStub(data: Buffer): Promise<{ upload(): Promise<vo
     resource: { cpu: '1', memory: '512Mi' },
   });
   return {
-    upload: () => sbx.files.writeFiles([{ path: '/tmp/floor.bin', data }]),
+    upload: (input = data) => sbx.files.writeFiles([{ path: '/tmp/floor.bin', data: input }]),
     download: async () => {
       const got = await sbx.files.readBytes('/tmp/floor.bin');
       if (got.length !== data.length) throw new Error(`stub download ${got.length} bytes`);
