@@ -201,7 +201,8 @@ async function main() {
         say(
           `  the same with a file stream as the SDK's input (fs.createReadStream): SDK via berth ${mibs(sdkStream)} MiB/s = ` +
             `${round(m.raw / sdkStream)}x raw | SDK to the stub ${mibs(stubStream)} MiB/s = ${round(m.raw / stubStream)}x raw | ` +
-            `floor for a server that keeps the lock short ${mibs(stubStream + m.raw)} MiB/s, SDK via berth / that floor ${round((stubStream + m.raw) / sdkStream)}x`,
+            `floor for a server that keeps the lock short ${mibs(stubStream + m.raw)} MiB/s, ` +
+            `SDK via berth / that floor ${round((stubStream + m.raw) / sdkStream)}x`,
         );
       }
     }
