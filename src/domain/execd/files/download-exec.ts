@@ -11,7 +11,8 @@ import { BUSYBOX } from '../run-tool.js';
  */
 export const EXEC_DOWNLOAD_MIN_BYTES = 4 * 1024 * 1024;
 
-// Bytes handed to the response ahead of the socket: the next pieces are read from the process while it drains.
+// Bytes read from the process ahead of the client (and again as much queued in the response): the next
+// pieces are on their way while the socket drains.
 const AHEAD_BYTES = 1024 * 1024;
 // The process's pipe gives 4-32 KiB at a time; a socket write per piece that small costs both ends more.
 const PIECE_BYTES = 256 * 1024;
@@ -60,13 +61,11 @@ export async function tailBody(
     throw e;
   }
   handle.stderr.resume();
-  const chunks = handle.stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head = await chunks.next();
-  if (head.done) {
+  const chunks = new ChunkQueue(handle.stdout);
+  if (!(await chunks.waitFirst())) {
     handle.detach();
     return null;
   }
-  let pending: Buffer | null = head.value;
   let sent = 0;
   let finished = false;
   const finish = () => {
@@ -79,18 +78,8 @@ export async function tailBody(
     {
       async pull(controller) {
         try {
-          const parts: Buffer[] = [];
-          let size = 0;
-          while (size < PIECE_BYTES && sent + size < range.length) {
-            const c = pending ?? (await chunks.next()).value;
-            pending = null;
-            if (!c) break;
-            parts.push(c);
-            size += c.length;
-          }
-          if (size === 0) throw new Error('the file changed while it was being read');
-          const next = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-          const piece = next.length > range.length - sent ? next.subarray(0, range.length - sent) : next;
+          const piece = await chunks.take(Math.min(PIECE_BYTES, range.length - sent));
+          if (!piece) throw new Error('the file changed while it was being read');
           sent += piece.length;
           controller.enqueue(piece);
           if (sent === range.length) {
@@ -106,4 +95,71 @@ export async function tailBody(
     },
     { highWaterMark: AHEAD_BYTES, size: (chunk) => chunk.byteLength },
   );
+}
+
+/**
+ * The process's output as it arrives, held up to AHEAD_BYTES (then the exec is paused, and back-pressure
+ * reaches the process). Read from `data` events, not a stream's read(), which would copy whatever is
+ * buffered into one buffer on every call: a piece is assembled once, from what is queued when it is asked for.
+ */
+class ChunkQueue {
+  private queue: Buffer[] = [];
+  private bytes = 0;
+  private ended = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly src: NodeJS.ReadableStream) {
+    src.on('data', (c: Buffer) => {
+      this.queue.push(c);
+      this.bytes += c.length;
+      if (this.bytes >= AHEAD_BYTES) src.pause();
+      this.notify();
+    });
+    const end = () => {
+      this.ended = true;
+      this.notify();
+    };
+    src.once('end', end);
+    src.once('close', end);
+    src.once('error', end);
+  }
+
+  /** false when the process ended without printing anything */
+  async waitFirst(): Promise<boolean> {
+    await this.arrival();
+    return this.bytes > 0;
+  }
+
+  /** Up to `max` bytes of what is queued (waiting for some if none is), or null once the output has ended. */
+  async take(max: number): Promise<Buffer | null> {
+    await this.arrival();
+    if (this.bytes === 0) return null;
+    const parts: Buffer[] = [];
+    let size = 0;
+    while (this.queue.length > 0 && size < max) {
+      const head = this.queue[0]!;
+      if (head.length <= max - size) {
+        parts.push(head);
+        this.queue.shift();
+        size += head.length;
+      } else {
+        parts.push(head.subarray(0, max - size));
+        this.queue[0] = head.subarray(max - size);
+        size = max;
+      }
+    }
+    this.bytes -= size;
+    if (this.bytes < AHEAD_BYTES) this.src.resume();
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  }
+
+  private async arrival(): Promise<void> {
+    while (this.bytes === 0 && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
 }
