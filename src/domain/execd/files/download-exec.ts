@@ -72,6 +72,8 @@ export async function tailBody(
     if (finished) return;
     finished = true;
     handle.detach(); // tail, if still writing, ends on a closed pipe
+    // Cut short: the next download looks for tail again (a client may have deleted it meanwhile).
+    if (sent < range.length) tailOf.delete(containerId);
     setImmediate(() => done(sent));
   };
   return new ReadableStream<Uint8Array>(
