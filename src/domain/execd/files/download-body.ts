@@ -3,6 +3,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { takeFront } from './byte-queue.js';
 
 const PIECE_BYTES = 1024 * 1024;
 // The engine outruns a disk only in bursts; past this much unwritten, the archive waits for the disk.
@@ -108,23 +109,9 @@ class Relay {
    * before anything spilled.
    */
   private takeMemory(): Buffer {
-    const parts: Buffer[] = [];
-    let size = 0;
-    while (this.memory.length > 0 && size < PIECE_BYTES) {
-      const head = this.memory[0]!;
-      const want = PIECE_BYTES - size;
-      if (head.length <= want) {
-        parts.push(head);
-        this.memory.shift();
-        size += head.length;
-      } else {
-        parts.push(head.subarray(0, want));
-        this.memory[0] = head.subarray(want);
-        size += want;
-      }
-    }
-    this.held -= size;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    const piece = takeFront(this.memory, PIECE_BYTES);
+    this.held -= piece.length;
+    return piece;
   }
 
   /** The reader is gone: nothing more is needed from the engine, and the spill file is closed. */

@@ -1,6 +1,7 @@
 import { isDomainError } from '../../errors.js';
 import type { SandboxExec } from '../port.js';
 import { BUSYBOX } from '../run-tool.js';
+import { takeFront } from './byte-queue.js';
 
 /**
  * From this size up, a download is read by the sandbox's own `tail` rather than through the archive API. An
@@ -136,23 +137,10 @@ class ChunkQueue {
   async take(max: number): Promise<Buffer | null> {
     await this.arrival();
     if (this.bytes === 0) return null;
-    const parts: Buffer[] = [];
-    let size = 0;
-    while (this.queue.length > 0 && size < max) {
-      const head = this.queue[0]!;
-      if (head.length <= max - size) {
-        parts.push(head);
-        this.queue.shift();
-        size += head.length;
-      } else {
-        parts.push(head.subarray(0, max - size));
-        this.queue[0] = head.subarray(max - size);
-        size = max;
-      }
-    }
-    this.bytes -= size;
+    const piece = takeFront(this.queue, max);
+    this.bytes -= piece.length;
     if (this.bytes < AHEAD_BYTES) this.src.resume();
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    return piece;
   }
 
   private async arrival(): Promise<void> {
