@@ -1,3 +1,4 @@
+import { sandboxPath } from '../files/paths.js';
 import type { Deps } from '../../deps.js';
 import { DomainError, invalid } from '../../errors.js';
 import { execTarget, type ExecTarget } from '../target.js';
@@ -21,6 +22,8 @@ export function assertCommandInput(input: Pick<CommandInput, 'command' | 'cwd' |
   if (input.command.includes('\0')) throw invalid('INVALID_REQUEST_BODY', 'command must not contain NUL bytes.');
   if (input.gid !== undefined && input.uid === undefined) throw invalid('INVALID_REQUEST_BODY', 'gid needs uid.');
   if (input.cwd !== undefined && (input.cwd === '' || input.cwd.includes('\0'))) throw invalid('INVALID_REQUEST_BODY', 'cwd must be a non-empty path.');
+  // a name past NAME_MAX/PATH_MAX: 400 here, not the engine's bare 500 when cwd is stat'ed (fuzz seed 231546418)
+  if (input.cwd !== undefined) sandboxPath(input.cwd, 'cwd');
   for (const [k, v] of Object.entries(input.envs)) {
     if (!ENV_NAME.test(k)) throw invalid('INVALID_REQUEST_BODY', `envs: '${k.slice(0, 64)}' is not a valid environment variable name.`);
     if (v.includes('\0')) throw invalid('INVALID_REQUEST_BODY', `envs: the value of ${k} contains a NUL byte.`);
