@@ -203,6 +203,13 @@ describe('DockerodeRuntime against the local engine', () => {
     expect(logLines.join('\n')).not.toContain(password);
   });
 
+  it('answers 400 for a reference the engine will not parse, without a pull', async () => {
+    // the create check lets a domain start with "-"; the engine's image inspect answers 400 "invalid reference format"
+    const err = await expectDomainError(runtime.ensureImage('-x.io/nope:latest'), 'invalid', 'SANDBOX::INVALID_PARAMETER');
+    expect(err.message).toMatch(/invalid reference format/);
+    expect(logLines.join('\n')).not.toMatch(/pulling image.*-x\.io/);
+  });
+
   it('does not pull an image that is present', async () => {
     await expect(runtime.ensureImage('berth-base:latest')).resolves.toBeUndefined();
   });

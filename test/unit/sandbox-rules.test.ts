@@ -93,6 +93,12 @@ describe('create validation order and codes', () => {
     [{ entrypoint: [] }, 'DOCKER::INVALID_ENTRYPOINT'],
     [{ entrypoint: [''] }, 'DOCKER::INVALID_ENTRYPOINT'],
     [{ image: { uri: 'Not A Ref' } }, 'SANDBOX::INVALID_PARAMETER'],
+    // the engine refuses a repository name past 255 characters (a fuzz run found it answered 500)
+    [{ image: { uri: '-x.io/nope:latest' } }, 'SANDBOX::INVALID_PARAMETER'],
+    // (the limit counts the normalized name: docker.io/library/ + 238 is 256)
+    [{ image: { uri: `${'a'.repeat(238)}:latest` } }, 'SANDBOX::INVALID_PARAMETER'],
+    [{ image: { uri: `user/${'a'.repeat(241)}:latest` } }, 'SANDBOX::INVALID_PARAMETER'],
+    [{ image: { uri: `registry.local:5000/${'a'.repeat(236)}@sha256:${'0'.repeat(64)}` } }, 'SANDBOX::INVALID_PARAMETER'],
     [{ metadata: { 'opensandbox.io/id': 'x' } }, 'SANDBOX::INVALID_METADATA_LABEL'],
     [{ platform: { os: 'windows', arch: 'amd64' } }, 'SANDBOX::INVALID_PARAMETER'],
     [{ platform: { os: 'linux', arch: 'mips' } }, 'SANDBOX::INVALID_PARAMETER'],
@@ -103,6 +109,10 @@ describe('create validation order and codes', () => {
     [{ snapshotId: 'snap' }, 'SANDBOX::INVALID_PARAMETER'],
   ])('refuses %j with %s', (patch, code) => {
     expect(codeOf(() => validateCreate({ ...base, ...patch } as never, cfg))).toBe(code);
+  });
+  it('takes a normalized repository of exactly 255 characters, with a tag, a digest and a registry port', () => {
+    for (const uri of [`${'a'.repeat(237)}:v1`, `user/${'a'.repeat(240)}`, `registry.local:5000/${'a'.repeat(235)}:v1@sha256:${'0'.repeat(64)}`])
+      expect(validateCreate({ ...base, image: { uri } }, cfg).image).toBe(uri);
   });
   it('checks extensions before the entrypoint, as upstream', () => {
     expect(codeOf(() => validateCreate({ ...base, entrypoint: [], extensions: { 'access.renew.extend.seconds': '1' } }, cfg))).toBe(

@@ -40,7 +40,9 @@ export async function ensureImage(docker: Docker, log: Logger, uri: string, auth
     await docker.getImage(uri).inspect();
     return;
   } catch (e) {
-    // Only "not here" sends us to the registry; any other answer is the engine's own trouble.
+    // Only "not here" sends us to the registry. A 400 is a reference the engine will not parse (a rule the
+    // create check does not know); any other answer is the engine's own trouble.
+    if (dockerStatus(e) === 400) throw invalid('SANDBOX::INVALID_PARAMETER', `The engine refuses image.uri: ${dockerMessage(e).slice(0, 200)}.`);
     if (!isDockerNotFound(e)) throw dockerFailure(e, 'DOCKER::SANDBOX_IMAGE_PULL_FAILED', failedMessage(uri, dockerMessage(e), auth));
   }
 

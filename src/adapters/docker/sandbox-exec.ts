@@ -103,7 +103,7 @@ export class DockerSandboxExec implements SandboxExec {
     const res = await this.call('HEAD', archivePath(containerId, path));
     const body = await readText(res);
     if (res.statusCode === 404) return null;
-    if (res.statusCode !== 200) throw archiveFailure(res.statusCode, body);
+    if (res.statusCode !== 200) throw await this.archiveFailure(containerId, res.statusCode, body);
     const header = res.headers['x-docker-container-path-stat'];
     return pathStatOf(String(header ?? ''));
   }
@@ -113,7 +113,7 @@ export class DockerSandboxExec implements SandboxExec {
     if (res.statusCode === 200) return res;
     const body = await readText(res);
     if (res.statusCode === 404) throw notFound('FILE_NOT_FOUND', `No such file or directory: ${path}`);
-    throw archiveFailure(res.statusCode, body);
+    throw await this.archiveFailure(containerId, res.statusCode, body);
   }
 
   async writeArchive(containerId: string, dir: string, tar: Readable): Promise<void> {
@@ -122,7 +122,7 @@ export class DockerSandboxExec implements SandboxExec {
     if (res.statusCode === 200) return;
     if (res.statusCode === 404) throw notFound('FILE_NOT_FOUND', `No such directory: ${dir}`);
     if (res.statusCode === 403) throw new DomainError('conflict', 'PERMISSION_DENIED', `The sandbox's file system is read-only at ${dir}.`);
-    throw archiveFailure(res.statusCode, body);
+    throw await this.archiveFailure(containerId, res.statusCode, body);
   }
 
   async stats(containerId: string): Promise<ContainerStats> {
@@ -131,7 +131,31 @@ export class DockerSandboxExec implements SandboxExec {
       const [raw, info] = await Promise.all([container.stats({ stream: false }), container.inspect()]);
       return statsSample(raw as unknown as Record<string, unknown>, info.HostConfig?.NanoCpus ?? 0);
     } catch (e) {
-      throw runtimeFailure('RUNTIME_ERROR', `Failed to read sandbox metrics: ${dockerMessage(e)}`);
+      throw (await this.leavingContainer(containerId)) ?? runtimeFailure('RUNTIME_ERROR', `Failed to read sandbox metrics: ${dockerMessage(e)}`);
+    }
+  }
+
+  /**
+   * A 5xx from the archive API is often a container on its way out: while it is being removed the engine
+   * answers a HEAD with a bare 500 and a GET with "RWLayer ... is unexpectedly nil". Asking the engine
+   * about the container tells a sandbox that went away (404, 409 as for any sandbox not Running) from a
+   * real engine fault (500).
+   */
+  private async archiveFailure(containerId: string, status: number | undefined, body: string): Promise<DomainError> {
+    if (status !== undefined && status >= 500) {
+      const leaving = await this.leavingContainer(containerId);
+      if (leaving) return leaving;
+    }
+    return archiveFailure(status, body);
+  }
+
+  private async leavingContainer(containerId: string): Promise<DomainError | null> {
+    try {
+      const { State } = await this.docker.getContainer(containerId).inspect();
+      if (State.Running && !State.Dead && State.Status !== 'removing') return null;
+      return conflict('SANDBOX_NOT_RUNNING', `The sandbox's container ${containerId.slice(0, 12)} is ${State.Status}, not running.`);
+    } catch (e) {
+      return dockerStatus(e) === 404 ? goneContainer(containerId) : null;
     }
   }
 
@@ -181,13 +205,15 @@ function archiveFailure(status: number | undefined, body: string): DomainError {
   return runtimeFailure('RUNTIME_ERROR', `Docker archive call failed (${status}): ${message.slice(0, 300)}`);
 }
 
+const goneContainer = (containerId: string) => notFound('DOCKER::SANDBOX_NOT_FOUND', `The sandbox's container ${containerId.slice(0, 12)} is gone.`);
+
 /** exec create/start: a paused container answers 409, a gone one 404. */
 function execFailure(e: unknown, containerId: string): DomainError {
   const status = dockerStatus(e);
   const msg = dockerMessage(e);
   if (status === 409 && /paused/i.test(msg)) return conflict('SANDBOX_PAUSED', 'The sandbox is paused; resume it before running commands.');
   if (status === 409) return conflict('SANDBOX_NOT_RUNNING', 'The sandbox is not running.');
-  if (status === 404) return notFound('DOCKER::SANDBOX_NOT_FOUND', `The sandbox's container ${containerId.slice(0, 12)} is gone.`);
+  if (status === 404) return goneContainer(containerId);
   // The program is not in the container (a client deleted /bin/sh through the files API after the shell
   // check passed): the sandbox cannot do this any more, as with an image that never had a shell.
   if (/executable file not found|no such file or directory/i.test(msg))

@@ -42,9 +42,21 @@ const RENEW_EXTEND = 'access.renew.extend.seconds';
 // Docker's image reference grammar: [registry[:port]/]path[:tag][@sha256:digest]. Checked here so a typo is
 // a 400 naming the field, not a pull failure (500) after a round trip to a registry.
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN_PART = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
 const IMAGE_REF = new RegExp(
-  `^(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*(?::\\d+)?/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+  `^(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*(?::\\d+)?/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
 );
+// The engine also refuses a repository past 255 characters once it is normalized (docker.io/ and library/
+// added as a pull would), with a 400 that an image inspect does not tell apart from its other failures.
+const MAX_REPOSITORY = 255;
+function normalizedRepository(uri: string): string {
+  const name = uri.replace(/@.*$/, '').replace(/:[^:/]*$/, ''); // without digest and tag
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  const hasDomain = first !== '' && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase());
+  return hasDomain ? name : `docker.io/${slash < 0 ? 'library/' : ''}${name}`;
+}
+const isImageRef = (uri: string) => uri.length <= 512 && IMAGE_REF.test(uri) && normalizedRepository(uri).length <= MAX_REPOSITORY;
 const ENV_KEY = /^[^=\0]+$/;
 
 /** The snapshot a restore names, as read before validation (null: no such snapshot). */
@@ -76,8 +88,7 @@ export function validateCreate(input: CreateSandboxInput, config: Pick<Config, '
     entrypoint ??= RESTORE_ENTRYPOINT;
   } else {
     const uri = input.image!.uri;
-    if (uri.length > 512 || !IMAGE_REF.test(uri))
-      throw invalid('SANDBOX::INVALID_PARAMETER', `image.uri '${uri.slice(0, 80)}' is not a valid image reference.`);
+    if (!isImageRef(uri)) throw invalid('SANDBOX::INVALID_PARAMETER', `image.uri '${uri.slice(0, 80)}' is not a valid image reference.`);
     image = uri;
   }
   if (!entrypoint || entrypoint.length === 0 || entrypoint[0] === '')
