@@ -1,4 +1,5 @@
 import { sandboxPath } from '../files/paths.js';
+import { ImageFacts } from '../image-facts.js';
 import type { Deps } from '../../deps.js';
 import { DomainError, invalid } from '../../errors.js';
 import { execTarget, type ExecTarget } from '../target.js';
@@ -36,22 +37,20 @@ export async function assertDirectory(deps: Pick<Deps, 'exec'>, containerId: str
   if (st.kind !== 'directory') throw invalid('INVALID_REQUEST_BODY', `${what} ${path} is not a directory.`);
 }
 
-// Containers known to have /bin/sh, checked once each. A client can still delete it through the files API:
-// the engine's refusal to start the exec is then NOT_SUPPORTED as well (adapters/docker/sandbox-exec.ts).
-const SHELL_CACHE_LIMIT = 10_000;
-const withShell = new Set<string>();
+// Containers known to have /bin/sh. A client can still delete it through the files API: the engine's
+// refusal to start the exec is then NOT_SUPPORTED as well (adapters/docker/sandbox-exec.ts).
+const withShell = new ImageFacts<true>();
 
 /**
  * Commands run as `/bin/sh -c`. Without it the engine would start nothing and report the OCI error as
  * output with exit 126; say so plainly instead. Files and metrics still work in such an image.
  */
 export async function assertShell(deps: Pick<Deps, 'exec'>, containerId: string): Promise<void> {
-  if (withShell.has(containerId)) return;
+  if (withShell.get(containerId)) return;
   const st = await deps.exec.stat(containerId, '/bin/sh');
   if (!st)
     throw new DomainError('invalid', 'NOT_SUPPORTED', "This sandbox's image has no /bin/sh: commands need a shell (files and metrics work without one).");
-  if (withShell.size >= SHELL_CACHE_LIMIT) withShell.clear();
-  withShell.add(containerId);
+  withShell.set(containerId, true);
 }
 
 /** `uid[:gid]` for the engine, which resolves names and groups in the sandbox's own /etc files. */

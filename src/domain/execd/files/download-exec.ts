@@ -1,4 +1,5 @@
 import { isDomainError } from '../../errors.js';
+import { ImageFacts } from '../image-facts.js';
 import type { SandboxExec } from '../port.js';
 import { BUSYBOX } from '../run-tool.js';
 import { takeFront } from './byte-queue.js';
@@ -18,8 +19,7 @@ const AHEAD_BYTES = 1024 * 1024;
 // The process's pipe gives 4-32 KiB at a time; a socket write per piece that small costs both ends more.
 const PIECE_BYTES = 256 * 1024;
 const TAILS = [['/usr/bin/tail'], ['/bin/tail'], [BUSYBOX, 'tail']];
-const TAIL_CACHE_LIMIT = 10_000;
-const tailOf = new Map<string, string[] | null>();
+const tailOf = new ImageFacts<string[] | null>();
 
 /** The image's tail by absolute path (no PATH lookup, no shell), once per container; null when it has none. */
 async function findTail(exec: SandboxExec, containerId: string): Promise<string[] | null> {
@@ -33,9 +33,7 @@ async function findTail(exec: SandboxExec, containerId: string): Promise<string[
       break;
     }
   }
-  if (tailOf.size >= TAIL_CACHE_LIMIT) tailOf.clear();
-  tailOf.set(containerId, found);
-  return found;
+  return tailOf.set(containerId, found);
 }
 
 /**
@@ -74,7 +72,7 @@ export async function tailBody(
     finished = true;
     handle.detach(); // tail, if still writing, ends on a closed pipe
     // Cut short: the next download looks for tail again (a client may have deleted it meanwhile).
-    if (sent < range.length) tailOf.delete(containerId);
+    if (sent < range.length) tailOf.forget(containerId);
     setImmediate(() => done(sent));
   };
   return new ReadableStream<Uint8Array>(

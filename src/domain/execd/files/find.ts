@@ -1,4 +1,5 @@
 import { DomainError } from '../../errors.js';
+import { ImageFacts } from '../image-facts.js';
 import type { SandboxExec } from '../port.js';
 import type { TarHeader } from './tar.js';
 
@@ -10,8 +11,7 @@ export const walkTooLarge = (dir: string, limit: string) =>
   new DomainError('too_large', 'WALK_TOO_LARGE', `${dir} holds more than ${limit}; list or search a smaller directory.`);
 
 // Containers seen without a usable find/stat: the archive walk at once, without an exec that cannot start.
-const CACHE_LIMIT = 10_000;
-const withoutFind = new Set<string>();
+const withoutFind = new ImageFacts<true>();
 
 // %f raw mode (hex, with the type bits), uid, gid, size, mtime (s), name: options GNU and busybox stat share
 const STAT_FORMAT = '%f %u %g %s %Y %n';
@@ -33,7 +33,7 @@ export async function findEntries(
   dir: string,
   opts: { maxDepth: number; filesOnly: boolean; limit: number },
 ): Promise<FoundEntry[] | null> {
-  if (withoutFind.has(containerId) || dir.includes('\n')) return null;
+  if (withoutFind.get(containerId) || dir.includes('\n')) return null;
   const cmd = ['find', dir, '-mindepth', '1'];
   if (Number.isFinite(opts.maxDepth)) cmd.push('-maxdepth', String(opts.maxDepth));
   // `A -o B C` is A or (B and C): a name with a newline is printed (any type), anything else stat'ed
@@ -82,8 +82,7 @@ export async function findEntries(
 }
 
 function remember(containerId: string): null {
-  if (withoutFind.size >= CACHE_LIMIT) withoutFind.clear();
-  withoutFind.add(containerId);
+  withoutFind.set(containerId, true);
   return null;
 }
 
