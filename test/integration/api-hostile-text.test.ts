@@ -25,6 +25,11 @@ describe.each(DB_KINDS)('unstorable text on %s', (kind) => {
     await expect400(await s.t.call(method, path), INVALID, 'NUL');
   });
 
+  it('a NUL the metadata filter decodes itself (%2500, found by the fuzz tier as a 500 from jsonb)', async () => {
+    for (const q of ['k%3D%2500', '%2500%3Dv', 'a%3D1%26k%3Dx%2500y'])
+      await expect400(await s.t.call('GET', `/v1/sandboxes?metadata=${q}`), 'INVALID_METADATA_FORMAT', 'NUL');
+  });
+
   it('the server proxy: a NUL sandbox id is a 400 without an API key', async () => {
     const res = await s.t.app.request('/v1/sandboxes/%00/proxy/8080');
     await expect400(res, INVALID, 'NUL');

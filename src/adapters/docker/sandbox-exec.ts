@@ -36,17 +36,17 @@ export class DockerSandboxExec implements SandboxExec {
         ...(spec.user !== undefined && { User: spec.user }),
       });
     } catch (e) {
-      throw execFailure(e, containerId);
+      throw await this.execFailure(e, containerId);
     }
     if (spec.detach) {
-      await exec.start({ Detach: true }).catch((e: unknown) => {
-        throw execFailure(e, containerId);
+      await exec.start({ Detach: true }).catch(async (e: unknown) => {
+        throw await this.execFailure(e, containerId);
       });
       const none = () => new PassThrough().end() as PassThrough;
       return { execId: exec.id, stdout: none(), stderr: none(), ended: Promise.resolve(), detach: () => {} };
     }
-    const socket = (await exec.start({ hijack: true, stdin: spec.stdin === true, Tty: spec.tty === true }).catch((e: unknown) => {
-      throw execFailure(e, containerId);
+    const socket = (await exec.start({ hijack: true, stdin: spec.stdin === true, Tty: spec.tty === true }).catch(async (e: unknown) => {
+      throw await this.execFailure(e, containerId);
     })) as Duplex;
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -149,6 +149,13 @@ export class DockerSandboxExec implements SandboxExec {
     return archiveFailure(status, body);
   }
 
+  /** An exec the engine refused: what execFailure reads from the answer, or else what the container turned out to be. */
+  private async execFailure(e: unknown, containerId: string): Promise<DomainError> {
+    const failure = execFailure(e, containerId);
+    if (failure.kind !== 'runtime') return failure;
+    return (await this.leavingContainer(containerId)) ?? failure;
+  }
+
   private async leavingContainer(containerId: string): Promise<DomainError | null> {
     try {
       const { State } = await this.docker.getContainer(containerId).inspect();
@@ -212,7 +219,8 @@ function execFailure(e: unknown, containerId: string): DomainError {
   const status = dockerStatus(e);
   const msg = dockerMessage(e);
   if (status === 409 && /paused/i.test(msg)) return conflict('SANDBOX_PAUSED', 'The sandbox is paused; resume it before running commands.');
-  if (status === 409) return conflict('SANDBOX_NOT_RUNNING', 'The sandbox is not running.');
+  // (a container being removed is refused with a 500 that says so: "is not running: Removal In Progress")
+  if (status === 409 || /is not running|removal in progress/i.test(msg)) return conflict('SANDBOX_NOT_RUNNING', 'The sandbox is not running.');
   if (status === 404) return goneContainer(containerId);
   // The program is not in the container (a client deleted /bin/sh through the files API after the shell
   // check passed): the sandbox cannot do this any more, as with an image that never had a shell.

@@ -84,6 +84,8 @@ export function parseMetadataFilter(raw: string | undefined): Record<string, str
     } catch {
       throw invalid('INVALID_METADATA_FORMAT', `Invalid metadata format: segment '${segment}' has a bad percent-encoding.`);
     }
+    // The URL guard sees only the first decoding: `%2500` reaches here as `%00`, a NUL Postgres' jsonb refuses.
+    if (`${key}${value}`.includes('\0')) throw invalid('INVALID_METADATA_FORMAT', `Invalid metadata format: segment '${segment}' decodes to a NUL character.`);
     // `out['__proto__'] = v` would drop the pair without a word, and the filter would then match every
     // sandbox. No label can have such a key: refused as create and PATCH refuse it.
     if (PROTOTYPE_KEYS.has(key)) throw invalid('SANDBOX::INVALID_METADATA_LABEL', `Invalid metadata label: '${key}' is not allowed as a key.`);

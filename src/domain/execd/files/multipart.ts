@@ -12,8 +12,8 @@ const MAX_METADATA = 64 * 1024;
 /**
  * Read an upload's multipart body: `metadata` parts (the SDK sends them as file parts, a plain field is taken
  * too) and `file` parts, each file spooled to disk while counting against `maxBytes` for the whole request.
- * Other parts are skipped. On any failure the request body is destroyed (no point reading the rest of an
- * oversized upload) and every spool made so far is removed; on success the caller owns the spools.
+ * Other parts are skipped. On any failure the rest of the body is left unread (no point reading the rest of
+ * an oversized upload) and every spool made so far is removed; on success the caller owns the spools.
  */
 export async function readUploadParts(body: Readable, contentType: string | undefined, maxBytes: number): Promise<UploadParts> {
   const parts: UploadParts = { metadata: [], files: [] };
@@ -55,8 +55,11 @@ export async function readUploadParts(body: Readable, contentType: string | unde
     parts.metadata = await Promise.all(metadata);
     return parts;
   } catch (e) {
+    // Stop reading, but leave the request as it is: destroying it would close the socket under the answer
+    // (the client saw a hang-up, not this 4xx). What is left unread is the HTTP layer's to settle: a little
+    // is discarded, more closes the connection after the answer (http/middleware/unread-body.ts).
     body.unpipe(parser);
-    body.destroy();
+    body.pause();
     for (const s of streams) s.destroy(); // the parser will not end the parts it was reading
     await Promise.allSettled(pending);
     await Promise.all(parts.files.map((s) => s.remove()));
