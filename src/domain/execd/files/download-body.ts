@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { takeFront } from './byte-queue.js';
+import { pieceStream } from './piece-stream.js';
 
 const PIECE_BYTES = 1024 * 1024;
 // The engine outruns a disk only in bursts; past this much unwritten, the archive waits for the disk.
@@ -25,35 +26,8 @@ export function relayToWeb(
   hooks: { release: () => void; done: (sent: number) => void; window: number },
 ): ReadableStream<Uint8Array> {
   const relay = new Relay(src, range, hooks.release, hooks.window);
-  let sent = 0;
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    relay.stop();
-    setImmediate(() => hooks.done(sent)); // after the close has been queued to the reader
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const piece = await relay.next();
-          if (piece === null) {
-            controller.close();
-            return finish();
-          }
-          sent += piece.length;
-          controller.enqueue(piece);
-        } catch (e) {
-          controller.error(e);
-          finish();
-        }
-      },
-      cancel: finish,
-    },
-    // counted in bytes, so the next pieces are being fetched (from the spill file too) while the socket drains
-    { highWaterMark: 4 * PIECE_BYTES, size: (chunk) => chunk.byteLength },
-  );
+  // (ahead: the next pieces are fetched, from the spill file too, while the socket drains)
+  return pieceStream(() => relay.next(), { aheadBytes: 4 * PIECE_BYTES, stop: () => relay.stop(), done: hooks.done });
 }
 
 /**

@@ -3,6 +3,7 @@ import { ImageFacts } from '../image-facts.js';
 import type { SandboxExec } from '../port.js';
 import { BUSYBOX } from '../run-tool.js';
 import { takeFront } from './byte-queue.js';
+import { pieceStream } from './piece-stream.js';
 
 /**
  * From this size up, a download is read by the sandbox's own `tail` rather than through the archive API. An
@@ -65,37 +66,18 @@ export async function tailBody(
     handle.detach();
     return null;
   }
-  let sent = 0;
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
+  const next = async (sent: number) => {
+    if (sent === range.length) return null;
+    const piece = await chunks.take(Math.min(PIECE_BYTES, range.length - sent));
+    if (!piece) throw new Error('the file changed while it was being read');
+    return piece;
+  };
+  const stop = (sent: number) => {
     handle.detach(); // tail, if still writing, ends on a closed pipe
     // Cut short: the next download looks for tail again (a client may have deleted it meanwhile).
     if (sent < range.length) tailOf.forget(containerId);
-    setImmediate(() => done(sent));
   };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const piece = await chunks.take(Math.min(PIECE_BYTES, range.length - sent));
-          if (!piece) throw new Error('the file changed while it was being read');
-          sent += piece.length;
-          controller.enqueue(piece);
-          if (sent === range.length) {
-            controller.close();
-            finish();
-          }
-        } catch (e) {
-          controller.error(e);
-          finish();
-        }
-      },
-      cancel: finish,
-    },
-    { highWaterMark: AHEAD_BYTES, size: (chunk) => chunk.byteLength },
-  );
+  return pieceStream(next, { aheadBytes: AHEAD_BYTES, stop, done });
 }
 
 /**
