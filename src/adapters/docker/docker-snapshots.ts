@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { freezeGate } from './freeze-gate.js';
 import { notFound } from '../../domain/errors.js';
 import { dockerFailure, dockerMessage, dockerStatus, isDockerNotFound } from './docker-errors.js';
 
@@ -21,9 +22,12 @@ export async function commitContainer(
   });
   try {
     // docker-modem sends `_query` as the query string and nothing as the body.
-    const res = (await docker.getContainer(containerId).commit({
-      _query: { container: containerId, repo: image.repo, tag: image.tag, pause: true, changes },
-    } as unknown as Record<string, unknown>)) as { Id?: string };
+    // pause: true freezes the container for the commit (freeze-gate.ts: never while an exec is starting)
+    const res = (await freezeGate.whileFrozen(containerId, () =>
+      docker.getContainer(containerId).commit({
+        _query: { container: containerId, repo: image.repo, tag: image.tag, pause: true, changes },
+      } as unknown as Record<string, unknown>),
+    )) as { Id?: string };
     if (!res?.Id) throw new Error('the engine answered without an image id');
     return { imageId: res.Id };
   } catch (e) {

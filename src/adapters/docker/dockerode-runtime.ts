@@ -6,6 +6,7 @@ import { isEnded, stateFromInspect, stateFromSummary } from './container-state.j
 import { dockerFailure, dockerMessage, isDockerNotFound } from './docker-errors.js';
 import { ensureImage, type RegistryAuth } from './docker-image.js';
 import { commitContainer, removeImage } from './docker-snapshots.js';
+import { freezeGate } from './freeze-gate.js';
 import { createVolume, inspectVolume, removeVolume, type VolumeInfo } from './docker-volumes.js';
 import { ownedLabelFilters, subscribeEvents } from './event-subscription.js';
 
@@ -13,6 +14,9 @@ const INSPECT_BATCH = 16;
 const REMOVAL_WAIT_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const RETRYABLE_REMOVAL = /failed to remove root filesystem|directory not empty|device or resource busy/i;
+// What the engine says (in a 409 or a bare 500) of a container that is not running, or on its way out.
+const GONE_OR_STOPPING = /already paused|not running|is restarting|stopped container|removal in progress|marked for removal|is dead/i;
 const containerNotFound = (id: string) => notFound('DOCKER::SANDBOX_NOT_FOUND', `Container ${id} not found.`);
 
 /** ContainerRuntime on the Docker Engine API through dockerode. Touches only what it is given ids or labels for. */
@@ -86,11 +90,12 @@ export class DockerodeRuntime implements ContainerRuntime {
    */
   async pause(containerId: string): Promise<void> {
     try {
-      await this.docker.getContainer(containerId).pause();
+      await freezeGate.whileFrozen(containerId, () => this.docker.getContainer(containerId).pause());
     } catch (e) {
       if (isDockerNotFound(e)) throw containerNotFound(containerId);
       const msg = dockerMessage(e);
-      if (/already paused|not running|is restarting/i.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Cannot pause: ${msg}`);
+      // (a container the engine is stopping or removing meanwhile: "cannot pause a stopped container", a 500)
+      if (GONE_OR_STOPPING.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Cannot pause: ${msg}`);
       throw dockerFailure(e, 'DOCKER::SANDBOX_PAUSE_FAILED', `Failed to pause container: ${msg}`);
     }
   }
@@ -103,6 +108,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       if (isDockerNotFound(e)) throw containerNotFound(containerId);
       const msg = dockerMessage(e);
       if (/not paused/i.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_PAUSED', `Cannot resume: ${msg}`);
+      if (GONE_OR_STOPPING.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Cannot resume: ${msg}`);
       throw dockerFailure(e, 'DOCKER::SANDBOX_RESUME_FAILED', `Failed to resume container: ${msg}`);
     }
   }
@@ -110,19 +116,25 @@ export class DockerodeRuntime implements ContainerRuntime {
   /**
    * Force-remove (SIGKILL, works on paused containers too) with its anonymous volumes; named volumes stay.
    * When another process is already removing it, wait until it is gone: callers release mounts next, and
-   * must not do so under a container that still exists.
+   * must not do so under a container that still exists. A removal the storage driver failed part way (a
+   * file written into the container's filesystem meanwhile, as an archive upload racing the delete does:
+   * "failed to remove root filesystem ... directory not empty") leaves the container Dead; it is tried again.
    */
   async remove(containerId: string): Promise<void> {
-    try {
-      await this.docker.getContainer(containerId).remove({ force: true, v: true });
-      return;
-    } catch (e) {
-      if (isDockerNotFound(e)) return;
-      if (!/already in progress/i.test(dockerMessage(e))) {
-        throw dockerFailure(e, 'DOCKER::SANDBOX_DELETE_FAILED', `Failed to remove container: ${dockerMessage(e)}`);
+    const deadline = Date.now() + REMOVAL_WAIT_MS;
+    for (;;) {
+      try {
+        await this.docker.getContainer(containerId).remove({ force: true, v: true });
+        return;
+      } catch (e) {
+        if (isDockerNotFound(e)) return;
+        const msg = dockerMessage(e);
+        if (/already in progress/i.test(msg)) break;
+        if (!RETRYABLE_REMOVAL.test(msg) || Date.now() >= deadline)
+          throw dockerFailure(e, 'DOCKER::SANDBOX_DELETE_FAILED', `Failed to remove container: ${msg}`);
+        await sleep(200);
       }
     }
-    const deadline = Date.now() + REMOVAL_WAIT_MS;
     while (Date.now() < deadline) {
       if ((await this.inspect(containerId)) === null) return;
       await sleep(100);

@@ -4,10 +4,14 @@ import type Docker from 'dockerode';
 import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
 import type { ContainerStats, ExecHandle, ExecSpec, ExecStatus, PathStat, SandboxExec } from '../../domain/execd/port.js';
 import { demux } from './demux.js';
+import { freezeGate } from './freeze-gate.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
 import { statsSample } from './exec-stats.js';
 import { otherGroupsOfSession } from './host-session.js';
 import { pathStatOf } from './path-stat.js';
+
+// An exec whose process has not started after this long is the engine's trouble; the gate lets go of it then.
+const PROCESS_START_WAIT_MS = 5000;
 
 /**
  * SandboxExec on the Docker Engine API. Exec goes through dockerode's hijack, demultiplexed with back-pressure;
@@ -22,7 +26,12 @@ export class DockerSandboxExec implements SandboxExec {
     private readonly socketPath: string,
   ) {}
 
-  async start(containerId: string, spec: ExecSpec): Promise<ExecHandle> {
+  /** Starts run through the freeze gate: a pause or commit of the container never overlaps one (freeze-gate.ts). */
+  start(containerId: string, spec: ExecSpec): Promise<ExecHandle> {
+    return freezeGate.whileStarting(containerId, () => this.startNow(containerId, spec));
+  }
+
+  private async startNow(containerId: string, spec: ExecSpec): Promise<ExecHandle> {
     let exec: Docker.Exec;
     try {
       exec = await this.docker.getContainer(containerId).exec({
@@ -61,7 +70,20 @@ export class DockerSandboxExec implements SandboxExec {
     socket.on('close', finish);
     socket.on('error', finish);
     const ended = Promise.all([streamEnd(stdout), streamEnd(stderr)]).then(() => undefined);
+    // The engine answers the attach before runc has started the process: only a process that runs (or ran)
+    // is out of the way of a freeze.
+    await this.processStarted(exec.id);
     return { execId: exec.id, stdout, stderr, ...(spec.stdin && { stdin: socket }), ended, detach: () => socket.destroy() };
+  }
+
+  private async processStarted(execId: string): Promise<void> {
+    const deadline = Date.now() + PROCESS_START_WAIT_MS;
+    for (let delay = 1; Date.now() < deadline; delay = Math.min(delay * 2, 8)) {
+      const status = await this.inspect(execId).catch(() => null);
+      // (before runc has run it, an exec is neither running nor exited: pid 0, no exit code)
+      if (!status || status.hostPid > 0 || status.exitCode !== null) return;
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   async inspect(execId: string): Promise<ExecStatus | null> {

@@ -4,15 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerodeRuntime } from '../../src/adapters/docker/dockerode-runtime.js';
 import { DockerSandboxExec } from '../../src/adapters/docker/sandbox-exec.js';
+import { RecordingLogger } from '../fakes/recording-logger.js';
 
-// An engine stand-in on a unix socket: every archive call answers 500 (with no body for HEAD, as the real
-// engine does while it removes a container), and the container's inspect answers what the test sets.
-// Which answer a client gets depends on what the container turned out to be.
+// An engine stand-in on a unix socket, answering as the real engine (20.10) does to calls that race a
+// container's removal: every archive call 500 (with no body for HEAD), the container's inspect what the test
+// sets, pause a 500 "cannot pause a stopped container", and remove a 500 from the storage driver as many
+// times as the test says before it succeeds.
 let inspectAnswer: { status: number; body: unknown };
+let failedRemovals = 0;
+let removeCalls = 0;
+let removeFailure = 'container c1: driver "overlay2" failed to remove root filesystem: unlinkat /var/lib/docker/overlay2/x: directory not empty';
 let server: Server;
 let dir: string;
 let exec: DockerSandboxExec;
+let runtime: DockerodeRuntime;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-fake-engine-'));
@@ -23,11 +30,21 @@ beforeAll(async () => {
       return;
     }
     req.resume();
+    if (req.method === 'DELETE') {
+      removeCalls++;
+      if (removeCalls > failedRemovals) return void res.writeHead(204).end();
+      return void res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: removeFailure }));
+    }
+    if (req.url?.endsWith('/pause')) {
+      const message = 'Cannot pause container c1: cannot pause a stopped container: unknown';
+      return void res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message }));
+    }
     res.writeHead(500, { 'Content-Type': 'application/json' });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ message: 'RWLayer of container c1 is unexpectedly nil' }));
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   exec = new DockerSandboxExec(new Docker({ socketPath }), socketPath);
+  runtime = new DockerodeRuntime(new Docker({ socketPath }), new RecordingLogger());
 });
 
 afterAll(async () => {
@@ -58,5 +75,23 @@ describe('a 5xx from the archive API', () => {
       await expect(exec.readArchive('c1', '/tmp')).rejects.toMatchObject({ kind: 'runtime', code: 'RUNTIME_ERROR' });
       await expect(exec.stat('c1', '/tmp')).rejects.toMatchObject({ kind: 'runtime', code: 'RUNTIME_ERROR', message: expect.stringContaining('(500)') });
     }
+  });
+});
+
+describe('lifecycle calls racing a removal', () => {
+  it('a pause of a container the engine stopped meanwhile is a 409 conflict, not a 500', async () => {
+    await expect(runtime.pause('c1')).rejects.toMatchObject({ kind: 'conflict', code: 'DOCKER::SANDBOX_NOT_RUNNING' });
+  });
+
+  it('a removal the storage driver failed part way is tried again until it succeeds', async () => {
+    [failedRemovals, removeCalls] = [2, 0];
+    await expect(runtime.remove('c1')).resolves.toBeUndefined();
+    expect(removeCalls).toBe(3);
+  });
+
+  it('any other removal failure is not retried', async () => {
+    [failedRemovals, removeCalls, removeFailure] = [5, 0, 'something else broke'];
+    await expect(runtime.remove('c1')).rejects.toMatchObject({ code: 'DOCKER::SANDBOX_DELETE_FAILED', message: expect.stringContaining('something else') });
+    expect(removeCalls).toBe(1);
   });
 });
