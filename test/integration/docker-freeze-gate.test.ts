@@ -55,7 +55,7 @@ describe('exec starts and pauses of one container (real engine)', () => {
   it('never wedge the container: every exec and every pause returns, and the container still answers', async () => {
     const until = Date.now() + RUN_MS;
     const problems: string[] = [];
-    const counts = { execs: 0, refusedPaused: 0, pauses: 0 };
+    const counts = { execs: 0, refusedPaused: 0, pauses: 0, refusedToggles: 0 };
     const refusedBecausePaused = (e: unknown) => isDomainError(e) && (e.code === 'SANDBOX_PAUSED' || e.code === 'SANDBOX_NOT_RUNNING');
     const execLoop = async () => {
       while (Date.now() < until && problems.length === 0) {
@@ -84,7 +84,10 @@ describe('exec starts and pauses of one container (real engine)', () => {
           await watchdog(runtime.unpause(containerId), 'unpause');
           counts.pauses++;
         } catch (e) {
-          problems.push(String(e));
+          // Toggling every few ms outruns the engine's own bookkeeping of pause events ("is not paused" while
+          // containerd has it paused): a refusal, not a hang, and not what this test is about.
+          if (isDomainError(e) && e.kind === 'conflict') counts.refusedToggles++;
+          else problems.push(String(e));
         }
       }
     };

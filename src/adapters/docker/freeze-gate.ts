@@ -14,24 +14,25 @@ export class FreezeGate {
   private readonly startsInFlight = new Map<string, number>();
   private readonly freezes = new Map<string, Promise<void>>();
   private readonly drainWaiters = new Map<string, Array<() => void>>();
+  private readonly freezeWanted = new Map<string, { promise: Promise<void>; resolve: () => void }>();
 
   constructor(private readonly maxDrainMs = 10_000) {}
 
-  /** Run an exec's start, up to its process running, outside any freeze of the container. */
-  async whileStarting<T>(containerId: string, start: () => Promise<T>): Promise<T> {
+  /**
+   * Wait out any freeze of the container, then count a start in flight until `leave` is called (once its
+   * process is known to run). `freezeWanted` resolves when a freeze is waiting for it: only then is it worth
+   * asking the engine whether the process runs yet.
+   */
+  async enterStart(containerId: string): Promise<{ leave: () => void; freezeWanted: Promise<void> }> {
     for (let f = this.freezes.get(containerId); f; f = this.freezes.get(containerId)) await f;
     this.startsInFlight.set(containerId, (this.startsInFlight.get(containerId) ?? 0) + 1);
-    try {
-      return await start();
-    } finally {
-      const left = this.startsInFlight.get(containerId)! - 1;
-      if (left > 0) this.startsInFlight.set(containerId, left);
-      else {
-        this.startsInFlight.delete(containerId);
-        for (const wake of this.drainWaiters.get(containerId) ?? []) wake();
-        this.drainWaiters.delete(containerId);
-      }
-    }
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      this.leaveStart(containerId);
+    };
+    return { leave, freezeWanted: this.wantedSignal(containerId).promise };
   }
 
   /** Run a freeze (pause, commit) once no exec is starting in the container; starts that come meanwhile wait. */
@@ -48,8 +49,28 @@ export class FreezeGate {
     }
   }
 
+  private leaveStart(containerId: string): void {
+    const left = this.startsInFlight.get(containerId)! - 1;
+    if (left > 0) return void this.startsInFlight.set(containerId, left);
+    this.startsInFlight.delete(containerId);
+    this.freezeWanted.delete(containerId);
+    for (const wake of this.drainWaiters.get(containerId) ?? []) wake();
+    this.drainWaiters.delete(containerId);
+  }
+
+  private wantedSignal(containerId: string): { promise: Promise<void>; resolve: () => void } {
+    let signal = this.freezeWanted.get(containerId);
+    if (!signal) {
+      let resolve!: () => void;
+      signal = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+      this.freezeWanted.set(containerId, signal);
+    }
+    return signal;
+  }
+
   private drained(containerId: string): Promise<void> {
     if (!this.startsInFlight.has(containerId)) return Promise.resolve();
+    this.freezeWanted.get(containerId)?.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         // an exec start this slow is the engine's trouble already: freezing now could wedge the container

@@ -10,7 +10,7 @@ import { statsSample } from './exec-stats.js';
 import { otherGroupsOfSession } from './host-session.js';
 import { pathStatOf } from './path-stat.js';
 
-// An exec whose process has not started after this long is the engine's trouble; the gate lets go of it then.
+// An exec whose process has not started after this long is the engine's trouble; the freeze gate lets go then.
 const PROCESS_START_WAIT_MS = 5000;
 
 /**
@@ -26,9 +26,24 @@ export class DockerSandboxExec implements SandboxExec {
     private readonly socketPath: string,
   ) {}
 
-  /** Starts run through the freeze gate: a pause or commit of the container never overlaps one (freeze-gate.ts). */
-  start(containerId: string, spec: ExecSpec): Promise<ExecHandle> {
-    return freezeGate.whileStarting(containerId, () => this.startNow(containerId, spec));
+  /**
+   * Through the freeze gate: a pause or commit of the container never overlaps a start (freeze-gate.ts). A
+   * start counts until its process is known to run: a detached start returns only then; an attached one is
+   * answered before runc has started it, so it counts until its output ends or, should a freeze be waiting,
+   * the engine reports the process's pid (so nothing polls on the way of a plain command).
+   */
+  async start(containerId: string, spec: ExecSpec): Promise<ExecHandle> {
+    const ticket = await freezeGate.enterStart(containerId);
+    let handle: ExecHandle;
+    try {
+      handle = await this.startNow(containerId, spec);
+    } catch (e) {
+      ticket.leave();
+      throw e;
+    }
+    if (spec.detach) ticket.leave();
+    else void Promise.race([handle.ended, ticket.freezeWanted.then(() => this.processStarted(handle.execId))]).finally(ticket.leave);
+    return handle;
   }
 
   private async startNow(containerId: string, spec: ExecSpec): Promise<ExecHandle> {
@@ -70,9 +85,6 @@ export class DockerSandboxExec implements SandboxExec {
     socket.on('close', finish);
     socket.on('error', finish);
     const ended = Promise.all([streamEnd(stdout), streamEnd(stderr)]).then(() => undefined);
-    // The engine answers the attach before runc has started the process: only a process that runs (or ran)
-    // is out of the way of a freeze.
-    await this.processStarted(exec.id);
     return { execId: exec.id, stdout, stderr, ...(spec.stdin && { stdin: socket }), ended, detach: () => socket.destroy() };
   }
 
