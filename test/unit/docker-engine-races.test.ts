@@ -25,6 +25,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-fake-engine-'));
   const socketPath = join(dir, 'engine.sock');
   server = createServer((req, res) => {
+    if (/\/containers\/[^/]+\/stats/.test(req.url ?? '')) return; // an engine that never answers (a wedged container's stats)
     if (/\/containers\/[^/]+\/json/.test(req.url ?? '')) {
       res.writeHead(inspectAnswer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(inspectAnswer.body));
       return;
@@ -43,11 +44,12 @@ beforeAll(async () => {
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ message: 'RWLayer of container c1 is unexpectedly nil' }));
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  exec = new DockerSandboxExec(new Docker({ socketPath }), socketPath);
+  exec = new DockerSandboxExec(new Docker({ socketPath }), socketPath, 300);
   runtime = new DockerodeRuntime(new Docker({ socketPath }), new RecordingLogger());
 });
 
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -93,5 +95,13 @@ describe('lifecycle calls racing a removal', () => {
     [failedRemovals, removeCalls, removeFailure] = [5, 0, 'something else broke'];
     await expect(runtime.remove('c1')).rejects.toMatchObject({ code: 'DOCKER::SANDBOX_DELETE_FAILED', message: expect.stringContaining('something else') });
     expect(removeCalls).toBe(1);
+  });
+});
+
+describe('an engine that stops answering', () => {
+  it('gives a metrics call up after its bound, with a clear runtime error, instead of holding the request open', async () => {
+    inspectAnswer = state({});
+    // (without the bound the call never settles and the test runs into its timeout)
+    await expect(exec.stats('c1')).rejects.toMatchObject({ kind: 'runtime', code: 'RUNTIME_ERROR', message: expect.stringContaining('did not answer') });
   });
 });

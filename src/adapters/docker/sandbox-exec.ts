@@ -12,6 +12,8 @@ import { pathStatOf } from './path-stat.js';
 
 // An exec whose process has not started after this long is the engine's trouble; the freeze gate lets go then.
 const PROCESS_START_WAIT_MS = 5000;
+// An engine call about one container that takes longer than this is not going to answer.
+const ENGINE_ANSWER_MS = 10_000;
 
 /**
  * SandboxExec on the Docker Engine API. Exec goes through dockerode's hijack, demultiplexed with back-pressure;
@@ -24,6 +26,8 @@ export class DockerSandboxExec implements SandboxExec {
   constructor(
     private readonly docker: Docker,
     private readonly socketPath: string,
+    /** how long an engine call about one container may take before it is given up (metrics, inspect) */
+    private readonly engineAnswerMs = ENGINE_ANSWER_MS,
   ) {}
 
   /**
@@ -161,10 +165,14 @@ export class DockerSandboxExec implements SandboxExec {
 
   async stats(containerId: string): Promise<ContainerStats> {
     const container = this.docker.getContainer(containerId);
+    // Bounded: an engine that stops answering for one container (a wedged one holds up its stats for good)
+    // must not hold a metrics request, or a watch, open with it.
+    const abortSignal = AbortSignal.timeout(this.engineAnswerMs);
     try {
-      const [raw, info] = await Promise.all([container.stats({ stream: false }), container.inspect()]);
+      const [raw, info] = await Promise.all([container.stats({ stream: false, abortSignal } as { stream: false }), container.inspect({ abortSignal })]);
       return statsSample(raw as unknown as Record<string, unknown>, info.HostConfig?.NanoCpus ?? 0);
     } catch (e) {
+      if (abortSignal.aborted) throw runtimeFailure('RUNTIME_ERROR', `The engine did not answer for the sandbox's metrics within ${this.engineAnswerMs} ms.`);
       throw (await this.leavingContainer(containerId)) ?? runtimeFailure('RUNTIME_ERROR', `Failed to read sandbox metrics: ${dockerMessage(e)}`);
     }
   }
@@ -192,7 +200,7 @@ export class DockerSandboxExec implements SandboxExec {
 
   private async leavingContainer(containerId: string): Promise<DomainError | null> {
     try {
-      const { State } = await this.docker.getContainer(containerId).inspect();
+      const { State } = await this.docker.getContainer(containerId).inspect({ abortSignal: AbortSignal.timeout(this.engineAnswerMs) });
       if (State.Running && !State.Dead && State.Status !== 'removing') return null;
       return conflict('SANDBOX_NOT_RUNNING', `The sandbox's container ${containerId.slice(0, 12)} is ${State.Status}, not running.`);
     } catch (e) {
