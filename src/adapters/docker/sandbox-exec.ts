@@ -1,19 +1,18 @@
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
+import { DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
 import type { ContainerStats, ExecHandle, ExecSpec, ExecStatus, PathStat, SandboxExec } from '../../domain/execd/port.js';
 import { demux } from './demux.js';
 import { freezeGate } from './freeze-gate.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
+import { archiveFailure, ENGINE_ANSWER_MS, execFailure, leavingContainer } from './exec-failures.js';
 import { statsSample } from './exec-stats.js';
 import { otherGroupsOfSession } from './host-session.js';
 import { pathStatOf } from './path-stat.js';
 
 // An exec whose process has not started after this long is the engine's trouble; the freeze gate lets go then.
 const PROCESS_START_WAIT_MS = 5000;
-// An engine call about one container that takes longer than this is not going to answer.
-const ENGINE_ANSWER_MS = 10_000;
 
 /**
  * SandboxExec on the Docker Engine API. Exec goes through dockerode's hijack, demultiplexed with back-pressure;
@@ -46,7 +45,7 @@ export class DockerSandboxExec implements SandboxExec {
       throw e;
     }
     if (spec.detach) ticket.leave();
-    else void Promise.race([handle.ended, ticket.freezeWanted.then(() => this.processStarted(handle.execId))]).finally(ticket.leave);
+    else void Promise.race([handle.ended, ticket.freezeWanted.then(() => this.processStarted(handle.execId))]).then(ticket.leave, ticket.leave);
     return handle;
   }
 
@@ -64,17 +63,17 @@ export class DockerSandboxExec implements SandboxExec {
         ...(spec.user !== undefined && { User: spec.user }),
       });
     } catch (e) {
-      throw await this.execFailure(e, containerId);
+      throw await execFailure(this.docker, e, containerId);
     }
     if (spec.detach) {
       await exec.start({ Detach: true }).catch(async (e: unknown) => {
-        throw await this.execFailure(e, containerId);
+        throw await execFailure(this.docker, e, containerId);
       });
       const none = () => new PassThrough().end() as PassThrough;
       return { execId: exec.id, stdout: none(), stderr: none(), ended: Promise.resolve(), detach: () => {} };
     }
     const socket = (await exec.start({ hijack: true, stdin: spec.stdin === true, Tty: spec.tty === true }).catch(async (e: unknown) => {
-      throw await this.execFailure(e, containerId);
+      throw await execFailure(this.docker, e, containerId);
     })) as Duplex;
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -141,7 +140,7 @@ export class DockerSandboxExec implements SandboxExec {
     const res = await this.call('HEAD', archivePath(containerId, path));
     const body = await readText(res);
     if (res.statusCode === 404) return null;
-    if (res.statusCode !== 200) throw await this.archiveFailure(containerId, res.statusCode, body);
+    if (res.statusCode !== 200) throw await archiveFailure(this.docker, containerId, res.statusCode, body);
     const header = res.headers['x-docker-container-path-stat'];
     return pathStatOf(String(header ?? ''));
   }
@@ -151,7 +150,7 @@ export class DockerSandboxExec implements SandboxExec {
     if (res.statusCode === 200) return res;
     const body = await readText(res);
     if (res.statusCode === 404) throw notFound('FILE_NOT_FOUND', `No such file or directory: ${path}`);
-    throw await this.archiveFailure(containerId, res.statusCode, body);
+    throw await archiveFailure(this.docker, containerId, res.statusCode, body);
   }
 
   async writeArchive(containerId: string, dir: string, tar: Readable): Promise<void> {
@@ -160,7 +159,7 @@ export class DockerSandboxExec implements SandboxExec {
     if (res.statusCode === 200) return;
     if (res.statusCode === 404) throw notFound('FILE_NOT_FOUND', `No such directory: ${dir}`);
     if (res.statusCode === 403) throw new DomainError('conflict', 'PERMISSION_DENIED', `The sandbox's file system is read-only at ${dir}.`);
-    throw await this.archiveFailure(containerId, res.statusCode, body);
+    throw await archiveFailure(this.docker, containerId, res.statusCode, body);
   }
 
   async stats(containerId: string): Promise<ContainerStats> {
@@ -173,38 +172,10 @@ export class DockerSandboxExec implements SandboxExec {
       return statsSample(raw as unknown as Record<string, unknown>, info.HostConfig?.NanoCpus ?? 0);
     } catch (e) {
       if (abortSignal.aborted) throw runtimeFailure('RUNTIME_ERROR', `The engine did not answer for the sandbox's metrics within ${this.engineAnswerMs} ms.`);
-      throw (await this.leavingContainer(containerId)) ?? runtimeFailure('RUNTIME_ERROR', `Failed to read sandbox metrics: ${dockerMessage(e)}`);
-    }
-  }
-
-  /**
-   * A 5xx from the archive API is often a container on its way out: while it is being removed the engine
-   * answers a HEAD with a bare 500 and a GET with "RWLayer ... is unexpectedly nil". Asking the engine
-   * about the container tells a sandbox that went away (404, 409 as for any sandbox not Running) from a
-   * real engine fault (500).
-   */
-  private async archiveFailure(containerId: string, status: number | undefined, body: string): Promise<DomainError> {
-    if (status !== undefined && status >= 500) {
-      const leaving = await this.leavingContainer(containerId);
-      if (leaving) return leaving;
-    }
-    return archiveFailure(status, body);
-  }
-
-  /** An exec the engine refused: what execFailure reads from the answer, or else what the container turned out to be. */
-  private async execFailure(e: unknown, containerId: string): Promise<DomainError> {
-    const failure = execFailure(e, containerId);
-    if (failure.kind !== 'runtime') return failure;
-    return (await this.leavingContainer(containerId)) ?? failure;
-  }
-
-  private async leavingContainer(containerId: string): Promise<DomainError | null> {
-    try {
-      const { State } = await this.docker.getContainer(containerId).inspect({ abortSignal: AbortSignal.timeout(this.engineAnswerMs) });
-      if (State.Running && !State.Dead && State.Status !== 'removing') return null;
-      return conflict('SANDBOX_NOT_RUNNING', `The sandbox's container ${containerId.slice(0, 12)} is ${State.Status}, not running.`);
-    } catch (e) {
-      return dockerStatus(e) === 404 ? goneContainer(containerId) : null;
+      throw (
+        (await leavingContainer(this.docker, containerId, this.engineAnswerMs)) ??
+        runtimeFailure('RUNTIME_ERROR', `Failed to read sandbox metrics: ${dockerMessage(e)}`)
+      );
     }
   }
 
@@ -242,31 +213,4 @@ async function readText(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function archiveFailure(status: number | undefined, body: string): DomainError {
-  let message = body.trim();
-  try {
-    message = (JSON.parse(body) as { message?: string }).message ?? message;
-  } catch {
-    // plain text from the engine
-  }
-  return runtimeFailure('RUNTIME_ERROR', `Docker archive call failed (${status}): ${message.slice(0, 300)}`);
-}
-
-const goneContainer = (containerId: string) => notFound('DOCKER::SANDBOX_NOT_FOUND', `The sandbox's container ${containerId.slice(0, 12)} is gone.`);
-
-/** exec create/start: a paused container answers 409, a gone one 404. */
-function execFailure(e: unknown, containerId: string): DomainError {
-  const status = dockerStatus(e);
-  const msg = dockerMessage(e);
-  if (status === 409 && /paused/i.test(msg)) return conflict('SANDBOX_PAUSED', 'The sandbox is paused; resume it before running commands.');
-  // (a container being removed is refused with a 500 that says so: "is not running: Removal In Progress")
-  if (status === 409 || /is not running|removal in progress/i.test(msg)) return conflict('SANDBOX_NOT_RUNNING', 'The sandbox is not running.');
-  if (status === 404) return goneContainer(containerId);
-  // The program is not in the container (a client deleted /bin/sh through the files API after the shell
-  // check passed): the sandbox cannot do this any more, as with an image that never had a shell.
-  if (/executable file not found|no such file or directory/i.test(msg))
-    return new DomainError('invalid', 'NOT_SUPPORTED', `The sandbox cannot start the command any more: ${msg.slice(0, 300)}`);
-  return runtimeFailure('RUNTIME_ERROR', `Failed to start the command: ${msg}`);
 }
