@@ -8,6 +8,12 @@ import type { CodeOf } from '../../domain/error-codes.js';
 
 type ModemError = { statusCode?: unknown; json?: unknown; message?: unknown };
 
+/**
+ * What the engine says (in a 409, or a bare 500 while it stops or removes one) of a container that is not
+ * running or is on its way out: "is not running: Removal In Progress", "cannot pause a stopped container".
+ */
+export const NOT_RUNNING_ANSWER = /already paused|not running|is restarting|stopped container|removal in progress|marked for removal|is dead/i;
+
 export function dockerStatus(err: unknown): number | undefined {
   const s = (err as ModemError | null)?.statusCode;
   return typeof s === 'number' ? s : undefined;

@@ -3,7 +3,7 @@ import { DomainError, conflict, notFound, runtimeFailure } from '../../domain/er
 import type { ContainerEvent, ContainerRuntime, ContainerSpec, ContainerState, Logger, ResourceUpdate } from '../../domain/ports.js';
 import { buildCreateOptions } from './container-spec.js';
 import { isEnded, stateFromInspect, stateFromSummary } from './container-state.js';
-import { dockerFailure, dockerMessage, isDockerNotFound } from './docker-errors.js';
+import { dockerFailure, dockerMessage, isDockerNotFound, NOT_RUNNING_ANSWER } from './docker-errors.js';
 import { ensureImage, type RegistryAuth } from './docker-image.js';
 import { commitContainer, removeImage } from './docker-snapshots.js';
 import { freezeGate } from './freeze-gate.js';
@@ -15,8 +15,6 @@ const REMOVAL_WAIT_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const RETRYABLE_REMOVAL = /failed to remove root filesystem|directory not empty|device or resource busy/i;
-// What the engine says (in a 409 or a bare 500) of a container that is not running, or on its way out.
-const GONE_OR_STOPPING = /already paused|not running|is restarting|stopped container|removal in progress|marked for removal|is dead/i;
 const containerNotFound = (id: string) => notFound('DOCKER::SANDBOX_NOT_FOUND', `Container ${id} not found.`);
 
 /** ContainerRuntime on the Docker Engine API through dockerode. Touches only what it is given ids or labels for. */
@@ -95,7 +93,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       if (isDockerNotFound(e)) throw containerNotFound(containerId);
       const msg = dockerMessage(e);
       // (a container the engine is stopping or removing meanwhile: "cannot pause a stopped container", a 500)
-      if (GONE_OR_STOPPING.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Cannot pause: ${msg}`);
+      if (NOT_RUNNING_ANSWER.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Cannot pause: ${msg}`);
       throw dockerFailure(e, 'DOCKER::SANDBOX_PAUSE_FAILED', `Failed to pause container: ${msg}`);
     }
   }
@@ -108,7 +106,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       if (isDockerNotFound(e)) throw containerNotFound(containerId);
       const msg = dockerMessage(e);
       if (/not paused/i.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_PAUSED', `Cannot resume: ${msg}`);
-      if (GONE_OR_STOPPING.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Cannot resume: ${msg}`);
+      if (NOT_RUNNING_ANSWER.test(msg)) throw conflict('DOCKER::SANDBOX_NOT_RUNNING', `Cannot resume: ${msg}`);
       throw dockerFailure(e, 'DOCKER::SANDBOX_RESUME_FAILED', `Failed to resume container: ${msg}`);
     }
   }

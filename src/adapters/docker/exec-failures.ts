@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
-import { dockerMessage, dockerStatus } from './docker-errors.js';
+import { dockerMessage, dockerStatus, NOT_RUNNING_ANSWER } from './docker-errors.js';
 
 /** An engine call about one container that takes longer than this is not going to answer. */
 export const ENGINE_ANSWER_MS = 10_000;
@@ -52,8 +52,7 @@ function execAnswer(e: unknown, containerId: string): DomainError {
   const status = dockerStatus(e);
   const msg = dockerMessage(e);
   if (status === 409 && /paused/i.test(msg)) return conflict('SANDBOX_PAUSED', 'The sandbox is paused; resume it before running commands.');
-  // (a container being removed is refused with a 500 that says so: "is not running: Removal In Progress")
-  if (status === 409 || /is not running|removal in progress/i.test(msg)) return conflict('SANDBOX_NOT_RUNNING', 'The sandbox is not running.');
+  if (status === 409 || NOT_RUNNING_ANSWER.test(msg)) return conflict('SANDBOX_NOT_RUNNING', 'The sandbox is not running.');
   if (status === 404) return goneContainer(containerId);
   // The program is not in the container (a client deleted /bin/sh through the files API after the shell
   // check passed): the sandbox cannot do this any more, as with an image that never had a shell.

@@ -24,7 +24,7 @@ export class FreezeGate {
    * asking the engine whether the process runs yet.
    */
   async enterStart(containerId: string): Promise<{ leave: () => void; freezeWanted: Promise<void> }> {
-    for (let f = this.freezes.get(containerId); f; f = this.freezes.get(containerId)) await f;
+    await this.afterFreezes(containerId);
     this.startsInFlight.set(containerId, (this.startsInFlight.get(containerId) ?? 0) + 1);
     let left = false;
     const leave = () => {
@@ -37,7 +37,7 @@ export class FreezeGate {
 
   /** Run a freeze (pause, commit) once no exec is starting in the container; starts that come meanwhile wait. */
   async whileFrozen<T>(containerId: string, freeze: () => Promise<T>): Promise<T> {
-    for (let f = this.freezes.get(containerId); f; f = this.freezes.get(containerId)) await f; // one at a time
+    await this.afterFreezes(containerId); // one at a time
     let done!: () => void;
     this.freezes.set(containerId, new Promise<void>((resolve) => (done = resolve)));
     try {
@@ -47,6 +47,10 @@ export class FreezeGate {
       this.freezes.delete(containerId);
       done();
     }
+  }
+
+  private async afterFreezes(containerId: string): Promise<void> {
+    for (let f = this.freezes.get(containerId); f; f = this.freezes.get(containerId)) await f;
   }
 
   private leaveStart(containerId: string): void {

@@ -3,6 +3,7 @@ import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
 import type { ContainerStats, ExecHandle, ExecSpec, ExecStatus, PathStat, SandboxExec } from '../../domain/execd/port.js';
+import { waitForPid } from '../../domain/execd/commands/exec-pid.js';
 import { demux } from './demux.js';
 import { freezeGate } from './freeze-gate.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
@@ -10,9 +11,6 @@ import { archiveFailure, ENGINE_ANSWER_MS, execFailure, leavingContainer } from 
 import { statsSample } from './exec-stats.js';
 import { otherGroupsOfSession } from './host-session.js';
 import { pathStatOf } from './path-stat.js';
-
-// An exec whose process has not started after this long is the engine's trouble; the freeze gate lets go then.
-const PROCESS_START_WAIT_MS = 5000;
 
 /**
  * SandboxExec on the Docker Engine API. Exec goes through dockerode's hijack, demultiplexed with back-pressure;
@@ -45,7 +43,7 @@ export class DockerSandboxExec implements SandboxExec {
       throw e;
     }
     if (spec.detach) ticket.leave();
-    else void Promise.race([handle.ended, ticket.freezeWanted.then(() => this.processStarted(handle.execId))]).then(ticket.leave, ticket.leave);
+    else void Promise.race([handle.ended, ticket.freezeWanted.then(() => waitForPid(this, handle.execId))]).then(ticket.leave, ticket.leave);
     return handle;
   }
 
@@ -89,16 +87,6 @@ export class DockerSandboxExec implements SandboxExec {
     socket.on('error', finish);
     const ended = Promise.all([streamEnd(stdout), streamEnd(stderr)]).then(() => undefined);
     return { execId: exec.id, stdout, stderr, ...(spec.stdin && { stdin: socket }), ended, detach: () => socket.destroy() };
-  }
-
-  private async processStarted(execId: string): Promise<void> {
-    const deadline = Date.now() + PROCESS_START_WAIT_MS;
-    for (let delay = 1; Date.now() < deadline; delay = Math.min(delay * 2, 8)) {
-      const status = await this.inspect(execId).catch(() => null);
-      // (before runc has run it, an exec is neither running nor exited: pid 0, no exit code)
-      if (!status || status.hostPid > 0 || status.exitCode !== null) return;
-      await new Promise((r) => setTimeout(r, delay));
-    }
   }
 
   async inspect(execId: string): Promise<ExecStatus | null> {

@@ -2,8 +2,9 @@ import type { ExecStatus, SandboxExec } from '../port.js';
 
 /**
  * The engine reports an exec's host pid only once runc has started the process, tens of milliseconds after
- * `start` returned (0 before). Whoever must signal the process (interrupt, timeout) waits for it here; a
- * command that already ended, or whose output ended (`until`), has no pid to wait for.
+ * `start` returned (0 before; so is `running`, so only an exit code says it is over). Whoever must signal
+ * the process (interrupt, timeout), or know it has started (the freeze gate), waits for it here; a command
+ * that already ended, or whose output ended (`until`), has no pid to wait for.
  */
 export async function waitForPid(exec: Pick<SandboxExec, 'inspect'>, execId: string, until?: Promise<unknown>, timeoutMs = 5000): Promise<ExecStatus | null> {
   const deadline = Date.now() + timeoutMs;
@@ -12,7 +13,7 @@ export async function waitForPid(exec: Pick<SandboxExec, 'inspect'>, execId: str
   let delay = 1;
   for (;;) {
     const status = await exec.inspect(execId);
-    if (!status || status.hostPid > 0 || !status.running || over || Date.now() > deadline) return status;
+    if (!status || status.hostPid > 0 || status.exitCode !== null || over || Date.now() > deadline) return status;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 4);
   }
