@@ -1,14 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { UPSTREAM_LIFECYCLE, type UpstreamOperation } from '../fixtures/upstream/lifecycle-facts.js';
 import { appWithoutDb } from '../helpers/app-without-db.js';
+import { bodyFacts, jsonSchemaOf, parametersOf, resolve, type OpenApiDoc } from '../helpers/openapi-walk.js';
 
-// Our /openapi.json must stay a superset of upstream's lifecycle spec: every path+method we are meant to
+// Our /openapi.json must stay a superset of upstream's lifecycle API: every path+method we are meant to
 // serve, every parameter, and every property of every request and response schema (recursively), and
-// every property upstream requires is required here too.
+// every property upstream requires is required here too. What upstream's API is comes from facts kept in
+// the repository (test/fixtures/upstream/lifecycle-facts.ts, which names the upstream file and commit they
+// were read from), so the suite needs nothing outside it.
 // Upstream's paths are relative to its /v1 server; ours are absolute, so /sandboxes is ours /v1/sandboxes.
-
-const UPSTREAM = new URL('../fixtures/upstream/sandbox-lifecycle.yml', import.meta.url);
 
 /** Upstream operations we deliberately do not serve (all optional in upstream, see DESIGN.md upstream §2). */
 const EXCLUDED_PATHS = [
@@ -29,84 +29,27 @@ const NEVER_ANSWERED: Record<string, string> = {
 };
 
 const ourPath = (upstreamPath: string) => `/v1${upstreamPath}`;
+const upstream = UPSTREAM_LIFECYCLE;
 
-type Doc = { paths: Record<string, Record<string, any>>; components?: Record<string, Record<string, any>> };
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
-
-function resolve(doc: Doc, node: any): any {
-  let n = node;
-  for (let i = 0; n && typeof n === 'object' && typeof n.$ref === 'string' && i < 10; i++) {
-    const parts = (n.$ref as string).replace(/^#\//, '').split('/');
-    n = parts.reduce((o: any, k) => o?.[k], doc);
-  }
-  return n;
-}
-
-/** Every property path a schema can carry: a.b, a.items[], m{} (map values), through $ref/anyOf/oneOf/allOf. */
-function propertyPaths(doc: Doc, schema: any, prefix = '', seen = new Set<any>()): Set<string> {
-  const out = new Set<string>();
-  const s = resolve(doc, schema);
-  if (!s || typeof s !== 'object' || seen.has(s)) return out;
-  const nextSeen = new Set(seen).add(s);
-  for (const key of ['anyOf', 'oneOf', 'allOf']) for (const b of s[key] ?? []) for (const p of propertyPaths(doc, b, prefix, nextSeen)) out.add(p);
-  for (const [name, sub] of Object.entries<any>(s.properties ?? {})) {
-    const path = prefix ? `${prefix}.${name}` : name;
-    out.add(path);
-    for (const p of propertyPaths(doc, sub, path, nextSeen)) out.add(p);
-  }
-  if (s.items) for (const p of propertyPaths(doc, s.items, `${prefix}[]`, nextSeen)) out.add(p);
-  if (s.additionalProperties && typeof s.additionalProperties === 'object')
-    for (const p of propertyPaths(doc, s.additionalProperties, `${prefix}{}`, nextSeen)) out.add(p);
-  return out;
-}
-
-/** Every property path a schema requires (a.b: b is required once a is there), through the same branches. */
-function requiredPaths(doc: Doc, schema: any, prefix = '', seen = new Set<any>()): Set<string> {
-  const out = new Set<string>();
-  const s = resolve(doc, schema);
-  if (!s || typeof s !== 'object' || seen.has(s)) return out;
-  const nextSeen = new Set(seen).add(s);
-  for (const key of ['anyOf', 'oneOf', 'allOf']) for (const b of s[key] ?? []) for (const p of requiredPaths(doc, b, prefix, nextSeen)) out.add(p);
-  for (const name of s.required ?? []) out.add(prefix ? `${prefix}.${name}` : name);
-  for (const [name, sub] of Object.entries<any>(s.properties ?? {}))
-    for (const p of requiredPaths(doc, sub, prefix ? `${prefix}.${name}` : name, nextSeen)) out.add(p);
-  if (s.items) for (const p of requiredPaths(doc, s.items, `${prefix}[]`, nextSeen)) out.add(p);
-  if (s.additionalProperties && typeof s.additionalProperties === 'object')
-    for (const p of requiredPaths(doc, s.additionalProperties, `${prefix}{}`, nextSeen)) out.add(p);
-  return out;
-}
-
-const jsonSchemaOf = (doc: Doc, node: any) => resolve(doc, resolve(doc, node)?.content?.['application/json']?.schema);
-
-function operations(doc: Doc) {
-  const ops: Array<{ path: string; method: string; op: any; pathParams: any[] }> = [];
-  for (const [path, item] of Object.entries(doc.paths)) {
-    for (const method of METHODS) if (item[method]) ops.push({ path, method, op: item[method], pathParams: item.parameters ?? [] });
-  }
-  return ops;
-}
-
-describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
-  let ours: Doc;
-  let upstream: Doc;
-  let served: ReturnType<typeof operations>;
+describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml (as facts in the repository)', () => {
+  let ours: OpenApiDoc;
+  const served: UpstreamOperation[] = upstream.operations.filter(({ path }) => !EXCLUDED_PATHS.some((re) => re.test(path)));
+  const mineOf = (o: UpstreamOperation) => ours.paths[ourPath(o.path)]?.[o.method];
 
   beforeAll(async () => {
-    upstream = parse(readFileSync(UPSTREAM, 'utf8')) as Doc;
     const res = await appWithoutDb('openapi-test').request('/openapi.json');
     expect(res.status).toBe(200);
-    ours = (await res.json()) as Doc;
-    served = operations(upstream).filter(({ path }) => !EXCLUDED_PATHS.some((re) => re.test(path)));
+    ours = (await res.json()) as OpenApiDoc;
   });
 
   it('is OpenAPI 3.1 with the API key scheme, like upstream', () => {
-    expect((ours as any).openapi).toBe('3.1.0');
+    expect((ours as any).openapi).toBe(upstream.openapi);
     expect((ours as any).security).toEqual([{ apiKeyAuth: [] }]);
-    expect(ours.components?.securitySchemes?.apiKeyAuth).toEqual({ type: 'apiKey', in: 'header', name: 'OPEN-SANDBOX-API-KEY' });
+    expect(ours.components?.securitySchemes?.apiKeyAuth).toEqual({ type: 'apiKey', ...upstream.apiKey });
   });
 
   it('excludes only what it says it excludes', () => {
-    const excluded = operations(upstream)
+    const excluded = upstream.operations
       .filter(({ path }) => EXCLUDED_PATHS.some((re) => re.test(path)))
       .map(({ path, method }) => `${method.toUpperCase()} ${path}`);
     expect(excluded.sort()).toEqual([]);
@@ -119,91 +62,98 @@ describe('our OpenAPI document vs upstream specs/sandbox-lifecycle.yml', () => {
   });
 
   it('has every served upstream path and method', () => {
-    const missing = served.filter(({ path, method }) => !ours.paths[ourPath(path)]?.[method]).map(({ path, method }) => `${method} ${path}`);
+    const missing = served.filter((o) => !mineOf(o)).map(({ path, method }) => `${method} ${path}`);
     expect(missing).toEqual([]);
   });
 
   it('has every upstream parameter (name and location)', () => {
     const missing: string[] = [];
-    for (const { path, method, op, pathParams } of served) {
-      const mine = (ours.paths[ourPath(path)]?.[method]?.parameters ?? []).map((p: any) => resolve(ours, p)).map((p: any) => `${p.in}:${p.name}`);
-      for (const p of [...pathParams, ...(op.parameters ?? [])].map((x: any) => resolve(upstream, x))) {
-        if (!mine.includes(`${p.in}:${p.name}`)) missing.push(`${method} ${path} ${p.in}:${p.name}`);
-      }
+    for (const o of served) {
+      const mine = parametersOf(ours, mineOf(o)).map((p: any) => `${p.in}:${p.name}`);
+      for (const p of o.parameters) if (!mine.includes(`${p.in}:${p.name}`)) missing.push(`${o.method} ${o.path} ${p.in}:${p.name}`);
     }
     expect(missing).toEqual([]);
   });
 
   it('has every property of every upstream request body', () => {
     const missing: string[] = [];
-    for (const { path, method, op } of served) {
-      if (!op.requestBody) continue;
-      const theirs = propertyPaths(upstream, jsonSchemaOf(upstream, op.requestBody));
-      const mineBody = ours.paths[ourPath(path)]?.[method]?.requestBody;
-      expect(mineBody, `${method} ${path} request body`).toBeDefined();
-      const mine = propertyPaths(ours, jsonSchemaOf(ours, mineBody));
-      for (const p of theirs) if (!mine.has(p)) missing.push(`${method} ${path} body ${p}`);
+    for (const o of served) {
+      if (!o.requestBody) continue;
+      const mineBody = mineOf(o)?.requestBody;
+      expect(mineBody, `${o.method} ${o.path} request body`).toBeDefined();
+      const mine = bodyFacts(ours, mineBody);
+      for (const p of o.requestBody.properties) if (!mine.properties.includes(p)) missing.push(`${o.method} ${o.path} body ${p}`);
       // a map body (PATCH metadata) has no properties: compare the value type instead
-      const theirSchema = jsonSchemaOf(upstream, op.requestBody);
-      if (theirSchema?.additionalProperties) expect(jsonSchemaOf(ours, mineBody)?.additionalProperties, `${method} ${path}`).toBeTruthy();
+      if (o.requestBody.map) expect(mine.map, `${o.method} ${o.path}`).toBe(true);
     }
     expect(missing).toEqual([]);
   });
 
   it('requires every property upstream requires, in request and response bodies', () => {
     const missing: string[] = [];
-    for (const { path, method, op } of served) {
-      const mine = ours.paths[ourPath(path)]?.[method];
-      const pairs: Array<[string, any, any]> = [];
-      if (op.requestBody) pairs.push(['body', op.requestBody, mine?.requestBody]);
-      for (const [status, response] of Object.entries<any>(op.responses))
-        if (!EXCLUDED_STATUSES.has(status)) pairs.push([status, response, mine?.responses?.[status]]);
+    for (const o of served) {
+      const mine = mineOf(o);
+      const pairs: Array<[string, string[], any]> = [];
+      if (o.requestBody) pairs.push(['body', o.requestBody.requiredProperties, mine?.requestBody]);
+      for (const [status, response] of Object.entries(o.responses))
+        if (!EXCLUDED_STATUSES.has(status)) pairs.push([status, response.requiredProperties, mine?.responses?.[status]]);
       for (const [where, theirs, ours_] of pairs) {
         if (!ours_) continue; // a missing status is the next test's finding
-        const required = requiredPaths(ours, jsonSchemaOf(ours, ours_));
-        for (const p of requiredPaths(upstream, jsonSchemaOf(upstream, theirs))) if (!required.has(p)) missing.push(`${method} ${path} ${where} ${p}`);
+        const required = bodyFacts(ours, ours_).requiredProperties;
+        for (const p of theirs) if (!required.includes(p)) missing.push(`${o.method} ${o.path} ${where} ${p}`);
       }
       // a request body upstream requires is required here too
-      if (op.requestBody?.required === true && mine?.requestBody?.required !== true) missing.push(`${method} ${path} body itself`);
+      if (o.requestBody?.required && resolve(ours, mine?.requestBody)?.required !== true) missing.push(`${o.method} ${o.path} body itself`);
     }
     expect(missing).toEqual([]);
   });
 
   it('requires resourceLimits on create, as upstream requires it of a standard (non-pool) create', () => {
+    // upstream says so in prose only (its schema lists no required fields): the facts keep that rule
+    expect(upstream.createRequiresResourceLimits).toBe(true);
     const create = jsonSchemaOf(ours, ours.paths['/v1/sandboxes']!.post.requestBody);
     expect(create.required).toContain('resourceLimits');
-    // upstream says so in prose only (its schema lists no required fields): keep the two in step
-    expect(resolve(upstream, upstream.components!.schemas!.CreateSandboxRequest).description).toMatch(/`resourceLimits` is required/);
   });
 
   it('has every upstream response status (but 403 and NEVER_ANSWERED) and every property of each response body', () => {
     const missing: string[] = [];
-    for (const { path, method, op } of served) {
-      const mineResponses = ours.paths[ourPath(path)]?.[method]?.responses ?? {};
-      for (const [status, response] of Object.entries<any>(op.responses)) {
+    for (const o of served) {
+      const mineResponses = mineOf(o)?.responses ?? {};
+      for (const [status, response] of Object.entries(o.responses)) {
         if (EXCLUDED_STATUSES.has(status)) continue;
-        if (NEVER_ANSWERED[`${method} ${path} ${status}`]) {
-          expect(mineResponses[status], `${method} ${path} ${status} is documented: drop it from NEVER_ANSWERED`).toBeUndefined();
+        if (NEVER_ANSWERED[`${o.method} ${o.path} ${status}`]) {
+          expect(mineResponses[status], `${o.method} ${o.path} ${status} is documented: drop it from NEVER_ANSWERED`).toBeUndefined();
           continue;
         }
         if (!mineResponses[status]) {
-          missing.push(`${method} ${path} ${status}`);
+          missing.push(`${o.method} ${o.path} ${status}`);
           continue;
         }
-        const theirs = propertyPaths(upstream, jsonSchemaOf(upstream, response));
-        const mine = propertyPaths(ours, jsonSchemaOf(ours, mineResponses[status]));
-        for (const p of theirs) if (!mine.has(p)) missing.push(`${method} ${path} ${status} ${p}`);
+        const mine = bodyFacts(ours, mineResponses[status]).properties;
+        for (const p of response.properties) if (!mine.includes(p)) missing.push(`${o.method} ${o.path} ${status} ${p}`);
       }
     }
     expect(missing).toEqual([]);
   });
 
-  it('documents the endpoint port as an integer 1..65535 and the list query like upstream', () => {
-    const ep = ours.paths['/v1/sandboxes/{sandboxId}/endpoints/{port}']!.get;
-    const port = ep.parameters.find((p: any) => p.name === 'port');
-    expect(port.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 65535 });
-    const list = ours.paths['/v1/sandboxes']!.get.parameters;
-    expect(list.find((p: any) => p.name === 'state')).toMatchObject({ in: 'query', style: 'form', explode: true, schema: { type: 'array' } });
-    expect(list.find((p: any) => p.name === 'pageSize').schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 200, default: 20 });
+  it("documents the endpoint port and the list query with upstream's types and bounds", () => {
+    const param = (method: string, path: string, name: string) => {
+      const theirs = upstream.operations.find((o) => o.method === method && o.path === path)!.parameters.find((p) => p.name === name)!;
+      const mine = parametersOf(ours, ours.paths[ourPath(path)]![method]).find((p: any) => p.name === name);
+      return { theirs, mine };
+    };
+    const port = param('get', '/sandboxes/{sandboxId}/endpoints/{port}', 'port');
+    expect(port.theirs).toMatchObject({ type: 'integer', minimum: 1, maximum: 65535 });
+    expect(port.mine.schema).toMatchObject({ type: port.theirs.type, minimum: port.theirs.minimum, maximum: port.theirs.maximum });
+    const state = param('get', '/sandboxes', 'state');
+    expect(state.mine).toMatchObject({ in: 'query', style: state.theirs.style, explode: state.theirs.explode, schema: { type: state.theirs.type } });
+    const pageSize = param('get', '/sandboxes', 'pageSize');
+    // upstream sets no maximum; berth's is 200
+    expect(pageSize.mine.schema).toMatchObject({
+      type: pageSize.theirs.type,
+      minimum: pageSize.theirs.minimum,
+      maximum: 200,
+      default: pageSize.theirs.default,
+    });
   });
 });
