@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import Docker from 'dockerode';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerodeRuntime } from '../../src/adapters/docker/dockerode-runtime.js';
-import { openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
+import { CONNECT_TIMEOUT_SECONDS, openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
 import { createApp } from '../../src/app.js';
 import { composeDeps } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { withTx } from '../../src/db/tx.js';
 import { knownError } from '../../src/domain/outage.js';
+import { READINESS_TIMEOUT_MS } from '../../src/domain/readiness.js';
 import type { ContainerRuntime } from '../../src/domain/ports.js';
 import { noVolumes } from '../../src/domain/volumes/port.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
@@ -71,6 +72,45 @@ describe('the database is unreachable (Postgres refuses connections)', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ code: 'DATABASE::UNAVAILABLE', message: 'Not ready: the database is not reachable.' });
     expect((await call('GET', '/health')).status).toBe(200);
+  });
+});
+
+describe('the database accepts connections but never answers (a hung server, a half-open path)', () => {
+  const held = new Set<Socket>();
+  let silent: Server;
+  let handle: DbHandle;
+  beforeAll(async () => {
+    silent = createServer((socket) => {
+      held.add(socket); // accepted, never answered: the start-up message waits forever
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    handle = await openDb({ databaseUrl: `postgres://berth:berth@127.0.0.1:${(silent.address() as AddressInfo).port}/berth`, poolSize: 2 });
+  });
+  afterAll(async () => {
+    await handle.close();
+    for (const s of held) s.destroy();
+    await new Promise((r) => silent.close(r));
+  });
+
+  it(`answers 503 DATABASE::UNAVAILABLE within the connect timeout (${CONNECT_TIMEOUT_SECONDS} s), not postgres.js's 30 s`, async () => {
+    const { call } = appOver(handle.db, new DockerodeRuntime(realDocker, log));
+    for (const [method, path] of [
+      ['GET', '/v1/sandboxes'],
+      ['GET', '/v1/sandboxes/sbx_nope'],
+    ] as const) {
+      const t0 = performance.now();
+      const res = await call(method, path);
+      const ms = performance.now() - t0;
+      expect(res.status, `${method} ${path}`).toBe(503);
+      expect(await res.json()).toMatchObject({ code: 'DATABASE::UNAVAILABLE' });
+      // a fixed bound, not one derived from the setting: a client must not wait long whatever it says
+      expect(ms, `${method} ${path} took ${Math.round(ms)} ms`).toBeLessThan(3500);
+    }
+    // the readiness probe gives up on its own, sooner
+    const t0 = performance.now();
+    expect((await call('GET', '/ready')).status).toBe(503);
+    expect(performance.now() - t0).toBeLessThan(READINESS_TIMEOUT_MS + 500);
   });
 });
 
