@@ -46,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await b?.close();
+  if (mountHolder) await deleteSandbox(server, mountHolder).catch(() => {});
   await server?.kill();
   if (server) await removeInstanceContainers(server.instanceId);
   await w?.close();
@@ -63,8 +64,30 @@ const wsStatus = (path: string, headers: Record<string, string>) =>
   });
 /** the terminal test's PTY socket path, which the sign-out test tries again with a copied cookie */
 let terminalWs = '';
+/** Pages the tests opened, by name (each with live content): the phone and every-form checks visit them all. */
+const visited = new Map<string, string>();
+/** The sandbox holding the shared mount, kept so its page shows a volume and its mount (deleted at the end). */
+let mountHolder = '';
 const MIB = 1024 * 1024;
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+/** What has the focus: a link's or button's text (or aria-label), a form field as `name=<its name>`. */
+const focusedName = (p: Page) =>
+  p.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return '';
+    if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return `name=${el.name}`;
+    return (el.getAttribute('aria-label') ?? el.textContent ?? '').trim();
+  });
+
+/** Presses Tab until the focused control is `name`; fails when Tab never gets there. */
+async function tabTo(p: Page, name: string, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await p.keyboard.press('Tab');
+    if ((await focusedName(p)) === name) return;
+  }
+  throw new Error(`Tab never reached "${name}" on ${p.url()}`);
+}
 
 async function apiCreate(metadata: Record<string, string>, volumes: unknown[] = [], entrypoint = ['tail', '-f', '/dev/null']): Promise<string> {
   const res = await server.api('/v1/sandboxes', {
@@ -184,7 +207,14 @@ describe('the dashboard in a real Chromium', () => {
     await row.getByRole('link').click();
     await page.getByRole('heading', { name: /Mount/ }).first().waitFor();
     expect(await page.content()).not.toContain(w.secret);
-    await deleteSandbox(server, first);
+    visited.set('mount', page.url());
+    // The holder's own page lists the volume and the mount it holds, with its reference count.
+    await page.goto(dash(`/sandboxes/${first}`));
+    await page.locator('#sandbox-volumes', { hasText: '1 reference' }).waitFor();
+    expect(await page.locator('#sandbox-volumes a.mono').textContent()).toBe(new URL(visited.get('mount')!).pathname.split('/').pop());
+    visited.set('sandbox', page.url());
+    visited.set('sandbox-delete', dash(`/sandboxes/${first}/delete`));
+    mountHolder = first;
   });
 
   it('redelivers a failed webhook delivery', async () => {
@@ -211,6 +241,20 @@ describe('the dashboard in a real Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Redelivery' }).waitFor();
     await page.locator('[data-testid=status]', { hasText: 'succeeded' }).first().waitFor({ timeout: 20_000 }); // live too
     await shot('webhook');
+
+    // Send a test: its delivery reaches the receiver (the endpoint's filter names only sandbox.created).
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.getByRole('status').filter({ hasText: 'A webhook.test event was queued.' }).waitFor();
+    await page.locator('tr[data-delivery]', { hasText: 'webhook.test' }).locator('[data-testid=status]', { hasText: 'succeeded' }).waitFor({ timeout: 20_000 });
+    // Rotate: the new secret is on the answer to the form, and on no later page or URL.
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const secret = (await page.locator('[data-testid=secret]').textContent())!;
+    expect(secret).toMatch(/^whsec_/);
+    expect(page.url()).not.toContain(secret);
+    await page.goto(dash(`/webhooks/${hook.id}`));
+    expect(await page.locator('[data-testid=secret]').count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+    visited.set('webhook', page.url());
   });
 
   it('refuses a form posted without the CSRF token', async () => {
@@ -232,7 +276,12 @@ describe('the dashboard in a real Chromium', () => {
     await page.getByLabel('Command').fill('echo hello-from-$((6*7))');
     await page.getByLabel('Command').press('Enter');
     await page.locator('#terminal', { hasText: 'hello-from-42' }).waitFor({ timeout: 20_000 });
+    // A second command in the same session: the shell keeps its state (cwd) between lines.
+    await page.getByLabel('Command').fill('cd /tmp && echo made > t.txt; pwd; cat t.txt');
+    await page.getByLabel('Command').press('Enter');
+    await page.locator('#terminal', { hasText: /\/tmp\s+made/ }).waitFor({ timeout: 20_000 });
     await shot('terminal');
+    visited.set('terminal', page.url());
 
     // The same socket from another origin, or without a session, is refused before the handshake.
     terminalWs = (await page.locator('#terminal').getAttribute('data-ws'))!;
@@ -273,7 +322,9 @@ describe('the dashboard in a real Chromium', () => {
     expect(text).toBe('uploaded through the dashboard\n');
     await shot('files');
 
+    visited.set('files', page.url());
     await page.getByRole('link', { name: 'Delete big.bin' }).click();
+    visited.set('file-delete', page.url());
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('status').filter({ hasText: 'Deleted /tmp/big.bin.' }).waitFor();
     expect(await page.locator('tr[data-entry="/tmp/big.bin"]').count()).toBe(0);
@@ -299,23 +350,134 @@ describe('the dashboard in a real Chromium', () => {
     expect(cookies[0]!.value).not.toContain(TEST_API_KEY);
   });
 
-  it('fits a phone screen and works from the keyboard', async () => {
+  it('fits a phone screen on every page, and refuses every form on them posted without its token', async () => {
+    const pages: [string, string][] = [
+      ['sign-in', dash('/sign-in')],
+      ['overview', dash('')],
+      ['sandboxes', dash('/sandboxes')],
+      ['mounts', dash('/mounts')],
+      ['webhooks', dash('/webhooks')],
+      ['events', dash('/events')],
+      ['not-found', dash('/sandboxes/no-such-sandbox')],
+      ...visited,
+    ];
+    // every page a test opened is here: the sandbox page (with its volume), both delete confirmations,
+    // the terminal, the file browser, a mount and a webhook endpoint
+    expect(pages.map(([name]) => name).sort()).toEqual(
+      [
+        'events',
+        'file-delete',
+        'files',
+        'mount',
+        'mounts',
+        'not-found',
+        'overview',
+        'sandbox',
+        'sandbox-delete',
+        'sandboxes',
+        'sign-in',
+        'terminal',
+        'webhook',
+        'webhooks',
+      ].sort(),
+    );
     const phone = await b.context.newPage();
+    const formsRefused = new Set<string>();
     try {
       await phone.setViewportSize({ width: 390, height: 844 });
-      await phone.goto(dash('/sandboxes'));
-      // Wide tables scroll inside their own box; the page itself never scrolls sideways.
-      expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-      await phone.screenshot({ path: join(ARTIFACTS, 'phone-sandbox-list.png'), fullPage: true });
-      await phone.keyboard.press('Tab');
-      expect(await phone.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
-      await phone.keyboard.press('Enter');
-      await phone.keyboard.press('Tab');
-      // Past the skip link, Tab reaches the page's own controls (the first state filter), not the nav.
-      expect(await phone.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('state');
+      for (const [name, url] of pages) {
+        await phone.goto(url);
+        await phone.locator('main h1').first().waitFor();
+        // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+        const widths = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth }));
+        expect({ name, ...widths }).toEqual({ name, page: widths.view, body: widths.view, view: 390 });
+        await phone.screenshot({ path: join(ARTIFACTS, `phone-${name}.png`), fullPage: true });
+
+        // Each form the page shows that changes state, posted as it is but without its CSRF token: refused.
+        const forms = await phone.$$eval('form', (list) =>
+          list.map((f) => ({
+            action: f.getAttribute('method') === 'post' ? f.action : f.getAttribute('data-upload'),
+            upload: f.hasAttribute('data-upload'),
+            fields: [...new FormData(f)].filter(([k, v]) => k !== '_csrf' && typeof v === 'string') as [string, string][],
+          })),
+        );
+        for (const f of forms.filter((x) => x.action)) {
+          const target = new URL(f.action!, server.url);
+          const res = await phone.request.post(target.href, { form: Object.fromEntries(f.fields), headers: { origin: server.url } });
+          expect({ form: target.pathname, status: res.status() }).toEqual({ form: target.pathname, status: 403 });
+          formsRefused.add(target.pathname.replace(/\/(sandboxes|webhooks|deliveries)\/[^/]+/g, '/$1/:id') + (f.upload ? ' (upload)' : ''));
+        }
+      }
     } finally {
       await phone.close();
     }
+    expect([...formsRefused].sort()).toEqual(
+      [
+        '/dashboard/sign-in',
+        '/dashboard/sign-out',
+        '/dashboard/sandboxes/:id/pause',
+        '/dashboard/sandboxes/:id/terminal',
+        '/dashboard/sandboxes/:id/renew',
+        '/dashboard/sandboxes/:id/metadata',
+        '/dashboard/sandboxes/:id/delete',
+        '/dashboard/sandboxes/:id/files/upload (upload)',
+        '/dashboard/sandboxes/:id/files/delete',
+        '/dashboard/webhooks/:id/test',
+        '/dashboard/webhooks/:id/rotate-secret',
+        '/dashboard/webhooks/:id/deliveries/:id/redeliver',
+      ].sort(),
+    );
+    // Nothing above was done: the holder still runs and its page still opens.
+    expect(((await (await server.api(`/v1/sandboxes/${mountHolder}`)).json()) as { status: { state: string } }).status.state).toBe('Running');
+  });
+
+  it('reaches and works every action from the keyboard alone, with a visible focus', async () => {
+    // The skip link comes first and jumps past the nav to the page's own controls (the list's first filter).
+    await page.goto(dash('/sandboxes'));
+    await page.keyboard.press('Tab');
+    expect(await focusedName(page)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await focusedName(page)).toBe('name=state');
+    // Filter by keyboard: Space ticks a state, Enter on the button submits.
+    await page.keyboard.press('Space');
+    await tabTo(page, 'Filter');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/state=Pending/);
+
+    const id = await apiCreate({ team: 'keyboard' });
+    await page.goto(dash(`/sandboxes/${id}`));
+    await page.locator('[data-testid=state]', { hasText: 'Running' }).waitFor({ timeout: 20_000 });
+    await tabTo(page, 'Pause');
+    // The focus ring is drawn (a keyboard user sees where they are), and not by colour of the control alone.
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=state]', { hasText: 'Paused' }).waitFor();
+    await tabTo(page, 'Resume');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=state]', { hasText: 'Running' }).waitFor();
+    await tabTo(page, 'Renew');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Renewed until' }).waitFor();
+    // Metadata: Tab into the editor, type, Tab to its button.
+    await tabTo(page, 'name=metadata');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('team=keyboard\nvia=keys');
+    await tabTo(page, 'Save metadata');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Metadata saved.' }).waitFor();
+    expect(((await (await server.api(`/v1/sandboxes/${id}`)).json()) as { metadata: Record<string, string> }).metadata).toEqual({
+      team: 'keyboard',
+      via: 'keys',
+    });
+    // Delete through its confirmation page.
+    await tabTo(page, 'Delete…');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /Delete sandbox/ }).waitFor();
+    await tabTo(page, 'Delete sandbox');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/dashboard\/sandboxes\?ok=/);
+    expect((await server.api(`/v1/sandboxes/${id}`)).status).toBe(404);
   });
 
   it('signs out, after which a copy of the session cookie opens neither a page nor the terminal', async () => {

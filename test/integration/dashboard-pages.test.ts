@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createBody, DB_KINDS, TEST_API_KEY, type TestApp } from '../helpers/app.js';
+import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app.js';
+import { postSignIn, sessionCookieOf } from '../helpers/dashboard.js';
 
 // The dashboard's pages and forms through app.request, on real Postgres and PGlite, with a fake container
 // runtime: what each page shows and that each form reaches the API's own verb with the session as actor.
@@ -20,8 +21,7 @@ describe.each(DB_KINDS)('dashboard pages on %s', (kind) => {
 
   beforeAll(async () => {
     t = await buildTestApp(kind, { config: { webhookAllowPrivate: true } });
-    const res = await t.app.request('/dashboard/sign-in', { method: 'POST', headers: { origin: ORIGIN }, body: new URLSearchParams({ key: TEST_API_KEY }) });
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = sessionCookieOf(await postSignIn(t.app));
     csrf = /name="_csrf" value="([^"]+)"/.exec(await (await get('/dashboard')).text())![1]!;
   });
   afterAll(() => t.close());

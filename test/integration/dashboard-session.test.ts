@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, DB_KINDS, TEST_API_KEY, type TestApp } from '../helpers/app.js';
+import { actorOfCookie, eventsOfType, openSignIn, postSignIn, sessionCookieOf } from '../helpers/dashboard.js';
 
 const ORIGIN = 'http://localhost';
 
 /** Sign in through the form as a browser would; returns the cookie header to send back. */
 async function signIn(t: TestApp): Promise<string> {
-  const res = await t.app.request('/dashboard/sign-in', {
-    method: 'POST',
-    headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ key: TEST_API_KEY, next: '/dashboard' }),
-  });
+  const res = await postSignIn(t.app, { next: '/dashboard' });
   expect(res.status).toBe(303);
-  const cookie = res.headers.get('set-cookie') ?? '';
-  return cookie.split(';')[0]!;
+  return sessionCookieOf(res);
 }
 
 const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
@@ -34,24 +30,58 @@ describe.each(DB_KINDS)('dashboard session on %s', (kind) => {
     expect((await t.app.request('/dashboard/stream', { headers: { accept: 'text/event-stream' } })).status).toBe(401);
   });
 
-  it('refuses a wrong key and a cross-site sign-in form', async () => {
-    const form = new URLSearchParams({ key: TEST_API_KEY });
-    const crossSite = await t.app.request('/dashboard/sign-in', { method: 'POST', headers: { origin: 'http://evil.example' }, body: form });
+  it('refuses a wrong key, a cross-site sign-in form and one without its CSRF token', async () => {
+    const crossSite = await postSignIn(t.app, {}, { origin: 'http://evil.example' });
     expect(crossSite.status).toBe(403);
     expect(crossSite.headers.get('set-cookie')).toBeNull();
-    const wrong = await t.app.request('/dashboard/sign-in', { method: 'POST', headers: { origin: ORIGIN }, body: new URLSearchParams({ key: 'nope' }) });
+    const wrong = await postSignIn(t.app, { key: 'nope' });
     expect(wrong.status).toBe(401);
-    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(wrong.headers.getSetCookie().filter((c) => c.startsWith('berth_dashboard='))).toEqual([]);
+    // The form's token is bound to the nonce cookie the sign-in page set: each one alone is refused.
+    const opened = await openSignIn(t.app);
+    expect(opened.cookie).toMatch(/^berth_dashboard_sign_in=[0-9a-f]{32}$/);
+    expect(opened.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const post = (headers: Record<string, string>, form: Record<string, string>) =>
+      t.app.request('/dashboard/sign-in', {
+        method: 'POST',
+        headers: { origin: ORIGIN, ...headers },
+        body: new URLSearchParams({ key: TEST_API_KEY, ...form }),
+      });
+    const refusals = [
+      await post({ cookie: opened.cookie }, {}), // no token
+      await post({}, { _csrf: opened.csrf }), // no nonce cookie
+      await post({ cookie: opened.cookie }, { _csrf: opened.csrf.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')) }), // wrong token
+      await post({ cookie: (await openSignIn(t.app)).cookie }, { _csrf: opened.csrf }), // another browser's token
+    ];
+    for (const r of refusals) {
+      expect(r.status).toBe(403);
+      expect(r.headers.getSetCookie().filter((c) => c.startsWith('berth_dashboard='))).toEqual([]);
+      expect(await r.text()).toContain('sign-in form was refused');
+    }
+    const ok = await post({ cookie: opened.cookie }, { _csrf: opened.csrf });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.getSetCookie().some((c) => /^berth_dashboard_sign_in=;.*Max-Age=0/.test(c))).toBe(true); // the nonce is spent
+  });
+
+  it('logs sign-in and sign-out as events with the session as actor, never the key', async () => {
+    const cookie = await signIn(t);
+    const actor = actorOfCookie(cookie);
+    expect((await eventsOfType(t.deps.db, 'dashboard.signed_in')).map((e) => e.actor)).toContain(actor);
+    const csrf = csrfOf(await (await t.app.request('/dashboard', { headers: { cookie } })).text());
+    const out = await t.app.request('/dashboard/sign-out', { method: 'POST', headers: { cookie, origin: ORIGIN }, body: new URLSearchParams({ _csrf: csrf }) });
+    expect(out.status).toBe(303);
+    const [signedOut, ...more] = (await eventsOfType(t.deps.db, 'dashboard.signed_out')).filter((e) => e.actor === actor);
+    expect(signedOut).toBeDefined();
+    expect(more).toEqual([]);
+    const logged = JSON.stringify([...(await eventsOfType(t.deps.db, 'dashboard.signed_in')), signedOut]);
+    expect(logged).not.toContain(TEST_API_KEY);
+    expect(logged).not.toContain(cookie.split('=')[1]!);
   });
 
   it('issues an HttpOnly SameSite=Strict cookie that carries no key, and serves pages with strict headers', async () => {
-    const res = await t.app.request('/dashboard/sign-in', {
-      method: 'POST',
-      headers: { origin: ORIGIN },
-      body: new URLSearchParams({ key: TEST_API_KEY, next: 'https://evil.example/' }),
-    });
+    const res = await postSignIn(t.app, { next: 'https://evil.example/' });
     expect(res.headers.get('location')).toBe('/dashboard'); // an outside `next` is not followed
-    const setCookie = res.headers.get('set-cookie')!;
+    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('berth_dashboard='))!;
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
     expect(setCookie).toMatch(/Path=\/;/);

@@ -3,7 +3,8 @@
  * webhook.test has its one delivery made by sendTestEvent. A redelivery or a secret rotation is an operator
  * looking after an endpoint, not something that happened to a sandbox. The terminal and file entries record
  * what a dashboard session did inside a sandbox; execd's API (the SDK's data plane) records no such events,
- * so a receiver would see only part of that traffic.
+ * so a receiver would see only part of that traffic. A dashboard session's sign-in and sign-out open and
+ * close its trail.
  */
 const LOG_ONLY = [
   'webhook.test',
@@ -12,6 +13,8 @@ const LOG_ONLY = [
   'sandbox.terminal_opened',
   'sandbox.files_uploaded',
   'sandbox.files_deleted',
+  'dashboard.signed_in',
+  'dashboard.signed_out',
 ] as const;
 
 /** Every event type berth emits. The SSE `types` filter accepts these names, webhook filters SUBSCRIBABLE_EVENT_TYPES. */

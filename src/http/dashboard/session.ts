@@ -22,6 +22,11 @@ export const SESSION_RECHECK_MS = 5000;
 
 export const SESSION_COOKIE = 'berth_dashboard';
 export const CSRF_FIELD = '_csrf';
+/** The sign-in form's nonce (see signInToken); its own cookie, sent to the sign-in path only. */
+export const SIGN_IN_COOKIE = 'berth_dashboard_sign_in';
+const SIGN_IN_PATH = `${DASHBOARD_BASE}/sign-in`;
+/** Long enough to type a key; a page left open longer is reloaded (its refusal says so). */
+const SIGN_IN_SECONDS = 3600;
 /** An operator signs in once a working day; a stolen cookie stops working by itself after that. */
 const SESSION_SECONDS = 8 * 3600;
 
@@ -97,6 +102,38 @@ export function startSession(c: Context, keys: Keys, nowMs: number): DashboardSe
   });
   return { id, expiresAt: exp * 1000, csrf: keys.signer.csrf(id) };
 }
+
+/**
+ * The sign-in form's CSRF token. A browser has no session yet, so the token is bound to a random value in a
+ * cookie of its own (HttpOnly, SameSite=Strict, sent to the sign-in path only): another site can neither read
+ * the token off the page nor make a browser send the cookie, so it cannot sign a browser in as itself (login
+ * CSRF), on top of the Origin check. The page sets the cookie when the browser has none.
+ */
+export function signInToken(c: Context, keys: Keys): string {
+  let nonce = getCookie(c, SIGN_IN_COOKIE);
+  if (!nonce || !/^[0-9a-f]{32}$/.test(nonce)) {
+    nonce = randomBytes(16).toString('hex');
+    setCookie(c, SIGN_IN_COOKIE, nonce, {
+      path: SIGN_IN_PATH,
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure: isHttps(c, keys.config),
+      maxAge: SIGN_IN_SECONDS,
+    });
+  }
+  return keys.signer.csrf(`sign-in.${nonce}`);
+}
+
+/** Whether a sign-in post carries the token of the nonce cookie its browser holds (and comes from this origin). */
+export function signInFormOk(c: Context, keys: Keys, token: unknown): boolean {
+  const nonce = getCookie(c, SIGN_IN_COOKIE);
+  if (!sameOrigin(c, keys.config) || !nonce || typeof token !== 'string') return false;
+  return sameText(token, keys.signer.csrf(`sign-in.${nonce}`));
+}
+
+/** After a sign-in the nonce has done its work: a new sign-in page gets a new one. */
+export const endSignIn = (c: Context, config: Pick<Config, 'publicUrl'>) =>
+  deleteCookie(c, SIGN_IN_COOKIE, { path: SIGN_IN_PATH, httpOnly: true, sameSite: 'Strict', secure: isHttps(c, config) });
 
 /** Clears the browser's cookie; sign-out also revokes the session itself (revokeDashboardSession). */
 export function endSession(c: Context, config: Pick<Config, 'publicUrl'>): void {

@@ -17,6 +17,7 @@ header.top button{background:transparent;color:#fff;border:1px solid #8a939d}
 #live-status{font-size:12px;color:#cfd6dd}
 main{padding:16px;max-width:1200px;margin:0 auto}
 h1{font-size:22px;margin:6px 0 14px}
+h1,h2,p,.notice{overflow-wrap:anywhere} /* a long code or id in a heading wraps on a phone */
 h2{font-size:17px;margin:22px 0 8px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
 .card{background:#fff;border:1px solid #d9dde3;border-radius:6px;padding:10px 12px}
