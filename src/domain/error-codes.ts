@@ -85,7 +85,10 @@ export const ERROR_CODES = {
   'VOLUME::UNSUPPORTED_BACKEND': { kinds: ['invalid'], meaning: 'The backend is not one this server mounts.' },
   'VOLUME::INVALID_MOUNT_PATH': { kinds: ['invalid'], meaning: 'mountPath is not absolute, or is /, or lies under /proc, /sys or /dev.' },
   'VOLUME::INVALID_SUB_PATH': { kinds: ['invalid'], meaning: 'subPath is absolute or climbs out with ..' },
-  'VOLUME::INVALID_HOST_PATH': { kinds: ['invalid'], meaning: 'A host path is relative, not normalized, or beyond NAME_MAX/PATH_MAX.' },
+  'VOLUME::INVALID_HOST_PATH': {
+    kinds: ['invalid'],
+    meaning: 'A host path is relative, not normalized, beyond NAME_MAX/PATH_MAX, or goes through a regular file.',
+  },
   'VOLUME::HOST_PATH_NOT_ALLOWED': { kinds: ['invalid'], meaning: 'The host path lies outside the allowed prefixes.' },
   'VOLUME::HOST_PATH_CREATE_FAILED': { kinds: ['runtime'], meaning: 'The host directory could not be created.' },
   'VOLUME::INVALID_PVC_NAME': { kinds: ['invalid'], meaning: 'A Docker volume name breaks Docker’s naming rules.' },

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -26,6 +26,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-mount-api-'));
   await mkdir(join(dir, 'allowed'), { recursive: true });
   await symlink('/etc', join(dir, 'allowed/etc-link'));
+  await writeFile(join(dir, 'allowed/file.txt'), 'x');
   let real: SandboxVolumes | null = null;
   const lazy: SandboxVolumes = {
     prepare: (...a) => real!.prepare(...a),
@@ -81,6 +82,32 @@ describe('volumes through the sandbox API', () => {
       'VOLUME::HOST_PATH_NOT_ALLOWED',
     ],
     ['a path outside the allowlist', [{ name: 'h', mountPath: '/h', host: { path: '/etc' } }], 'VOLUME::HOST_PATH_NOT_ALLOWED'],
+    // issue #10: these three were 500 VOLUME::HOST_PATH_CREATE_FAILED (the walk up the path met ENOTDIR)
+    [
+      'a host path below a regular file',
+      () => [{ name: 'h', mountPath: '/h', host: { path: join(dir, 'allowed/file.txt/x/y') } }],
+      'VOLUME::INVALID_HOST_PATH',
+    ],
+    [
+      'a subPath below a regular file',
+      () => [{ name: 'h', mountPath: '/h', subPath: 'file.txt/x', host: { path: join(dir, 'allowed') } }],
+      'VOLUME::INVALID_HOST_PATH',
+    ],
+    [
+      'a path below a file outside the allowlist, through a link (said as not allowed, nothing told of the file)',
+      () => [{ name: 'h', mountPath: '/h', host: { path: join(dir, 'allowed/etc-link/passwd/x') } }],
+      'VOLUME::HOST_PATH_NOT_ALLOWED',
+    ],
+    [
+      'a host path component over 255 bytes',
+      () => [{ name: 'h', mountPath: '/h', host: { path: join(dir, 'allowed', 'a'.repeat(256)) } }],
+      'VOLUME::INVALID_HOST_PATH',
+    ],
+    [
+      'a host path over 4096 bytes',
+      () => [{ name: 'h', mountPath: '/h', host: { path: join(dir, 'allowed', ...Array.from({ length: 41 }, () => 'b'.repeat(100))) } }],
+      'VOLUME::INVALID_HOST_PATH',
+    ],
     ['an unknown backend', [{ name: 'n', mountPath: '/n', nfs: { server: 'nfs.local', path: '/export' } }], 'VOLUME::UNSUPPORTED_BACKEND'],
     ['two backends', [{ name: 'n', mountPath: '/n', host: { path: '/x' }, pvc: { claimName: 'v' } }], 'VOLUME::INVALID_BACKEND'],
     ['an option with a leading -', [oss({ options: ['-o'] })], 'VOLUME::INVALID_OSSFS_OPTION'],
@@ -101,6 +128,8 @@ describe('volumes through the sandbox API', () => {
     expect(JSON.stringify(body)).not.toContain(TEST_SECRET);
     expect(await counts()).toEqual(before);
     expect(mounter.calls).toEqual([]);
+    // nothing was made on the host either
+    await expect(stat(join(dir, 'allowed/file.txt/x'))).rejects.toThrow();
   });
 
   it('create with a shared ossfs volume: 202, no secret in any answer; delete unmounts after the container is gone', async () => {

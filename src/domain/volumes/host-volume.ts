@@ -17,19 +17,31 @@ export async function resolveDeep(path: string): Promise<string> {
     try {
       await lstat(head);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      // ENOTDIR: something above is a regular file; the walk up finds it and refuses it below.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
       throw err;
     }
     // lstat succeeds on a dangling link while realpath fails: refuse it rather than guess, since creating
     // the missing directories would follow the link to wherever it points.
     const real = await realpath(head).catch(() => null);
     if (real === null) throw new DanglingLink(head);
+    // No directory can be made below a file (mkdir fails ENOTDIR): the request's mistake, not the host's.
+    if (i < parts.length && !(await stat(real)).isDirectory()) throw new UnderAFile(head, real);
     return posix.join(real, ...parts.slice(i));
   }
   return path;
 }
 
 class DanglingLink extends Error {}
+class UnderAFile extends Error {
+  constructor(
+    readonly head: string,
+    readonly real: string,
+  ) {
+    super(head);
+  }
+}
 
 async function realPrefixes(prefixes: readonly string[]): Promise<string[]> {
   return Promise.all(prefixes.map(async (p) => normalizePrefix(await resolveDeep(normalizePrefix(p)).catch(() => normalizePrefix(p)))));
@@ -45,6 +57,12 @@ export async function resolveHostVolume(path: string, subPath: string | null, al
     real = await resolveDeep(requested);
   } catch (err) {
     if (err instanceof DanglingLink) throw invalid('VOLUME::HOST_PATH_NOT_ALLOWED', `Host path '${requested}' goes through a dangling symbolic link.`);
+    if (err instanceof UnderAFile) {
+      // Said only of a file inside the allowlist: what lies outside it (through a link) is not described.
+      if (!isUnderPrefix(err.real, await realPrefixes(allowed)))
+        throw invalid('VOLUME::HOST_PATH_NOT_ALLOWED', `Host path '${requested}' resolves to a path that is not under any allowed prefix.`);
+      throw invalid('VOLUME::INVALID_HOST_PATH', `Host path '${requested}' goes through '${err.head}', which is not a directory.`);
+    }
     throw runtimeFailure('VOLUME::HOST_PATH_CREATE_FAILED', `Host path '${requested}' could not be resolved.`);
   }
   if (!isUnderPrefix(real, await realPrefixes(allowed)))
