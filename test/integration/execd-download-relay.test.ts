@@ -1,18 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_API_KEY } from '../helpers/app.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
 import { ensureShellLessImage } from '../helpers/shell-less-image.js';
+import { openSpills } from '../helpers/spill-files.js';
 
 // Downloads on the real engine through a real socket. The engine holds a container's lock while an archive
 // response is open, so an archive must never be paced by its client: in an image without tail (the archive
 // path) these tests stop reading and check that the sandbox still answers, then that the bytes (past
 // berth's in-memory window, so through its spill file) arrive whole. Where the image has tail, a big file
-// is read by it at the client's pace (an exec holds no lock): nothing spills, the sandbox still answers, and
-// a client that goes away ends the process.
+// starts from the archive too, and a client that falls behind by the window is handed to tail for the rest,
+// read at the client's pace (an exec holds no lock): nothing spills, the sandbox still answers, and a client
+// that goes away ends the process. A range that starts far into the file is read by tail from its start.
 const SIZE = 48 * 1024 * 1024;
 // A 1 MiB window, so what the response's and the sockets' own buffers take up (loopback receive buffers
 // autotune up to tens of MiB) still leaves most of the file to spill.
@@ -46,16 +47,6 @@ async function stalledDownload(path: string, headers: Record<string, string> = {
     },
   };
 }
-
-/** This process's open descriptors on berth's (unlinked) download spill files. */
-const openSpills = () =>
-  readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`).includes('berth-download-');
-    } catch {
-      return false;
-    }
-  });
 
 beforeAll(async () => {
   t = await buildExecdApp('postgres', { BERTH_EXECD_DOWNLOAD_MEMORY_BYTES: String(WINDOW) });
@@ -142,8 +133,11 @@ describe('a download whose client stops reading, from an image without tail (the
 /** The sandbox's processes running tail (the download's reader). */
 const tails = async () => ((await t.docker.getContainer(withTailContainer).top()).Processes ?? []).filter((p: string[]) => p.join(' ').includes('tail -c'));
 
-describe("a big download from an image with tail (read by the sandbox, at the client's pace)", () => {
-  it('leaves the sandbox answering while the client does not read, spills nothing, then delivers every byte', async () => {
+/** The byte offsets (from 0) the sandbox's running tails were started at. */
+const tailOffsets = async () => (await tails()).map((p: string[]) => Number(/-c \+(\d+)/.exec(p.join(' '))![1]) - 1);
+
+describe("a big download from an image with tail (the rest read by the sandbox, at the client's pace)", () => {
+  it('hands a client that does not read to tail past the archive: the sandbox answers, nothing spills, every byte arrives', async () => {
     const d = await stalledDownload('/tmp/big.bin', {}, withTail);
     expect(d.res.statusCode).toBe(200);
     expect(d.res.headers['content-length']).toBe(String(SIZE));
@@ -152,7 +146,10 @@ describe("a big download from an image with tail (read by the sandbox, at the cl
     const info = await within10s(fetch(`${srv.base}/v1/sandboxes/${withTail}/proxy/44772/files/info?path=/tmp/big.bin`, { headers: KEY }));
     expect((info as Response).status).toBe(200);
     expect(openSpills()).toEqual([]); // the archive path, with this window, would have spilled most of the file
-    expect((await tails()).length).toBe(1); // held back by the client, not finished into berth's memory
+    const [offset, ...others] = await tailOffsets(); // held back by the client, not finished into berth's memory
+    expect(others).toEqual([]);
+    expect(offset).toBeGreaterThan(WINDOW - 1); // the archive gave the first window (and the buffers it fills)
+    expect(offset).toBeLessThan(SIZE);
     d.res.resume();
     const got = await d.readAll();
     expect(sha(got)).toBe(sha(data));
@@ -164,6 +161,17 @@ describe("a big download from an image with tail (read by the sandbox, at the cl
     const d = await stalledDownload('/tmp/big.bin', { Range: `bytes=${start}-${end}` }, withTail);
     expect(d.res.statusCode).toBe(206);
     expect(d.res.headers['content-range']).toBe(`bytes ${start}-${end}/${SIZE}`);
+    d.res.resume();
+    expect(sha(await d.readAll())).toBe(sha(data.subarray(start, end + 1)));
+  }, 60_000);
+
+  it('reads a range that starts far into the file by tail from its start (the archive cannot seek)', async () => {
+    const start = 20 * 1024 * 1024 + 5;
+    const end = 47 * 1024 * 1024 + 1;
+    const d = await stalledDownload('/tmp/big.bin', { Range: `bytes=${start}-${end}` }, withTail);
+    expect(d.res.statusCode).toBe(206);
+    for (let i = 0; i < 50 && (await tails()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await tailOffsets()).toEqual([start]);
     d.res.resume();
     expect(sha(await d.readAll())).toBe(sha(data.subarray(start, end + 1)));
   }, 60_000);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { takeFront } from './byte-queue.js';
+import type { Pieces } from './download-exec.js';
 import { pieceStream } from './piece-stream.js';
 
 const PIECE_BYTES = 1024 * 1024;
@@ -16,16 +17,25 @@ const MAX_UNWRITTEN_BYTES = 8 * PIECE_BYTES;
  * response is open, and while it does, inspect, exec and every other archive call on that sandbox wait
  * (measured: a client that stopped reading a download froze `docker inspect` of its container). So the entry
  * is read at the engine's own speed: into memory while the client keeps up, and past `window` bytes ahead of
- * it into a private local file that is unlinked as soon as it is opened (a crash leaves nothing behind).
+ * it into a private local file that is unlinked as soon as it is opened (a crash leaves nothing behind) or,
+ * when `handover` is given, to a reader the client can pace: the archive is let go there and then, and the
+ * rest of the file comes from `handover(offset, length)` (the sandbox's tail) once memory has been handed
+ * out. A client that keeps up so gets the archive's speed (the engine's exec output costs it half as much
+ * CPU again, measured in bench:execd), and one that does not never makes berth write the file to disk.
  * `release` tears the archive down the moment the last wanted byte is in. `done` runs exactly once, with the
  * bytes the client was sent, after its stream has closed, failed or been cancelled.
  */
 export function relayToWeb(
   src: Readable,
   range: { start: number; length: number },
-  hooks: { release: () => void; done: (sent: number) => void; window: number },
+  hooks: {
+    release: () => void;
+    done: (sent: number) => void;
+    window: number;
+    handover?: (offset: number, length: number) => Promise<Pieces | null>;
+  },
 ): ReadableStream<Uint8Array> {
-  const relay = new Relay(src, range, hooks.release, hooks.window);
+  const relay = new Relay(src, range, hooks.release, hooks.window, hooks.handover);
   // (ahead: the next pieces are fetched, from the spill file too, while the socket drains)
   return pieceStream(() => relay.next(), { aheadBytes: 4 * PIECE_BYTES, stop: () => relay.stop(), done: hooks.done });
 }
@@ -33,11 +43,14 @@ export function relayToWeb(
 /**
  * Takes the wanted slice of `src` without ever waiting for the reader (only, briefly, for the disk), and hands
  * it out in order: first what is held in memory, then, once the reader fell behind by `window` bytes,
- * everything after from the spill file.
+ * everything after from the spill file, or from the handover's reader.
  */
 class Relay {
   private skip: number;
   private left: number;
+  private fileAt: number; // the file offset of the next wanted byte the archive gives
+  private rest: Promise<Pieces | null> | null = null;
+  private restFailure: Error | null = null;
   private memory: Buffer[] = [];
   private held = 0;
   private spill: Spill | null = null;
@@ -51,8 +64,10 @@ class Relay {
     range: { start: number; length: number },
     private readonly release: () => void,
     private readonly window: number,
+    private readonly handover?: (offset: number, length: number) => Promise<Pieces | null>,
   ) {
     this.skip = range.start;
+    this.fileAt = range.start;
     this.left = range.length;
     if (this.left === 0) {
       this.end();
@@ -67,6 +82,7 @@ class Relay {
   async next(): Promise<Buffer | null> {
     for (;;) {
       if (this.held > 0) return this.takeMemory();
+      if (this.rest) return this.fromRest();
       if (this.spill) {
         const piece = await this.spill.read();
         if (piece) return piece;
@@ -88,13 +104,37 @@ class Relay {
     return piece;
   }
 
-  /** The reader is gone: nothing more is needed from the engine, and the spill file is closed. */
+  /** After the handover: the rest's next piece; null once it has given every byte. */
+  private async fromRest(): Promise<Buffer | null> {
+    const rest = await this.rest;
+    if (!rest) throw this.restFailure ?? new Error('the file changed while it was being read');
+    return rest.next();
+  }
+
+  /** The reader is gone: nothing more is needed from the engine, and the spill file (or the rest's reader) is closed. */
   stop(): void {
     this.stopped = true;
     this.end();
     this.memory = [];
     this.held = 0;
     this.spill?.close();
+    void this.rest?.then((rest) => rest?.stop());
+  }
+
+  /**
+   * The reader fell behind by the window: the rest of the slice comes from a reader it paces, and the archive
+   * (and with it the container's lock) is let go at once.
+   */
+  private handOver(): void {
+    const start = this.fileAt;
+    const length = this.left;
+    this.left = 0;
+    this.end(); // first: an exec start waits for the container's lock, which an open archive holds
+    if (length > 0)
+      this.rest = this.handover!(start, length).catch((e: Error) => {
+        this.restFailure = e;
+        return null;
+      });
   }
 
   private take(chunk: Buffer): void {
@@ -110,6 +150,12 @@ class Relay {
     }
     if (c.length > this.left) c = c.subarray(0, this.left);
     this.left -= c.length;
+    this.fileAt += c.length;
+    if (this.handover && this.held + c.length > this.window) {
+      this.memory.push(c);
+      this.held += c.length;
+      return this.handOver();
+    }
     if (!this.spill && this.held + c.length > this.window)
       this.spill = new Spill(
         this.src,

@@ -6,13 +6,18 @@ import { takeFront } from './byte-queue.js';
 import { pieceStream } from './piece-stream.js';
 
 /**
- * From this size up, a download is read by the sandbox's own `tail` rather than through the archive API. An
- * open archive holds the container's lock, so it must be read at the engine's pace and what the client has
- * not taken yet goes to memory and then to a spill file (download-body.ts); an exec holds no lock, so the
- * client's own pace reaches the process and nothing is buffered or written twice. Below it, the archive's
- * lock lasts milliseconds whatever the client does, and starting a process costs more than it saves.
+ * From this size up, a download from a Running sandbox whose image has `tail` never spills: when its client
+ * falls behind the archive by berth's memory window, the rest is read by the sandbox's own `tail` at the
+ * client's pace (download-body.ts hands over to `tailPieces`). Below it, the archive's lock lasts
+ * milliseconds whatever the client does, and starting a process costs more than it saves.
  */
 export const EXEC_DOWNLOAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A range that starts this far into the file is read by tail from the start: the archive cannot seek, and
+ * reading and dropping this much of it costs more than starting a process (an exec start is about 50 ms).
+ */
+export const TAIL_SEEK_BYTES = 16 * 1024 * 1024;
 
 // Bytes read from the process ahead of the client (and again as much queued in the response): the next
 // pieces are on their way while the socket drains.
@@ -37,20 +42,21 @@ async function findTail(exec: SandboxExec, containerId: string): Promise<string[
   return tailOf.set(containerId, found);
 }
 
+/** Pieces of a file for a client, in order: `next` gives null once every byte was given; `stop` ends the reading. */
+export type Pieces = { next: () => Promise<Buffer | null>; stop: () => void };
+
+/** Whether the sandbox's image has a tail berth can run (looked up once per container). */
+export async function hasTail(exec: SandboxExec, containerId: string): Promise<boolean> {
+  return (await findTail(exec, containerId)) !== null;
+}
+
 /**
  * The bytes [start, start + length) of the file at `path` (already resolved inside the sandbox), as `tail -c
- * +N` run as root prints them. null when the image has no tail, or tail printed nothing (the file is gone
- * or shorter now): the caller then serves the archive as before. A file that ends before `length` errors
- * the stream, so the client sees a cut-off transfer, never a short body under a full Content-Length.
- * `done` runs once with the bytes sent, however the stream ends.
+ * +N` run as root prints them, read at the client's pace (an exec holds no lock). null when the image has no
+ * tail, or tail printed nothing (the file is gone or shorter now). A file that ends before `length` makes
+ * `next` throw, so the client sees a cut-off transfer, never a short body under a full Content-Length.
  */
-export async function tailBody(
-  exec: SandboxExec,
-  containerId: string,
-  path: string,
-  range: { start: number; length: number },
-  done: (sent: number) => void,
-): Promise<ReadableStream<Uint8Array> | null> {
+export async function tailPieces(exec: SandboxExec, containerId: string, path: string, range: { start: number; length: number }): Promise<Pieces | null> {
   const tail = await findTail(exec, containerId);
   if (!tail) return null;
   let handle;
@@ -66,18 +72,40 @@ export async function tailBody(
     handle.detach();
     return null;
   }
-  const next = async (sent: number) => {
-    if (sent === range.length) return null;
-    const piece = await chunks.take(Math.min(PIECE_BYTES, range.length - sent));
-    if (!piece) throw new Error('the file changed while it was being read');
-    return piece;
+  let sent = 0;
+  let stopped = false;
+  return {
+    next: async () => {
+      if (sent === range.length) return null;
+      const piece = await chunks.take(Math.min(PIECE_BYTES, range.length - sent));
+      if (!piece) throw new Error('the file changed while it was being read');
+      sent += piece.length;
+      return piece;
+    },
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      handle.detach(); // tail, if still writing, ends on a closed pipe
+      // Cut short: the next download looks for tail again (a client may have deleted it meanwhile).
+      if (sent < range.length) tailOf.forget(containerId);
+    },
   };
-  const stop = (sent: number) => {
-    handle.detach(); // tail, if still writing, ends on a closed pipe
-    // Cut short: the next download looks for tail again (a client may have deleted it meanwhile).
-    if (sent < range.length) tailOf.forget(containerId);
-  };
-  return pieceStream(next, { aheadBytes: AHEAD_BYTES, stop, done });
+}
+
+/**
+ * A download body read by tail alone (a range that starts far into the file). null as for `tailPieces`; the
+ * caller then serves the archive. `done` runs once with the bytes sent, however the stream ends.
+ */
+export async function tailBody(
+  exec: SandboxExec,
+  containerId: string,
+  path: string,
+  range: { start: number; length: number },
+  done: (sent: number) => void,
+): Promise<ReadableStream<Uint8Array> | null> {
+  const pieces = await tailPieces(exec, containerId, path, range);
+  if (!pieces) return null;
+  return pieceStream(() => pieces.next(), { aheadBytes: AHEAD_BYTES, stop: () => pieces.stop(), done });
 }
 
 /**
