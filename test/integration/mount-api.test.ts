@@ -108,6 +108,14 @@ describe('volumes through the sandbox API', () => {
       () => [{ name: 'h', mountPath: '/h', host: { path: join(dir, 'allowed', ...Array.from({ length: 41 }, () => 'b'.repeat(100))) } }],
       'VOLUME::INVALID_HOST_PATH',
     ],
+    // issue #10: a mount over the root or the kernel's file systems failed at container start (500)
+    ['mountPath /', [{ name: 'p', mountPath: '/', pvc: { claimName: 'some-vol' } }], 'VOLUME::INVALID_MOUNT_PATH'],
+    ['mountPath /proc', [{ name: 'p', mountPath: '/proc', pvc: { claimName: 'some-vol' } }], 'VOLUME::INVALID_MOUNT_PATH'],
+    ['mountPath /sys/fs/cgroup', [{ name: 'p', mountPath: '/sys/fs/cgroup', pvc: { claimName: 'some-vol' } }], 'VOLUME::INVALID_MOUNT_PATH'],
+    ['mountPath /dev', [{ name: 'p', mountPath: '/dev', pvc: { claimName: 'some-vol' } }], 'VOLUME::INVALID_MOUNT_PATH'],
+    ['mountPath /tmp/../dev/shm', [{ name: 'p', mountPath: '/tmp/../dev/shm', pvc: { claimName: 'some-vol' } }], 'VOLUME::INVALID_MOUNT_PATH'],
+    // issue #10: passed validation and reached the mount step
+    ['an ossfs endpoint file:///etc', [oss({ endpoint: 'file:///etc' })], 'SANDBOX::INVALID_PARAMETER'],
     ['an unknown backend', [{ name: 'n', mountPath: '/n', nfs: { server: 'nfs.local', path: '/export' } }], 'VOLUME::UNSUPPORTED_BACKEND'],
     ['two backends', [{ name: 'n', mountPath: '/n', host: { path: '/x' }, pvc: { claimName: 'v' } }], 'VOLUME::INVALID_BACKEND'],
     ['an option with a leading -', [oss({ options: ['-o'] })], 'VOLUME::INVALID_OSSFS_OPTION'],
