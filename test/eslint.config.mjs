@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   // The domain decides; it reaches the outside world only through its ports (domain/ports.ts and the *-port.ts files).
   {
-    files: ['src/domain/**/*.ts'],
+    files: ['src/domain/**/*.{ts,tsx}'],
     rules: restrict('src/domain talks to the outside only through ports: import from src/db, never from adapters, http or a driver.', [
       '**/adapters/**',
       '**/http/**',
@@ -37,7 +37,7 @@ export default tseslint.config(
   },
   // HTTP parses, calls one domain verb and maps: no database, no Docker, no adapter.
   {
-    files: ['src/http/**/*.ts'],
+    files: ['src/http/**/*.{ts,tsx}'],
     rules: restrict('src/http calls domain verbs; it imports no adapter, database or driver (put the type in src/domain).', [
       '**/adapters/**',
       '**/db/**',

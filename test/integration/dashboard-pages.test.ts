@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mounts } from '../../src/db/schema/index.js';
 import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app.js';
 import { postSignIn, sessionCookieOf } from '../helpers/dashboard.js';
 
@@ -87,5 +88,30 @@ describe.each(DB_KINDS)('dashboard pages on %s', (kind) => {
     const tail = await (await get('/dashboard/events')).text();
     expect(tail).toContain('webhook.test');
     expect(tail).toMatch(/data-stream="\/dashboard\/stream\?after=\d+"/);
+  });
+
+  it('counts failed creates in the chart and lists a degraded mount', async () => {
+    t.runtime.failNext('start');
+    // The engine refuses the start: the create answers upstream's 500, and its sandbox.failed event is the history.
+    expect((await t.call('POST', '/v1/sandboxes', createBody({ metadata: { team: 'overview-failed' } }))).status).toBe(500);
+    // A mount the health check found degraded (the ledger's own writes are tested in mount-ledger/mount-reconcile;
+    // this runs after the ledger page's empty case above).
+    await t.deps.db.insert(mounts).values({
+      id: 'mnt_overview_degraded',
+      identityKey: 'overview-degraded',
+      backend: 'ossfs',
+      spec: { bucket: 'b', endpoint: 'e' },
+      hostPath: '/tmp/berth-overview-degraded',
+      state: 'mounted',
+      health: 'degraded',
+      lastError: 'stat timed out',
+      hostId: 'test-host',
+    });
+    const html = await (await get('/dashboard')).text();
+    expect(html).toMatch(/failed \([1-9]\d*\)/); // the chart's legend counts the failure of the last hour
+    expect(html).toMatch(/<title>[1-9]\d* failed<\/title>/); // and a bar has it
+    const mountsPart = html.slice(html.indexOf('id="overview-mounts"'));
+    expect(mountsPart).toContain('/dashboard/mounts/mnt_overview_degraded');
+    expect(mountsPart).toContain('stat timed out');
   });
 });

@@ -58,6 +58,13 @@ describe.each(DB_KINDS)('dashboard session on %s', (kind) => {
       expect(r.headers.getSetCookie().filter((c) => c.startsWith('berth_dashboard='))).toEqual([]);
       expect(await r.text()).toContain('sign-in form was refused');
     }
+    // A body the form parser cannot read is a refused form too, not a 500.
+    const garbled = await t.app.request('/dashboard/sign-in', {
+      method: 'POST',
+      headers: { origin: ORIGIN, cookie: opened.cookie, 'content-type': 'multipart/form-data; boundary=x' },
+      body: '--y\r\nnot a part',
+    });
+    expect(garbled.status).toBe(403);
     const ok = await post({ cookie: opened.cookie }, { _csrf: opened.csrf });
     expect(ok.status).toBe(303);
     expect(ok.headers.getSetCookie().some((c) => /^berth_dashboard_sign_in=;.*Max-Age=0/.test(c))).toBe(true); // the nonce is spent

@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { html } from 'hono/html';
 import type { Deps } from '../../../domain/deps.js';
 import { openTerminal } from '../../../domain/dashboard/sandbox-access.js';
 import { getSandbox } from '../../../domain/sandbox/get-sandbox.js';
@@ -24,14 +23,27 @@ export function registerTerminal(app: Hono, deps: Deps): void {
   app.get(href('/sandboxes/:id/terminal/:session'), async (c) => {
     const s = await getSandbox(deps, pathParam(c));
     const ws = `/sandboxes/${encodeURIComponent(s.id)}/proxy/${PROXY_PORT}/pty/${encodeURIComponent(pathParam(c, 'session'))}/ws`;
-    const content = html`<h1>Terminal in <a class="mono" href="${href(`/sandboxes/${s.id}`)}">${s.id}</a></h1>
-      <p class="muted">Type a command and press Enter. Ctrl-C in the input sends an interrupt.</p>
-      <pre class="log" id="terminal" data-ws="${ws}" aria-live="polite" aria-label="Terminal output" tabindex="0"></pre>
-      <form id="terminal-input" class="filters">
-        <label>Command <input type="text" name="line" autocomplete="off" spellcheck="false" /></label>
-        <button type="submit">Send</button>
-        <span role="status" id="terminal-status">connecting…</span>
-      </form>`;
+    const content = (
+      <>
+        <h1>
+          Terminal in{' '}
+          <a class="mono" href={href(`/sandboxes/${s.id}`)}>
+            {s.id}
+          </a>
+        </h1>
+        <p class="muted">Type a command and press Enter. Ctrl-C in the input sends an interrupt.</p>
+        <pre class="log" id="terminal" data-ws={ws} aria-live="polite" aria-label="Terminal output" tabindex={0}></pre>
+        <form id="terminal-input" class="filters">
+          <label>
+            Command <input type="text" name="line" autocomplete="off" spellcheck={false} />
+          </label>
+          <button type="submit">Send</button>
+          <span role="status" id="terminal-status">
+            connecting…
+          </span>
+        </form>
+      </>
+    );
     return c.html(page(c, { title: `Terminal ${s.id}`, nav: 'sandboxes' }, content));
   });
 }

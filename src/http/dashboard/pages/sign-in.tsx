@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono } from 'hono';
-import { html } from 'hono/html';
 import type { Deps } from '../../../domain/deps.js';
 import { href, page } from '../layout.js';
 import { DASHBOARD_BASE } from '../paths.js';
@@ -31,15 +30,23 @@ function signInPage(c: Context, keys: Keys, next: string, error?: string) {
   return page(
     c,
     { title: 'Sign in' },
-    html`<form class="signin stack" method="post" action="${href('/sign-in')}">
+    <form class="signin stack" method="post" action={href('/sign-in')}>
       <h1>Sign in to berth</h1>
       <p class="muted">Use the server's API key. It is exchanged for a session cookie and never stored in this browser.</p>
-      ${error ? html`<p class="notice error" role="alert">${error}</p>` : ''}
-      <input type="hidden" name="${CSRF_FIELD}" value="${signInToken(c, keys)}" />
-      <input type="hidden" name="next" value="${next}" />
-      <label>API key <input type="password" name="key" autocomplete="current-password" required autofocus /></label>
-      <p><button type="submit">Sign in</button></p>
-    </form>`,
+      {error && (
+        <p class="notice error" role="alert">
+          {error}
+        </p>
+      )}
+      <input type="hidden" name={CSRF_FIELD} value={signInToken(c, keys)} />
+      <input type="hidden" name="next" value={next} />
+      <label>
+        API key <input type="password" name="key" autocomplete="current-password" required autofocus />
+      </label>
+      <p>
+        <button type="submit">Sign in</button>
+      </p>
+    </form>,
   );
 }
 
@@ -55,7 +62,7 @@ export function registerSignIn(app: Hono, deps: Deps): void {
   app.get(href('/sign-in'), (c) => c.html(signInPage(c, keys, safeNext(c.req.query('next')))));
   app.post(href('/sign-in'), async (c) => {
     if (!sameOrigin(c, deps.config)) return c.text('Cross-site form refused.', 403);
-    const body = await c.req.parseBody();
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>); // a malformed body is a refused form, not a 500
     const next = safeNext(typeof body.next === 'string' ? body.next : undefined);
     if (!signInFormOk(c, keys, body[CSRF_FIELD])) {
       c.status(403);

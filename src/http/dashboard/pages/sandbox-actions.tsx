@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { html } from 'hono/html';
 import type { Deps } from '../../../domain/deps.js';
 import { invalid } from '../../../domain/errors.js';
 import { deleteSandbox } from '../../../domain/sandbox/delete-sandbox.js';
@@ -10,7 +9,7 @@ import { renewSandbox } from '../../../domain/sandbox/renew-sandbox.js';
 import { runAction } from '../actions.js';
 import { pathParam } from '../params.js';
 import { parsePairs } from '../components.js';
-import { csrfField, href, page } from '../layout.js';
+import { href, page, PostForm } from '../layout.js';
 
 /** The metadata editor sends the whole map; the API's verb takes a merge patch: removed keys become null. */
 function mergePatch(before: Record<string, string>, after: Record<string, string>): Record<string, string | null> {
@@ -60,12 +59,18 @@ export function registerSandboxActions(app: Hono, deps: Deps): void {
       page(
         c,
         { title: `Delete ${s.id}`, nav: 'sandboxes' },
-        html`<h1>Delete sandbox <span class="mono">${s.id}</span>?</h1>
+        <>
+          <h1>
+            Delete sandbox <span class="mono">{s.id}</span>?
+          </h1>
           <p>The container is removed and its volumes released. This cannot be undone.</p>
-          <form method="post" action="${href(`/sandboxes/${s.id}/delete`)}" class="actions">
-            ${csrfField(c)}<button type="submit" class="danger">Delete sandbox</button>
-            <a href="${href(`/sandboxes/${s.id}`)}">Cancel</a>
-          </form>`,
+          <PostForm c={c} action={href(`/sandboxes/${s.id}/delete`)} class="actions">
+            <button type="submit" class="danger">
+              Delete sandbox
+            </button>
+            <a href={href(`/sandboxes/${s.id}`)}>Cancel</a>
+          </PostForm>
+        </>,
       ),
     );
   });

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import type { Context, Hono } from 'hono';
-import { html } from 'hono/html';
 import type { Deps } from '../../../domain/deps.js';
 import { downloadFile } from '../../../domain/execd/files/download.js';
 import { listDirectory } from '../../../domain/execd/files/list.js';
@@ -9,7 +8,8 @@ import { isDomainError } from '../../../domain/errors.js';
 import { STATUS_BY_KIND } from '../../errors.js';
 import { contentDisposition } from '../../routes/execd/files.js';
 import { runAction } from '../actions.js';
-import { csrfField, href, page, when } from '../layout.js';
+import { DataTable } from '../components.js';
+import { csrfField, href, page, PostForm, when } from '../layout.js';
 import { pathParam } from '../params.js';
 import { dashboardActor, sameOrigin } from '../session.js';
 
@@ -36,54 +36,73 @@ export function registerFilePages(app: Hono, deps: Deps): void {
     );
     const base = href(`/sandboxes/${id}/files`);
     const link = (p: string) => `${base}?path=${encodeURIComponent(p)}`;
-    const content = html`<h1>Files of <a class="mono" href="${href(`/sandboxes/${id}`)}">${id}</a></h1>
-      <p>Directory <span class="mono" data-testid="cwd">${dir}</span> ${dir !== '/' ? html` · <a href="${link(parentOf(dir))}">Up one level</a>` : ''}</p>
-      <form class="filters" id="upload-form" data-upload="${base}/upload" data-dir="${dir}" data-max="${deps.config.execdMaxUploadBytes}">
-        ${csrfField(c)}
-        <label>Upload a file here (up to ${mib(deps.config.execdMaxUploadBytes)}) <input type="file" name="file" required /></label>
-        <button type="submit" class="secondary">Upload</button>
-        <span role="status" id="upload-status"></span>
-      </form>
-      <div class="table-wrap">
-        <table>
-          <caption class="skip">
-            Entries of ${dir}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Size</th>
-              <th scope="col" class="hide-sm">Mode</th>
-              <th scope="col" class="hide-sm">Owner</th>
-              <th scope="col">Modified</th>
-              <th scope="col"><span class="skip">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            ${entries.map((e) => {
-              const name = e.path.slice(e.path.lastIndexOf('/') + 1);
-              return html`<tr data-entry="${e.path}">
+    const content = (
+      <>
+        <h1>
+          Files of{' '}
+          <a class="mono" href={href(`/sandboxes/${id}`)}>
+            {id}
+          </a>
+        </h1>
+        <p>
+          Directory{' '}
+          <span class="mono" data-testid="cwd">
+            {dir}
+          </span>
+          {dir !== '/' && (
+            <>
+              {' · '}
+              <a href={link(parentOf(dir))}>Up one level</a>
+            </>
+          )}
+        </p>
+        <form class="filters" id="upload-form" data-upload={`${base}/upload`} data-dir={dir} data-max={String(deps.config.execdMaxUploadBytes)}>
+          {csrfField(c)}
+          <label>
+            Upload a file here (up to {mib(deps.config.execdMaxUploadBytes)}) <input type="file" name="file" required />
+          </label>
+          <button type="submit" class="secondary">
+            Upload
+          </button>
+          <span role="status" id="upload-status"></span>
+        </form>
+        <DataTable
+          caption={`Entries of ${dir}`}
+          columns={['Name', 'Type', 'Size', { label: 'Mode', hideSm: true }, { label: 'Owner', hideSm: true }, 'Modified', { label: 'Actions', srOnly: true }]}
+        >
+          {entries.map((e) => {
+            const name = e.path.slice(e.path.lastIndexOf('/') + 1);
+            return (
+              <tr data-entry={e.path}>
                 <td class="mono">
-                  ${
-                    e.type === 'directory'
-                      ? html`<a href="${link(e.path)}">${name}/</a>`
-                      : e.type === 'file'
-                        ? html`<a href="${base}/download?path=${encodeURIComponent(e.path)}" download>${name}</a>`
-                        : name
-                  }
+                  {e.type === 'directory' ? (
+                    <a href={link(e.path)}>{name}/</a>
+                  ) : e.type === 'file' ? (
+                    <a href={`${base}/download?path=${encodeURIComponent(e.path)}`} download>
+                      {name}
+                    </a>
+                  ) : (
+                    name
+                  )}
                 </td>
-                <td>${e.type}</td>
-                <td>${e.size}</td>
-                <td class="hide-sm">${e.mode}</td>
-                <td class="hide-sm">${e.owner}:${e.group}</td>
-                <td>${when(e.modified_at)}</td>
-                <td><a href="${base}/delete?path=${encodeURIComponent(e.path)}" aria-label="Delete ${name}">Delete</a></td>
-              </tr>`;
-            })}
-          </tbody>
-        </table>
-      </div>`;
+                <td>{e.type}</td>
+                <td>{e.size}</td>
+                <td class="hide-sm">{e.mode}</td>
+                <td class="hide-sm">
+                  {e.owner}:{e.group}
+                </td>
+                <td>{when(e.modified_at)}</td>
+                <td>
+                  <a href={`${base}/delete?path=${encodeURIComponent(e.path)}`} aria-label={`Delete ${name}`}>
+                    Delete
+                  </a>
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
+      </>
+    );
     return c.html(page(c, { title: `Files ${dir}`, nav: 'sandboxes' }, content));
   });
 
@@ -123,13 +142,19 @@ export function registerFilePages(app: Hono, deps: Deps): void {
       page(
         c,
         { title: `Delete ${path}`, nav: 'sandboxes' },
-        html`<h1>Delete <span class="mono">${path}</span>?</h1>
+        <>
+          <h1>
+            Delete <span class="mono">{path}</span>?
+          </h1>
           <p>A directory is removed with everything in it. This cannot be undone.</p>
-          <form method="post" action="${href(`/sandboxes/${id}/files/delete`)}" class="actions">
-            ${csrfField(c)}<input type="hidden" name="path" value="${path}" />
-            <button type="submit" class="danger">Delete</button>
-            <a href="${back}">Cancel</a>
-          </form>`,
+          <PostForm c={c} action={href(`/sandboxes/${id}/files/delete`)} class="actions">
+            <input type="hidden" name="path" value={path} />
+            <button type="submit" class="danger">
+              Delete
+            </button>
+            <a href={back}>Cancel</a>
+          </PostForm>
+        </>,
       ),
     );
   });

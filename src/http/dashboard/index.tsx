@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { html } from 'hono/html';
 import { except } from 'hono/combine';
 import type { Deps } from '../../domain/deps.js';
 import { isDomainError } from '../../domain/errors.js';
@@ -26,7 +25,7 @@ import { hostOf, isDashboardHost } from './dashboard-host.js';
 const PUBLIC_PATHS = new Set([href('/sign-in'), ASSETS.js.path, ASSETS.css.path]);
 
 /**
- * The operator dashboard at /dashboard: server-rendered pages (hono/html templates), one small script for
+ * The operator dashboard at /dashboard: server-rendered pages (hono/jsx), one small script for
  * live updates, reading and writing through the same domain verbs as the API. The API key check in app.ts
  * leaves these paths to the session check here.
  */
@@ -51,9 +50,13 @@ export function registerDashboard(app: Hono, deps: Deps): void {
         page(
           c,
           { title: 'Error' },
-          html`<h1>${err.code}</h1>
-            <p>${err.message}</p>
-            <p><a href="${href('')}">Back to the overview</a></p>`,
+          <>
+            <h1>{err.code}</h1>
+            <p>{err.message}</p>
+            <p>
+              <a href={href('')}>Back to the overview</a>
+            </p>
+          </>,
         ),
       );
     }
@@ -63,8 +66,10 @@ export function registerDashboard(app: Hono, deps: Deps): void {
       page(
         c,
         { title: 'Error' },
-        html`<h1>Something went wrong</h1>
-          <p>The error was logged.</p>`,
+        <>
+          <h1>Something went wrong</h1>
+          <p>The error was logged.</p>
+        </>,
       ),
     );
   });
