@@ -27,6 +27,8 @@ export type Known = {
   sessions: string[];
   /** the port a tiny HTTP server listens on inside the pinned sandbox (for the server proxy) */
   proxyPort: number;
+  /** the one host path prefix the server allows: it holds a directory `dir` and a regular file `file` */
+  hostRoot: string;
 };
 
 export const IMAGE = 'berth-base:latest';
@@ -119,7 +121,7 @@ export function mutate(r: Prng, value: unknown, depth = 0): unknown {
   return copy;
 }
 
-function createBody(r: Prng): unknown {
+function createBody(r: Prng, known: Known): unknown {
   const body: Record<string, unknown> = {
     image: { uri: IMAGE },
     entrypoint: ['tail', '-f', '/dev/null'],
@@ -129,21 +131,32 @@ function createBody(r: Prng): unknown {
   };
   if (r.chance(0.3)) body.env = { A: 'b' };
   if (r.chance(0.2)) body.extensions = { 'access.renew.extend.seconds': '600' };
-  if (r.chance(0.25)) body.volumes = [volume(r)];
+  if (r.chance(0.25)) body.volumes = [volume(r, known)];
   return body;
 }
 
+/** Where a volume may not go (the root, the kernel's file systems), as a client might still ask. */
+const KERNEL_MOUNT_PATHS = ['/', '/proc', '/sys', '/dev', '/dev/shm', '/sys/fs/cgroup', '/tmp/../proc'];
+
 /**
- * One volume. Host volumes are always refused (the fuzz server allows no host path); a pvc names a
- * fuzz-only Docker volume; an ossfs volume always carries a defect (a colon in its secret), so no FUSE
- * mount is attempted against an endpoint that does not exist (that is a dependency failure, not input).
+ * One volume. A host volume names a path inside the one allowed prefix (a directory, a new directory, a
+ * regular file, or a path below that file, which no directory can be made under), a path outside it, or
+ * anything; a pvc names a fuzz-only Docker volume; an ossfs volume always carries a defect (a colon in
+ * its secret), so no FUSE mount is attempted against an endpoint that does not exist (that is a
+ * dependency failure, not input).
  */
-function volume(r: Prng): Record<string, unknown> {
+function volume(r: Prng, known: Known): Record<string, unknown> {
   const name = r.chance(0.8) ? 'data' : hostileString(r);
-  const mountPath = r.chance(0.7) ? '/data' : hostileString(r);
+  const mountPath = r.chance(0.7) ? '/data' : r.chance(0.4) ? r.pick(KERNEL_MOUNT_PATHS) : hostileString(r);
+  const hostPaths = ['dir', `dir/new-${r.int(1000)}`, 'file', 'file/x', 'file/x/y'].map((p) => `${known.hostRoot}/${p}`);
   switch (r.int(3)) {
     case 0:
-      return { name, mountPath, host: { path: r.chance(0.5) ? '/tmp/x' : hostileString(r) } };
+      return {
+        name,
+        mountPath,
+        ...(r.chance(0.2) && { subPath: r.pick(['file/x', 'dir', '../..', hostileString(r)]) }),
+        host: { path: r.chance(0.6) ? r.pick(hostPaths) : r.chance(0.5) ? '/tmp/x' : hostileString(r) },
+      };
     case 1:
       return {
         name,
@@ -178,7 +191,7 @@ function routeBody(r: Prng, method: string, path: string, known: Known): unknown
   const p = path.replace(/^\/v1/, '');
   if (method === 'POST' && p === '/sandboxes') {
     if (r.chance(0.05) && known.snapshots.length > 0) return { snapshotId: r.pick(known.snapshots), resourceLimits: {} };
-    return createBody(r);
+    return createBody(r, known);
   }
   if (p.endsWith('/metadata')) return { fuzz: r.chance(0.5) ? null : 'v', [hostileString(r)]: r.chance(0.5) ? hostileString(r) : null };
   if (p.endsWith('/renew-expiration')) return { expiresAt: r.pick(ISO_DATES) };

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,9 +39,19 @@ const describeRequest = (req: FuzzRequest) => {
 describe.each(DB_KINDS)(`fuzz: every route on %s, seed ${SEED}`, (kind) => {
   let db: TestDb | undefined;
   let server: ServerProc;
-  let dirs: { tmp: string; ossfs: string };
+  let dirs: { tmp: string; ossfs: string; host: string };
   const accepted = new Set<string>();
-  const known: Known = { apiKey: TEST_API_KEY, pinned: '', victims: [], snapshots: [], webhooks: [], commands: [], sessions: [], proxyPort: PROXY_PORT };
+  const known: Known = {
+    apiKey: TEST_API_KEY,
+    pinned: '',
+    victims: [],
+    snapshots: [],
+    webhooks: [],
+    commands: [],
+    sessions: [],
+    proxyPort: PROXY_PORT,
+    hostRoot: '',
+  };
 
   const ledgerOf = () => (db ? sqlLedger(db.url) : apiLedger((path) => server.api(path)));
 
@@ -60,10 +70,18 @@ describe.each(DB_KINDS)(`fuzz: every route on %s, seed ${SEED}`, (kind) => {
     console.log(`fuzz: seed ${SEED} (BERTH_FUZZ_SEED=${SEED} replays it), ${COUNT} requests, concurrency ${CONCURRENCY}`);
     // Postgres: a fresh database the checks read with SQL; PGlite: the server's own embedded one (read through the API)
     if (kind === 'postgres') db = await createPostgresTestDb();
-    dirs = { tmp: mkdtempSync(join(tmpdir(), 'berth-fuzz-tmp-')), ossfs: mkdtempSync(join(tmpdir(), 'berth-fuzz-ossfs-')) };
+    dirs = {
+      tmp: mkdtempSync(join(tmpdir(), 'berth-fuzz-tmp-')),
+      ossfs: mkdtempSync(join(tmpdir(), 'berth-fuzz-ossfs-')),
+      host: mkdtempSync(join(tmpdir(), 'berth-fuzz-host-')),
+    };
+    // the one host path prefix allowed: a directory and a regular file in it (no directory can be made below a file)
+    mkdirSync(join(dirs.host, 'dir'));
+    writeFileSync(join(dirs.host, 'file'), 'fuzz');
+    known.hostRoot = dirs.host;
     server = await startServer({
       ...(db && { databaseUrl: db.url }),
-      env: { TMPDIR: dirs.tmp, BERTH_OSSFS_MOUNT_ROOT: dirs.ossfs, BERTH_WEBHOOK_ALLOW_PRIVATE: 'false' },
+      env: { TMPDIR: dirs.tmp, BERTH_OSSFS_MOUNT_ROOT: dirs.ossfs, BERTH_WEBHOOK_ALLOW_PRIVATE: 'false', BERTH_ALLOWED_HOST_PATHS: dirs.host },
     });
     // busybox httpd in the pinned sandbox gives the server proxy something to reach
     known.pinned = await create(['sh', '-c', `httpd -p ${PROXY_PORT} -h /tmp; exec tail -f /dev/null`]);
