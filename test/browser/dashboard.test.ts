@@ -140,6 +140,46 @@ describe('the dashboard in a real Chromium', () => {
     expect(await page.locator('tbody tr[data-sandbox]').count()).toBe(0);
   });
 
+  it('updates the overview, a sandbox page and the event tail live from the event stream, and polls nothing', async () => {
+    /** Marks the loaded document: a reload would lose the mark, so a change seen with it kept came live. */
+    const mark = () => page.evaluate(() => ((window as unknown as { berthMark: number }).berthMark = 1));
+    const marked = () => page.evaluate(() => (window as unknown as { berthMark?: number }).berthMark === 1);
+    // Idle means no event either: the earlier tests' creates have all settled first.
+    await expect
+      .poll(async () => ((await (await server.api('/v1/sandboxes?state=Pending')).json()) as { items: unknown[] }).items.length, { timeout: 20_000 })
+      .toBe(0);
+    await page.goto(dash(''));
+    await page.locator('#live-status', { hasText: 'live' }).waitFor();
+    await mark();
+    const running = page.locator('a[data-state=Running] b');
+    const before = Number(await running.textContent());
+    // Idle, the page asks the server nothing: its one EventSource request stays open, nothing polls.
+    const asked: string[] = [];
+    const count = (r: { url: () => string }) => asked.push(r.url());
+    page.on('request', count);
+    await new Promise((r) => setTimeout(r, 3000));
+    page.off('request', count);
+    expect(asked).toEqual([]);
+    const id = await apiCreate({ team: 'live' });
+    await expect.poll(async () => Number(await running.textContent()), { timeout: 20_000 }).toBe(before + 1);
+    expect(await marked()).toBe(true);
+
+    await page.goto(dash(`/sandboxes/${id}`));
+    await page.locator('#live-status', { hasText: 'live' }).waitFor();
+    await mark();
+    expect((await server.api(`/v1/sandboxes/${id}/pause`, { method: 'POST' })).status).toBe(202);
+    await page.locator('[data-testid=state]', { hasText: 'Paused' }).waitFor({ timeout: 20_000 });
+    await page.locator('#sandbox-history', { hasText: 'sandbox.paused' }).waitFor({ timeout: 20_000 });
+    expect(await marked()).toBe(true);
+
+    await page.goto(dash('/events'));
+    await page.locator('#live-status', { hasText: 'live' }).waitFor();
+    await mark();
+    expect((await server.api(`/v1/sandboxes/${id}/resume`, { method: 'POST' })).status).toBe(202);
+    await page.locator('#event-tail tr', { hasText: 'sandbox.resumed' }).first().waitFor({ timeout: 20_000 });
+    expect(await marked()).toBe(true);
+  });
+
   it('pauses and resumes, edits metadata, renews, and records the session as the actor', async () => {
     const id = await apiCreate({ team: 'actions' });
     await page.goto(dash(`/sandboxes/${id}`));
