@@ -28,18 +28,21 @@ const notDefinedHere = (_name: string, _fn: () => Promise<void>) => undefined;
 describe.each(['postgres', 'pglite'] as const)('a finished sandbox releases its mount (%s)', (kind) => {
   const dataDir = () => join(w.work, `data-${kind}`);
   const mountRoot = () => join(w.work, `root-${kind}`);
-  const start = () =>
+  const start = (env: Record<string, string> = {}) =>
     startMountServer({
       ...(kind === 'postgres' && { databaseUrl: w.testDb.url }),
       dataDir: dataDir(),
       mountRoot: mountRoot(),
       // the embedded PGlite even where the embedded default is another database
-      env: w.serverEnv(kind === 'pglite' ? { BERTH_EMBEDDED_DB: 'pglite' } : {}),
+      env: w.serverEnv({ ...(kind === 'pglite' && { BERTH_EMBEDDED_DB: 'pglite' }), ...env }),
     });
   let server: MountServer;
 
   beforeAll(async () => {
-    server = await start();
+    // The first three cases are the Docker event path's: no periodic reconcile (of sandboxes or of mounts)
+    // runs while they do, so a release there can only come from the event. The restart cases that follow
+    // start the server again with the fixture's 500 ms reconcile interval: the reconcilers' cases.
+    server = await start({ BERTH_RECONCILE_INTERVAL_MS: '600000' });
   });
   afterAll(async () => {
     await server?.kill();
