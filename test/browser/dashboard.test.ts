@@ -382,6 +382,8 @@ describe('the dashboard in a real Chromium', () => {
       expect(r.url).not.toContain(TEST_API_KEY);
       expect(r.body).not.toContain(TEST_API_KEY);
     }
+    // Everything the browser loaded came from berth itself: no CDN, no other origin.
+    expect([...new Set(seen.map((r) => new URL(r.url).origin))]).toEqual([new URL(server.url).origin]);
     const storage = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
     expect(storage).toBe(JSON.stringify({ local: {}, session: {}, cookie: '' })); // the session cookie is HttpOnly
     const cookies = await b.context.cookies();

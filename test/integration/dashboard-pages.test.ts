@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mounts } from '../../src/db/schema/index.js';
-import { buildTestApp, createBody, DB_KINDS, type TestApp } from '../helpers/app.js';
+import { asc, eq } from 'drizzle-orm';
+import { events, mounts } from '../../src/db/schema/index.js';
+import { buildTestApp, createBody, DB_KINDS, TEST_API_KEY, type TestApp } from '../helpers/app.js';
 import { postSignIn, sessionCookieOf } from '../helpers/dashboard.js';
 
 // The dashboard's pages and forms through app.request, on real Postgres and PGlite, with a fake container
@@ -66,9 +67,15 @@ describe.each(DB_KINDS)('dashboard pages on %s', (kind) => {
     const actors = [...page.matchAll(/<td class="mono">(dashboard:[0-9a-f]{32})<\/td>/g)].map((m) => m[1]);
     expect(actors.length).toBeGreaterThanOrEqual(3);
     expect(new Set(actors).size).toBe(1);
+    expect((await post(`/dashboard/sandboxes/${id}/renew`, { minutes: '30' })).status).toBe(303);
     expect((await post(`/dashboard/sandboxes/${id}/delete`, {})).headers.get('location')).toMatch(/^\/dashboard\/sandboxes\?ok=/);
     expect((await t.call('GET', `/v1/sandboxes/${id}`)).status).toBe(404);
     expect((await get(`/dashboard/sandboxes/${id}`)).status).toBe(404);
+    // Every form's event names the one session, never the key.
+    const trail = await t.deps.db.select().from(events).where(eq(events.sandboxId, id)).orderBy(asc(events.seq));
+    const byDashboard = trail.filter((e) => e.actor === actors[0]).map((e) => e.type);
+    expect(byDashboard).toEqual(['sandbox.paused', 'sandbox.resumed', 'sandbox.metadata_updated', 'sandbox.renewed', 'sandbox.deleted']);
+    expect(JSON.stringify(trail)).not.toContain(TEST_API_KEY);
   });
 
   it('shows the mount ledger, webhooks with their deliveries, and the event tail', async () => {
