@@ -252,6 +252,7 @@ describe('the dashboard in a real Chromium', () => {
     await page.goto(dash(`/sandboxes/${first}`));
     await page.locator('#sandbox-volumes', { hasText: '1 reference' }).waitFor();
     expect(await page.locator('#sandbox-volumes a.mono').textContent()).toBe(new URL(visited.get('mount')!).pathname.split('/').pop());
+    expect(await page.locator('section[aria-labelledby=h-endpoints]').textContent()).toContain(`/sandboxes/${first}/proxy/44772`);
     visited.set('sandbox', page.url());
     visited.set('sandbox-delete', dash(`/sandboxes/${first}/delete`));
     mountHolder = first;
@@ -272,7 +273,12 @@ describe('the dashboard in a real Chromium', () => {
     await apiCreate({ team: 'hooked' });
     await page.locator('[data-testid=status]', { hasText: 'failed' }).first().waitFor({ timeout: 20_000 });
     expect(await page.locator('body').getAttribute('data-refreshed')).not.toBe(rendered);
-    expect(await page.locator('tr[data-delivery]').first().textContent()).toContain('410');
+    // The failed delivery's row: status, response code, duration and error.
+    const failedRow = page.locator('tr[data-delivery]').first().locator('td');
+    expect(await failedRow.nth(2).textContent()).toContain('failed');
+    expect(await failedRow.nth(4).textContent()).toBe('410');
+    expect(await failedRow.nth(5).textContent()).toMatch(/^\d+ ms$/);
+    expect(await failedRow.nth(6).textContent()).not.toBe('');
     // The operator fixes the receiver and enables the endpoint again, then redelivers from the dashboard.
     receiverStatus = 204;
     expect((await server.api(`/v1/webhooks/${hook.id}`, { method: 'PATCH', body: JSON.stringify({ enabled: true }) })).status).toBe(200);
