@@ -117,6 +117,10 @@ describe.each(DB_KINDS)('dashboard pages on %s', (kind) => {
     const html = await (await get('/dashboard')).text();
     expect(html).toMatch(/failed \([1-9]\d*\)/); // the chart's legend counts the failure of the last hour
     expect(html).toMatch(/<title>[1-9]\d* failed<\/title>/); // and a bar has it
+    // Readable without colour: failed bars are hatched, the legend says so, and a state is a word with a shape.
+    expect(html).toMatch(/fill="url\(#failed-hatch\)"><title>[1-9]\d* failed<\/title>/);
+    expect(html).toContain('▨ hatched red, right bar: failed');
+    expect(html).toContain('<span class="state s-degraded">degraded</span>');
     const mountsPart = html.slice(html.indexOf('id="overview-mounts"'));
     expect(mountsPart).toContain('/dashboard/mounts/mnt_overview_degraded');
     expect(mountsPart).toContain('stat timed out');
