@@ -14,6 +14,8 @@ import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.j
 const REQUEST_TIMEOUT_MS = 20_000;
 const WORKERS = 3;
 const ROUNDS = 3;
+/** Rounds of terminating every berth backend with no client traffic (the issue's repro: 30, 100-400 ms apart). */
+const IDLE_KILLS = 30;
 /** How long a 503 may take during the outage (the issue: "answer 503 quickly"). */
 const UNAVAILABLE_WITHIN_MS = 5_000;
 
@@ -92,6 +94,25 @@ afterAll(async () => {
 });
 
 describe('berth on a Postgres that drops it', () => {
+  // The issue's first finding: with no client traffic at all, berth's own loops (webhooks poll every 50 ms,
+  // the reaper every 250 ms here) are on the wire when their backends are terminated; postgres.js 3.4.9
+  // ended the process then (a write on a closed socket) in about half the runs.
+  it('stays up with no client traffic while its backends are terminated again and again', async () => {
+    let exited: string | null = null;
+    srv.child.once('exit', (code, signal) => (exited = `exit ${code} ${signal}`));
+    let killed = 0;
+    for (let i = 0; i < IDLE_KILLS && exited === null; i++) {
+      killed += (await berthBackends(false)).length;
+      await sleep(100 + Math.floor(Math.random() * 300));
+    }
+    await sleep(1000);
+    expect(exited, srv.lines.slice(-30).join('\n')).toBeNull();
+    expect(killed, 'backends terminated').toBeGreaterThan(IDLE_KILLS / 2);
+    expect((await request('ready', '/ready'))?.status).toBe(200);
+    outcomes.length = 0; // the load test below counts its own requests
+    console.log(`fault tier, no traffic: ${IDLE_KILLS} rounds of pg_terminate_backend killed ${killed} backends; the server stayed up`);
+  });
+
   it('stays up through terminated backends and a restart under load, answers every request, and converges', async () => {
     let exited: string | null = null;
     srv.child.once('exit', (code, signal) => (exited = `exit ${code} ${signal}`));
