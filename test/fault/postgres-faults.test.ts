@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/domain/ports.js';
 import { createBody } from '../helpers/app.js';
 import { containersOf, removeInstanceContainers, startServer, type ServerProc } from '../helpers/server.js';
+import { startReceiver } from '../helpers/webhook-fixtures.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 
 // The fault tier: a real berth server process on a Postgres cluster of the test's own, under a bounded
@@ -22,6 +23,7 @@ const UNAVAILABLE_WITHIN_MS = 5_000;
 let pg: PrivatePostgres;
 let admin: postgres.Sql;
 let srv: ServerProc;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 type Outcome = { what: string; status?: number; code?: string; error?: string; ms: number };
 const outcomes: Outcome[] = [];
@@ -81,7 +83,14 @@ async function liveRowsAndContainers() {
 beforeAll(async () => {
   pg = await startPrivatePostgres();
   admin = postgres(pg.url, { max: 1, onnotice: () => {}, connection: { application_name: 'fault-admin' } });
-  srv = await startServer({ databaseUrl: pg.url, env: { BERTH_REAPER_INTERVAL_MS: '250', BERTH_RECONCILE_INTERVAL_MS: '2000' } });
+  srv = await startServer({
+    databaseUrl: pg.url,
+    env: { BERTH_REAPER_INTERVAL_MS: '250', BERTH_RECONCILE_INTERVAL_MS: '2000', BERTH_WEBHOOK_ALLOW_PRIVATE: 'yes' },
+  });
+  // A webhook endpoint on this machine: its deliveries show the webhook loop resumed after the outage.
+  receiver = await startReceiver();
+  const hook = await srv.api('/v1/webhooks', { method: 'POST', body: JSON.stringify({ url: receiver.url(), eventTypes: ['sandbox.created'] }) });
+  if (hook.status !== 201) throw new Error(`webhook registration answered ${hook.status}: ${await hook.text()}`);
 });
 
 afterAll(async () => {
@@ -89,6 +98,7 @@ afterAll(async () => {
     await srv.kill('SIGKILL');
     await removeInstanceContainers(srv.instanceId);
   }
+  await receiver?.close();
   await admin?.end({ timeout: 1 }).catch(() => {});
   await pg?.destroy();
 });
@@ -171,6 +181,10 @@ describe('berth on a Postgres that drops it', () => {
       await sleep(500);
     }
     expect((await request('get', `/v1/sandboxes/${id}`))?.status, 'the expired sandbox was reaped').toBe(404);
+    // the webhook loop too: the created event of the sandbox made after the outage reached the receiver
+    const deliveredFor = () => receiver.delivered.filter((r) => r.body.includes(id)).length;
+    for (let i = 0; i < 60 && deliveredFor() === 0; i++) await sleep(500);
+    expect(deliveredFor(), 'the sandbox.created webhook of the create after the outage').toBeGreaterThan(0);
     expect(state.unsettled, 'rows left Pending or Stopping').toEqual([]);
     expect([...state.containers].sort(), 'containers = live rows').toEqual([...state.liveRows].sort());
     expect(exited).toBeNull();
@@ -184,7 +198,7 @@ describe('berth on a Postgres that drops it', () => {
     const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0);
     console.log(
       `fault tier: ${inTransaction} backends killed mid-transaction, ${outcomes.length} requests: ${JSON.stringify(summary)}; ` +
-        `503 answered in p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`,
+        `503 answered in p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms; ${receiver.delivered.length} sandbox.created webhooks delivered`,
     );
   });
 });
