@@ -4,6 +4,7 @@ import { attachProxyUpgrade } from '../../src/http/proxy/upgrade.js';
 import { TEST_API_KEY } from '../helpers/app.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
+import { ensureShellLessImage } from '../helpers/shell-less-image.js';
 import { waitForValue } from '../helpers/wait.js';
 
 type Frame = { kind: 'json'; value: Record<string, unknown> } | { kind: 'bin'; channel: number; offset?: number; text: string };
@@ -182,6 +183,13 @@ describe('execd PTY over a real WebSocket on a real engine', () => {
     expect(await connect(sid)).toEqual({ status: 409, body: expect.objectContaining({ code: 'SANDBOX_PAUSED' }) });
     expect((await status(sid)).running).toBe(false);
     expect((await t.api(`/v1/sandboxes/${sandbox}/resume`, { method: 'POST' })).status).toBe(202);
+  });
+
+  it('answers 400 NOT_SUPPORTED at once for an image without /bin/sh, before any WebSocket', async () => {
+    const bare = await t.createSandbox({ image: { uri: await ensureShellLessImage(t.docker) }, entrypoint: ['/busybox', 'sleep', '3600'] });
+    const res = await t.execd(bare, '/pty', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('/bin/sh') });
   });
 
   async function containerOf(): Promise<string> {

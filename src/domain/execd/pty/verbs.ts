@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { conflict, invalid } from '../../errors.js';
+import { assertShell } from '../commands/prepare.js';
 import { execTarget } from '../target.js';
 import type { PtyMode, PtySession } from './session.js';
 import { ptySessionsOf } from './sessions.js';
@@ -11,10 +12,12 @@ export type PtyStatus = { session_id: string; running: boolean; output_offset: n
 /**
  * POST /pty. Nothing runs yet (upstream starts the shell on the first WebSocket). A `cwd` must be absolute
  * (Docker's exec WorkingDir is); a missing one is created, as upstream's MkdirAll does, with the image's
- * `mkdir` given the path as one argv element.
+ * `mkdir` given the path as one argv element. The shell is `/bin/sh`: an image without one is told so here,
+ * at once, as a command would be, rather than by a WebSocket that closes on connect.
  */
 export async function createPtySession(deps: PtyDeps, sandboxId: string, body: { cwd?: string; command?: string }): Promise<{ session_id: string }> {
   const target = await execTarget(deps, sandboxId);
+  await assertShell(deps, target.containerId);
   const cwd = body.cwd?.trim() ? body.cwd : undefined;
   if (cwd !== undefined) await ensureDirectory(deps, target.containerId, cwd);
   const command = body.command?.trim() ? body.command : undefined;
