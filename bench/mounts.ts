@@ -8,6 +8,7 @@
  *  (b) create latency through the API (in-process app, real Docker, real FUSE via s3rver + s3fs behind the
  *      ossfs2 stand-in): without volumes, the first create with a shared ossfs volume (it mounts), and the
  *      ones that join it (target: joining costs < 10% over a create without volumes).
+ *      Then the same pairs at 8 clients through a prepared and an unprepared pool (BERTH_DB_PREPARE), alternating.
  * Env: BENCH_PAIRS_SECONDS (3), BENCH_CREATE_N (15), BENCH_SKIP_CREATE=1.
  * Everything it makes (databases, containers, mounts, temp folders) is removed at the end.
  */
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { sql } from 'drizzle-orm';
 import { DockerodeRuntime } from '../src/adapters/docker/dockerode-runtime.js';
+import { openDb } from '../src/adapters/postgres/client.js';
 import { sandboxes } from '../src/db/schema/index.js';
 import { createFuseMounter } from '../src/adapters/storage/fuse-mounter.js';
 import { readMountinfo } from '../src/adapters/storage/mountinfo.js';
@@ -53,69 +55,106 @@ async function ledgerThroughput() {
   await testDb.handle.db.execute(sql`create table bench_floor (id text primary key)`);
   for (const clients of [1, 8, 32]) {
     // Sandbox rows first (the references point at them); far more than a run can use.
-    const ids = Array.from({ length: Math.ceil(PAIR_SECONDS * 4000) }, () => randomUUID());
-    for (let i = 0; i < ids.length; i += 1000) {
-      const now = new Date();
-      await testDb.handle.db.insert(sandboxes).values(
-        ids.slice(i, i + 1000).map((id) => ({
-          id,
-          state: 'Running' as const,
-          lastTransitionAt: now,
-          image: 'x',
-          entrypoint: [],
-          createdAt: now,
-          containerName: `s-${id}`,
-          hostId: deps.config.hostId,
-        })),
-      );
-    }
-    let next = 0;
-    let pairs = 0;
-    const deadline = performance.now() + PAIR_SECONDS * 1000;
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (performance.now() < deadline && next < ids.length) {
-          const id = ids[next++]!;
-          const plan = new Plan(id, template.volumes, template.mounts);
-          await withTx(deps.db, (tx) => acquireVolumes(tx, deps, plan));
-          await releaseSandboxVolumes(deps, id, { removeManaged: false });
-          pairs++;
-        }
-      }),
-    );
-    const ledger = Math.round(pairs / ((performance.now() - t0) / 1000));
-    const cpu = process.cpuUsage(cpu0);
-    const ledgerCpuMs = round((cpu.user + cpu.system) / 1000 / pairs, 2);
+    const ids = await seedSandboxes(deps, (PAIR_SECONDS + 1) * 4000);
+    // A second at this concurrency first: the pool opens its connections, each backend prepares the
+    // statements and compiles berth_mount_join once; a long-running server pays that once, not per pair.
+    await ledgerPairs(deps, template, ids, clients, 1);
+    const l = await ledgerPairs(deps, template, ids, clients, PAIR_SECONDS);
     // The physical floor, measured right after on the same database: raw postgres.js (no drizzle, no berth
     // code, prepared statements) making the same two durable commits per pair in the same four round trips
     // (BEGIN, insert, COMMIT; delete) on a table nothing else touches. What this machine allows at all.
     const raw = testDb.handle.sql!;
-    let base = 0;
-    const baseEnd = performance.now() + PAIR_SECONDS * 1000;
-    const b0 = performance.now();
-    const bcpu0 = process.cpuUsage();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (performance.now() < baseEnd) {
-          const id = randomUUID();
-          await raw.begin((tx) => tx`insert into bench_floor values (${id})`);
-          await raw`delete from bench_floor where id = ${id}`;
-          base++;
-        }
-      }),
-    );
-    const floor = Math.round(base / ((performance.now() - b0) / 1000));
-    const bcpu = process.cpuUsage(bcpu0);
-    const floorCpuMs = round((bcpu.user + bcpu.system) / 1000 / base, 2);
-    results[`${clients} client${clients > 1 ? 's' : ''}`] = { ledger, floor, ratio: round(ledger / floor, 2) };
+    const f = await pairsPerSecond(clients, PAIR_SECONDS, async () => {
+      const id = randomUUID();
+      await raw.begin((tx) => tx`insert into bench_floor values (${id})`);
+      await raw`delete from bench_floor where id = ${id}`;
+      return true;
+    });
+    results[`${clients} client${clients > 1 ? 's' : ''}`] = { ledger: l.perSecond, floor: f.perSecond, ratio: round(l.perSecond / f.perSecond, 2) };
     say(
-      `ledger: ${clients} clients -> ${ledger} pairs/s; raw floor ${floor} pairs/s; ratio ${round(ledger / floor, 2)}; ` +
-        `client CPU per pair ${ledgerCpuMs} ms (floor ${floorCpuMs} ms)`,
+      `ledger: ${clients} clients -> ${l.perSecond} pairs/s; raw floor ${f.perSecond} pairs/s; ratio ${round(l.perSecond / f.perSecond, 2)}; ` +
+        `client CPU per pair ${l.cpuMs} ms (floor ${f.cpuMs} ms)`,
     );
   }
-  return results;
+  return { ...results, '8 clients, prepared vs not': await preparedGain(testDb, template) };
+}
+
+/**
+ * What prepared statements (BERTH_DB_PREPARE, the default) are worth to the ledger: 8 clients on the same
+ * database through a prepared and an unprepared pool, alternating rounds (the machine's load drifts), medians.
+ */
+async function preparedGain(testDb: Awaited<ReturnType<typeof createMountTestDb>>, template: Plan) {
+  const unpreparedDb = await openDb({ databaseUrl: testDb.url, poolSize: 40, prepare: false });
+  cleanups.push(() => unpreparedDb.close());
+  const pools = {
+    prepared: buildMountDeps({ db: testDb.handle.db, mounter: new FakeMounter() }),
+    unprepared: buildMountDeps({ db: unpreparedDb.db, mounter: new FakeMounter() }),
+  };
+  const rounds = { prepared: [] as number[], unprepared: [] as number[] };
+  const ids = await seedSandboxes(pools.prepared, GAIN_ROUNDS * 2 * 2 * 4000 + 4000);
+  await ledgerPairs(pools.unprepared, template, ids, 8, 0.5); // warm-up of the second pool
+  for (let r = 0; r < GAIN_ROUNDS; r++)
+    for (const k of r % 2 === 0 ? (['prepared', 'unprepared'] as const) : (['unprepared', 'prepared'] as const))
+      rounds[k].push((await ledgerPairs(pools[k], template, ids, 8, 2)).perSecond);
+  const prepared = median(rounds.prepared);
+  const unprepared = median(rounds.unprepared);
+  say(
+    `ledger: 8 clients, ${GAIN_ROUNDS} alternating rounds -> prepared ${rounds.prepared.join('/')} (median ${prepared}), ` +
+      `unprepared ${rounds.unprepared.join('/')} (median ${unprepared}); gain ${round(prepared / unprepared, 2)}x`,
+  );
+  return { prepared, unprepared, gain: round(prepared / unprepared, 2) };
+}
+
+const GAIN_ROUNDS = 4;
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+/** `n` Running sandbox rows for the pairs to reference, and a cursor that hands each out once. */
+async function seedSandboxes(deps: ReturnType<typeof buildMountDeps>, n: number) {
+  const ids = Array.from({ length: Math.ceil(n) }, () => randomUUID());
+  for (let i = 0; i < ids.length; i += 1000) {
+    const now = new Date();
+    await deps.db.insert(sandboxes).values(
+      ids.slice(i, i + 1000).map((id) => ({
+        id,
+        state: 'Running' as const,
+        lastTransitionAt: now,
+        image: 'x',
+        entrypoint: [],
+        createdAt: now,
+        containerName: `s-${id}`,
+        hostId: deps.config.hostId,
+      })),
+    );
+  }
+  let next = 0;
+  return () => (next < ids.length ? ids[next++]! : null);
+}
+
+/** `clients` loops of one ledger pair each (acquire in a transaction, joining; release) for `seconds`. */
+function ledgerPairs(deps: ReturnType<typeof buildMountDeps>, template: Plan, nextId: () => string | null, clients: number, seconds: number) {
+  return pairsPerSecond(clients, seconds, async () => {
+    const id = nextId();
+    if (id === null) return false;
+    const plan = new Plan(id, template.volumes, template.mounts);
+    await withTx(deps.db, (tx) => acquireVolumes(tx, deps, plan));
+    await releaseSandboxVolumes(deps, id, { removeManaged: false });
+    return true;
+  });
+}
+
+/** `clients` loops running `pair` (until it says there is no more) for `seconds`: pairs per second, client CPU per pair. */
+async function pairsPerSecond(clients: number, seconds: number, pair: () => Promise<boolean>) {
+  let pairs = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < deadline && (await pair())) pairs++;
+    }),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  return { perSecond: Math.round(pairs / ((performance.now() - t0) / 1000)), cpuMs: round((cpu.user + cpu.system) / 1000 / pairs, 2) };
 }
 
 async function createLatency() {
