@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type postgres from 'postgres';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../src/adapters/postgres/client.js';
 import { tuneClient } from '../../src/adapters/postgres/tuned-client.js';
@@ -132,6 +132,57 @@ describe('tuned Postgres client: BEGIN travels with the first statement', () => 
     ).rejects.toThrow();
     expect(await ids()).not.toContain(304);
     expect(await tuned().begin((tx) => tx.unsafe('select 2 as x'))).toEqual([{ x: 2 }]);
+  });
+});
+
+describe("tuned Postgres client: one transaction never commits another's writes", () => {
+  // porsager/postgres#1189 and #1204: a transaction's BEGIN on a connection it did not hold, and a connection
+  // handed to a second transaction whose COMMIT then committed the first one's unfinished writes. The ledger
+  // cannot tolerate either, so: many more transactions than connections, some failing after their writes,
+  // some losing their backend mid-way, all at once; after them every committed transaction's rows are
+  // exactly its own (one xmin per transaction, and no xmin shared), and nothing of a failed one is left.
+  it('60 concurrent transactions over 3 connections, a third of them failing and some backends killed', async () => {
+    // its own connection: all three of the pool's are held by transactions waiting on it
+    const admin = postgres(t.url, { max: 1, onnotice: () => {} });
+    const outcome = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        t.handle.db
+          .transaction(async (tx) => {
+            await tx.execute(sql`insert into tc values (${1000 + 2 * i}, 'first')`);
+            await tx.execute(sql`select pg_sleep(0.002)`);
+            if (i % 10 === 7) {
+              const [me] = rowsOf<{ pid: number }>(await tx.execute(sql`select pg_backend_pid() as pid`));
+              await admin`select pg_terminate_backend(${me!.pid})`;
+            }
+            await tx.execute(sql`insert into tc values (${1001 + 2 * i}, 'second')`);
+            if (i % 3 === 1) throw new Error(`transaction ${i} fails after its writes`);
+          })
+          .then(
+            () => 'committed' as const,
+            () => 'failed' as const,
+          ),
+      ),
+    );
+    const rows = rowsOf<{ id: number; xmin: string }>(await t.handle.db.execute(sql`select id, xmin::text as xmin from tc where id >= 1000`));
+    const byId = new Map(rows.map((r) => [r.id, r.xmin]));
+    const xminsSeen = new Set<string>();
+    for (const [i, o] of outcome.entries()) {
+      const [a, b] = [byId.get(1000 + 2 * i), byId.get(1001 + 2 * i)];
+      if (o === 'failed') {
+        expect([a, b], `transaction ${i} failed, yet rows of it are there`).toEqual([undefined, undefined]);
+        continue;
+      }
+      expect(a, `transaction ${i}: both rows, one transaction`).toBeDefined();
+      expect(b).toBe(a);
+      expect(xminsSeen.has(a!), `transaction ${i}'s rows were committed by another transaction`).toBe(false);
+      xminsSeen.add(a!);
+    }
+    // the failures were real: every third threw, and the killed ones failed
+    for (const [i, o] of outcome.entries()) if (i % 3 === 1 || i % 10 === 7) expect(o, `transaction ${i}`).toBe('failed');
+    expect(outcome.filter((o) => o === 'committed').length).toBeGreaterThan(30);
+    // and the pool still serves
+    expect(rowsOf(await t.handle.db.execute(sql`select 1 as x`))).toEqual([{ x: 1 }]);
+    await admin.end();
   });
 });
 
