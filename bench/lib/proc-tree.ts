@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { statFields } from './proc.js';
 
 /**
  * Memory of a set of processes, summed. RSS counts a shared page once per process that maps it, so a
@@ -9,9 +10,7 @@ export type GroupMemory = { pids: number; rssMb: number; pssMb: number };
 
 function parentOf(pid: number): number | undefined {
   try {
-    // the command name may hold spaces and parentheses: the fields after the last ')' are fixed
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number(statFields(pid)[1]);
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { relayToWeb } from '../../src/domain/execd/files/download-body.js';
-import type { Pieces } from '../../src/domain/execd/files/download-exec.js';
+import type { Pieces } from '../../src/domain/execd/files/piece-stream.js';
 import { openSpills } from '../helpers/spill-files.js';
 
 // The archive relay with a handover (a big download in a sandbox whose image has tail): while the client keeps

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { takeFront } from './byte-queue.js';
-import type { Pieces } from './download-exec.js';
-import { pieceStream } from './piece-stream.js';
+import { pieceStream, type Pieces } from './piece-stream.js';
 
 const PIECE_BYTES = 1024 * 1024;
 // The engine outruns a disk only in bursts; past this much unwritten, the archive waits for the disk.
@@ -20,8 +19,8 @@ const MAX_UNWRITTEN_BYTES = 8 * PIECE_BYTES;
  * it into a private local file that is unlinked as soon as it is opened (a crash leaves nothing behind) or,
  * when `handover` is given, to a reader the client can pace: the archive is let go there and then, and the
  * rest of the file comes from `handover(offset, length)` (the sandbox's tail) once memory has been handed
- * out. A client that keeps up so gets the archive's speed (the engine's exec output costs it half as much
- * CPU again, measured in bench:execd), and one that does not never makes berth write the file to disk.
+ * out. A client that keeps up so gets the archive's speed (the engine's exec output costs far more CPU:
+ * src/DESIGN.md execd §6.5), and one that does not never makes berth write the file to disk.
  * `release` tears the archive down the moment the last wanted byte is in. `done` runs exactly once, with the
  * bytes the client was sent, after its stream has closed, failed or been cancelled.
  */
@@ -151,12 +150,8 @@ class Relay {
     if (c.length > this.left) c = c.subarray(0, this.left);
     this.left -= c.length;
     this.fileAt += c.length;
-    if (this.handover && this.held + c.length > this.window) {
-      this.memory.push(c);
-      this.held += c.length;
-      return this.handOver();
-    }
-    if (!this.spill && this.held + c.length > this.window)
+    const behind = this.held + c.length > this.window;
+    if (behind && !this.spill && !this.handover)
       this.spill = new Spill(
         this.src,
         () => this.notify(),
@@ -167,6 +162,7 @@ class Relay {
       this.memory.push(c);
       this.held += c.length;
     }
+    if (behind && this.handover) return this.handOver();
     if (this.left === 0) this.end();
     this.notify();
   }

@@ -3,7 +3,7 @@ import { ImageFacts } from '../image-facts.js';
 import type { SandboxExec } from '../port.js';
 import { BUSYBOX } from '../run-tool.js';
 import { takeFront } from './byte-queue.js';
-import { pieceStream } from './piece-stream.js';
+import { pieceStream, type Pieces } from './piece-stream.js';
 
 /**
  * From this size up, a download from a Running sandbox whose image has `tail` never spills: when its client
@@ -41,9 +41,6 @@ async function findTail(exec: SandboxExec, containerId: string): Promise<string[
   }
   return tailOf.set(containerId, found);
 }
-
-/** Pieces of a file for a client, in order: `next` gives null once every byte was given; `stop` ends the reading. */
-export type Pieces = { next: () => Promise<Buffer | null>; stop: () => void };
 
 /** Whether the sandbox's image has a tail berth can run (looked up once per container). */
 export async function hasTail(exec: SandboxExec, containerId: string): Promise<boolean> {

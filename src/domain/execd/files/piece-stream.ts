@@ -1,3 +1,6 @@
+/** Pieces of a file for a client, in order: `next` gives null once every byte was given; `stop` ends the reading. */
+export type Pieces = { next: () => Promise<Buffer | null>; stop: () => void };
+
 /**
  * A download body: a web stream over a source of pieces, counted in bytes so the next pieces are on their way
  * while the socket drains. `next()` gives the next piece, or null at the end; a throw errors the stream (the
