@@ -9,8 +9,10 @@
  *      same SDK calls against a do-nothing stub (no server can do better through the SDK than that); and for
  *      uploads the floor of a server that never lets a client pace the engine's archive (the container lock,
  *      src/DESIGN.md execd §6.5): the SDK's own send, then the raw PUT;
- *      For downloads, the CPU each costs (the machine's, berth's process's, the client's): on a small machine the
- *      transfer is bound by the cores the engine, the sandbox's process, berth and the client share;
+ *      for uploads also the one channel that needs no size before the data (an exec's stdin), which bounds any
+ *      design for a streamed body; for downloads, the CPU each costs (the machine's, berth's process's, the
+ *      client's), since on a small machine the transfer is bound by the cores the engine, berth and the client
+ *      share, and a plain relay's figure (a process that only writes the archive's bytes on: what the hop itself costs);
  *  (d) 20 concurrent commands: wall time through berth vs 20 concurrent raw execs.
  * Env: BENCH_N (default 100). Everything it makes is removed at the end.
  */
@@ -24,6 +26,7 @@ import Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
 import { removeInstanceContainers, startServer, TEST_API_KEY } from '../test/helpers/server.js';
 import { cpuMsOf, machineBusyMs } from './lib/proc.js';
+import { startRelayFloor } from './lib/relay-floor.js';
 import { startSdkStub } from './lib/sdk-floor.js';
 import { round, summarize, timed } from './lib/stats.js';
 
@@ -51,6 +54,31 @@ async function rawUpload(container: Docker.Container, data: Buffer): Promise<voi
   tar.entry({ name: 'raw.bin', size: data.length, mode: 0o644 }, data);
   tar.finalize();
   await container.putArchive(tar as unknown as Readable, { path: '/tmp' });
+}
+
+/**
+ * The one channel into a sandbox that needs no size before the data (a tar header does): an exec's stdin, into
+ * `dd`. Timed from the moment the stream is open, so it stands for a helper kept running in the sandbox too.
+ */
+async function rawStdinUpload(container: Docker.Container, data: Buffer): Promise<number> {
+  const exec = await container.exec({ Cmd: ['dd', 'of=/tmp/stdin.bin', 'bs=1048576'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as NodeJS.ReadWriteStream & { end(): void };
+  const t0 = performance.now();
+  socket.resume();
+  const ended = new Promise((r) => socket.once('end', r));
+  await new Promise<void>((resolve, reject) => {
+    Readable.from(pieces(data))
+      .once('error', reject)
+      .once('end', () => (socket.end(), resolve()))
+      .pipe(socket, { end: false });
+  });
+  await ended;
+  while ((await exec.inspect()).Running) await new Promise((r) => setTimeout(r, 1));
+  return performance.now() - t0;
+}
+
+function* pieces(data: Buffer, size = 1024 * 1024): Generator<Buffer> {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
 }
 
 async function rawDownload(container: Docker.Container): Promise<number> {
@@ -177,13 +205,16 @@ async function main() {
     writeFileSync(source, data);
     const fromDisk = () => createReadStream(source, { highWaterMark: 1024 * 1024 });
     const stub = await startSdkStub(data);
+    const relay = await startRelayFloor(container.id);
     const base = `${server.url}/v1/sandboxes/${sbx.id}/proxy/44772`;
     const kinds = ['sdk', 'raw', 'stub', 'plain'] as const;
     const ups: Record<(typeof kinds)[number], number[]> = { sdk: [], raw: [], stub: [], plain: [] };
     const downs: Record<(typeof kinds)[number], number[]> = { sdk: [], raw: [], stub: [], plain: [] };
     const streamed = { sdk: [] as number[], stub: [] as number[] };
     const berthPid = server.child.pid!;
-    const downCosts = { sdk: [] as Cost[], raw: [] as Cost[], stub: [] as Cost[] };
+    const downCosts = { sdk: [] as Cost[], raw: [] as Cost[], stub: [] as Cost[], relay: [] as Cost[] };
+    const stdinUps: number[] = [];
+    const relayDowns: number[] = [];
     for (let round = 0; round < FILE_ROUNDS; round++) {
       ups.sdk.push((await timed(() => sbx.files.writeFiles([{ path: '/tmp/berth.bin', data }]))).ms);
       ups.raw.push((await timed(() => rawUpload(container, data))).ms);
@@ -191,12 +222,15 @@ async function main() {
       ups.plain.push((await timed(() => plainUpload(base, data))).ms);
       streamed.sdk.push((await timed(() => sbx.files.writeFiles([{ path: '/tmp/berth-streamed.bin', data: fromDisk() }]))).ms);
       streamed.stub.push((await timed(() => stub.upload(fromDisk()))).ms);
+      stdinUps.push(await rawStdinUpload(container, data));
       downs.sdk.push(await costed(berthPid, downCosts.sdk, async () => expectBig((await sbx.files.readBytes('/tmp/berth.bin')).length)));
       downs.raw.push(await costed(berthPid, downCosts.raw, async () => expectBig(await rawDownload(container))));
       downs.stub.push(await costed(berthPid, downCosts.stub, () => stub.download()));
+      relayDowns.push(await costed(relay.pid, downCosts.relay, async () => expectBig(await relay.download('/tmp/berth.bin'))));
       downs.plain.push((await timed(async () => expectBig(await plainDownload(`${base}/files/download?path=/tmp/plain.bin`)))).ms);
     }
     await stub.close();
+    relay.close();
     const mibs = (ms: number) => round(BIG / 1024 / 1024 / (ms / 1000), 1);
     for (const [what, t] of [
       ['upload', ups],
@@ -221,6 +255,13 @@ async function main() {
             `SDK via berth ${b.machine} ms (berth's process ${b.berth}, client ${round(b.client)}) | SDK from the stub: client ${round(f.client)} | ` +
             `ceiling where CPU binds: raw's / berth's = ${round(r.machine / b.machine)}x`,
         );
+        // What the hop itself costs: a relay that does nothing but write the archive's bytes on as they come.
+        const [rl, relayMs] = [medianCost(downCosts.relay), summarize(relayDowns).p50];
+        say(
+          `  a plain relay (bench/lib/relay-floor-server.ts: its own Node process writing the archive's bytes on as they come, nothing else), ` +
+            `read by the SDK: ${mibs(relayMs)} MiB/s = ${round(m.raw / relayMs)}x raw (its process ${rl.berth} ms CPU, the machine ${rl.machine} ms) | ` +
+            `SDK via berth / that floor ${round(relayMs / m.sdk)}x`,
+        );
       }
       // An upload must be whole on berth's disk before the PUT starts: the engine holds the container's lock
       // while it extracts, so a PUT paced by the client would freeze the sandbox for as long as the client
@@ -236,6 +277,16 @@ async function main() {
             `${round(m.raw / sdkStream)}x raw | SDK to the stub ${mibs(stubStream)} MiB/s = ${round(m.raw / stubStream)}x raw | ` +
             `floor for a server that keeps the lock short ${mibs(stubStream + m.raw)} MiB/s, ` +
             `SDK via berth / that floor ${round((stubStream + m.raw) / sdkStream)}x`,
+        );
+        // A tar header carries the size before the data, and a streamed body has none: a PUT can only start
+        // once the whole file is in. The one channel that needs no size first is an exec's stdin.
+        const stdinMs = summarize(stdinUps).p50;
+        const bestStream = Math.min(stubStream + m.raw, Math.max(stubStream, stdinMs));
+        say(
+          `  the one channel that needs no size first, exec stdin into dd (stream already open, no client): ${mibs(stdinMs)} MiB/s = ` +
+            `${round(m.raw / stdinMs)}x raw PUT | so through the SDK no server design reaches more than ${round(m.raw / m.stub)}x raw with a Buffer ` +
+            `(the SDK's own send) or ${round(m.raw / bestStream)}x with a stream (the better of: all of it, then the PUT; or exec stdin overlapped ` +
+            `with the send) (target >= 0.8x)`,
         );
       }
     }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sandbox } from '@alibaba-group/opensandbox';
+import { answerLifecycle, notFound } from './stub-lifecycle.js';
 
 /**
  * The SDK's own cost for moving a file, with no sandbox behind it: a stub lifecycle and execd on loopback that
@@ -12,30 +13,16 @@ export async function startSdkStub(
 ): Promise<{ upload(input?: Buffer | AsyncIterable<Uint8Array>): Promise<void>; download(): Promise<void>; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://stub').pathname;
-    const json = (body: unknown, status = 200) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    };
-    const sandbox = { id: 'stub', status: { state: 'Running' }, metadata: {}, entrypoint: ['x'], image: { uri: 'x' }, createdAt: new Date().toISOString() };
     req.resume();
     req.on('end', () => {
-      if (req.method === 'POST' && path.endsWith('/sandboxes')) return json(sandbox, 202);
-      if (path.includes('/endpoints/')) return json({ endpoint: `127.0.0.1:${(server.address() as AddressInfo).port}/stub` });
-      if (path.endsWith('/sandboxes/stub')) return json(sandbox);
+      if (answerLifecycle(req, res, path, `127.0.0.1:${(server.address() as AddressInfo).port}`)) return;
       if (path.endsWith('/files/upload')) return res.writeHead(200, { 'content-length': 0 }).end();
       if (path.endsWith('/files/download')) return res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length }).end(data);
-      json({ code: 'NOT_FOUND', message: path }, 404);
+      notFound(res, path);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const domain = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sbx = await Sandbox.create({
-    connectionConfig: { domain, apiKey: 'stub', requestTimeoutSeconds: 120 },
-    image: 'x',
-    skipHealthCheck: true,
-    resource: { cpu: '1', memory: '512Mi' },
-  });
+  const sbx = await stubSandbox(`127.0.0.1:${(server.address() as AddressInfo).port}`);
   return {
     upload: (input = data) => sbx.files.writeFiles([{ path: '/tmp/floor.bin', data: input }]),
     download: async () => {
@@ -44,6 +31,16 @@ export async function startSdkStub(
     },
     close: () => close(server),
   };
+}
+
+/** An SDK sandbox handle on a stub server (see stub-lifecycle.ts). */
+export function stubSandbox(domain: string): Promise<Sandbox> {
+  return Sandbox.create({
+    connectionConfig: { domain, apiKey: 'stub', requestTimeoutSeconds: 120 },
+    image: 'x',
+    skipHealthCheck: true,
+    resource: { cpu: '1', memory: '512Mi' },
+  });
 }
 
 function close(server: Server): Promise<void> {
