@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_LINE_CHARS } from '../../src/domain/execd/commands/lines.js';
 import { DB_KINDS } from '../helpers/app.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { readFrames, textsOf } from '../helpers/exec-stream.js';
@@ -42,6 +43,18 @@ describe.each(DB_KINDS)('execd commands on a real engine (%s)', (kind) => {
     const missing = await readFrames(await run({ command: 'no-such-tool-here' }));
     expect(missing.at(-1)!.error!.evalue).toBe('127');
     expect(textsOf(missing, 'stderr').join('\n')).toMatch(/no-such-tool-here/);
+  });
+
+  it('streams 50 MB on one line with no newline in pieces, none longer than a line may be, and keeps CR-only lines', async () => {
+    const frames = await readFrames(await run({ command: "head -c 50000000 /dev/zero | tr '\\0' a; printf '\\nx\\ry\\r'" }));
+    const texts = textsOf(frames, 'stdout') as string[];
+    expect(Math.max(...texts.map((s) => s.length))).toBeLessThanOrEqual(MAX_LINE_CHARS);
+    expect(texts.slice(-2)).toEqual(['x', 'y']);
+    const long = texts.slice(0, -2);
+    expect(long.length).toBeGreaterThan(1);
+    expect(long.reduce((n, s) => n + s.length, 0)).toBe(50_000_000);
+    expect(long.every((s) => /^a+$/.test(s))).toBe(true);
+    expect(frames.at(-1)!.type).toBe('execution_complete');
   });
 
   it('runs in cwd, as uid:gid, and keeps request envs to their request', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/domain/execd/commands/lines.js';
+import { LineSplitter, MAX_LINE_CHARS } from '../../src/domain/execd/commands/lines.js';
 import { finalEvent } from '../../src/domain/execd/commands/outcome.js';
 import { parseTrailer } from '../../src/domain/execd/sessions.js';
 
@@ -37,5 +37,43 @@ describe('execd line framing', () => {
     expect(parseTrailer('__BERTH_SESSION_CWD__\n/\n')).toEqual({ env: '', cwd: '/' });
     expect(parseTrailer('')).toBeNull();
     expect(parseTrailer('x__BERTH_SESSION_CWD__\n/etc\n')).toBeNull();
+  });
+});
+
+describe('execd line framing: a line without end', () => {
+  const splitMax = (max: number, ...chunks: string[]) => {
+    const s = new LineSplitter(max);
+    const out = chunks.flatMap((c) => s.push(Buffer.from(c)));
+    return [...out, ...s.end()];
+  };
+
+  it('sends a line longer than the limit in pieces as its bytes arrive, with no empty line after a cut', () => {
+    const s = new LineSplitter(4);
+    expect(s.push(Buffer.from('abcdefghij'))).toEqual(['abcd', 'efgh']);
+    expect(s.push(Buffer.from('kl\nmn'))).toEqual(['ijkl']);
+    expect(s.end()).toEqual(['mn']);
+    expect(splitMax(4, 'abcd', '\n', 'x\n')).toEqual(['abcd', 'x']);
+    expect(splitMax(4, 'abcd', '\r\n', '\n')).toEqual(['abcd', '\n']);
+    expect(splitMax(4, 'abcdefgh\nij')).toEqual(['abcd', 'efgh', 'ij']);
+    expect(splitMax(4, 'abcdefghi\n')).toEqual(['abcd', 'efgh', 'i']);
+  });
+
+  it('never cuts a character in two', () => {
+    expect(splitMax(4, 'abc😀d\n')).toEqual(['abc', '😀d']);
+  });
+
+  it('holds at most the limit, whatever the output: 50 MB with no newline comes out whole, in pieces', () => {
+    const s = new LineSplitter();
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let total = 0;
+    let longest = 0;
+    for (let i = 0; i < 763; i++)
+      for (const piece of s.push(chunk)) {
+        total += piece.length;
+        longest = Math.max(longest, piece.length);
+      }
+    for (const piece of s.end()) total += piece.length;
+    expect(total).toBe(763 * 64 * 1024);
+    expect(longest).toBe(MAX_LINE_CHARS);
   });
 });
