@@ -4,6 +4,9 @@ import type { SandboxExec } from './port.js';
 
 const MAX_OUTPUT = 16 * 1024;
 
+/** The exec user of a file tool: root, as the archive API and upstream's execd act. */
+export const ROOT = '0';
+
 /** Where images that ship busybox keep it; a tool missing from PATH is tried as its applet. */
 export const BUSYBOX = '/bin/busybox';
 
@@ -15,7 +18,9 @@ export const BUSYBOX = '/bin/busybox';
  * a clear refusal at once (the sandbox cannot do it; as a command in an image without a shell). A tool that
  * runs and refuses (exit != 0: a busy mount point, a read-only or /proc file, a permission) is refused by the
  * sandbox's own filesystem, as the request asked: 409 RUNTIME_ERROR with its stderr, never a 500 (upstream
- * answers 500 with the same code; the fuzz tier found these as client mistakes).
+ * answers 500 with the same code; the fuzz tier found these as client mistakes). Tools run as root (uid 0),
+ * whatever the image's USER: upstream's execd runs as root, and so does the archive API that wrote the files
+ * (an image with `USER 1000` could otherwise not delete, move or chmod a file its own upload made).
  */
 export async function runTool(exec: SandboxExec, containerId: string, cmd: string[], what: string): Promise<void> {
   let ran = await attempt(exec, containerId, cmd);
@@ -31,7 +36,7 @@ type Attempt = { exitCode: number | null; stdout: string; stderr: string; missin
 async function attempt(exec: SandboxExec, containerId: string, cmd: string[]): Promise<Attempt> {
   let handle;
   try {
-    handle = await exec.start(containerId, { cmd });
+    handle = await exec.start(containerId, { cmd, user: ROOT });
   } catch (e) {
     // the engine refused to start a program that is not there (adapters/docker/sandbox-exec.ts)
     if (isDomainError(e) && e.code === 'NOT_SUPPORTED') return { exitCode: null, stdout: '', stderr: e.message, missing: true };

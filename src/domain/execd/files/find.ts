@@ -1,5 +1,6 @@
 import { DomainError } from '../../errors.js';
 import { ImageFacts } from '../image-facts.js';
+import { ROOT } from '../run-tool.js';
 import type { SandboxExec } from '../port.js';
 import type { TarHeader } from './tar.js';
 
@@ -25,7 +26,8 @@ const RECORD = /^([0-9a-f]{1,8}) (\d{1,10}) (\d{1,10}) (\d{1,20}) (-?\d{1,20}) (
  * right after it). A name with a newline cannot be told apart in stat's lines, so find prints such a name
  * with a NUL instead, and the answer is null: the caller walks the archive. Also null when the image has no
  * find or stat (or they fail with nothing to show). More than `limit` entries: 413 WALK_TOO_LARGE, the exec
- * torn down at once.
+ * torn down at once. As root (whatever the image's USER), so it sees what the archive walk would: a directory
+ * the image's user cannot read would otherwise be left out of a listing that looks complete.
  */
 export async function findEntries(
   exec: SandboxExec,
@@ -40,7 +42,7 @@ export async function findEntries(
   cmd.push('(', '-name', '*\n*', '-print0', ')', '-o', ...(opts.filesOnly ? ['!', '-type', 'd'] : []), '-exec', 'stat', '-c', STAT_FORMAT, '{}', '+');
   let handle;
   try {
-    handle = await exec.start(containerId, { cmd });
+    handle = await exec.start(containerId, { cmd, user: ROOT });
   } catch (e) {
     if (e instanceof DomainError && e.code === 'NOT_SUPPORTED') return remember(containerId);
     throw e;
