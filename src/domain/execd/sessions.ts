@@ -12,16 +12,34 @@ import { execTarget } from './target.js';
 type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'exec' | 'metrics' | 'log'>;
 
 const CWD_MARK = '__BERTH_SESSION_CWD__';
+/** the saved state's variables: __BERTH_SESSION_ENV_0, _1, ... */
+const ENV_PIECE = '__BERTH_SESSION_ENV_';
+/** 32 Ki UTF-16 units are at most 96 KiB of UTF-8 (a pair is 4 bytes), inside the kernel's 128 KiB per variable */
+const ENV_PIECE_CHARS = 32 * 1024;
+/**
+ * The largest state a run may leave. The next run's environment and arguments together may hold 2 MiB
+ * (ARG_MAX under the usual 8 MiB stack), so a larger one would make every later run fail to start; a run
+ * that leaves more keeps the state it started with (upstream drops any variable over 8 KiB).
+ */
+export const MAX_SESSION_STATE_BYTES = 1024 * 1024;
 
 /**
  * A session's state is its exported environment and working directory, not a live process (as upstream):
  * each run is a fresh `/bin/sh` that replays the saved `export -p`, changes to the saved directory, runs the
  * command with stderr merged into stdout, and then reports its new environment and directory on stderr,
- * which berth keeps instead of streaming. Saved state, command and directory travel as positional
- * arguments, never spliced into the script. A command that calls `exit` ends the run without saving.
+ * which berth keeps instead of streaming. Directory and command travel as positional arguments, never
+ * spliced into the script. The saved environment travels in the exec's environment, cut into variables of
+ * at most ENV_PIECE_CHARS (stateEnv), which the script joins and unsets before anything runs: argv is
+ * world-readable on the host (`ps`) and part of the engine's exec inspect, and the state holds whatever the
+ * runs exported, secrets included; and one argument or variable may hold only 128 KiB (MAX_ARG_STRLEN), so
+ * a larger state in one piece made every later run of the session fail. A command that calls `exit` ends
+ * the run without saving.
  */
 const SESSION_SCRIPT = [
-  '__berth_env=$1 __berth_dir=$2 __berth_cmd=$3; set --',
+  '__berth_dir=$1 __berth_cmd=$2 __berth_env= __berth_i=0; set --',
+  'while eval "[ -n \\"\\${' + ENV_PIECE + '$__berth_i+x}\\" ]"; do',
+  '  eval "__berth_env=\\$__berth_env\\$' + ENV_PIECE + '$__berth_i; unset ' + ENV_PIECE + '$__berth_i"; __berth_i=$((__berth_i + 1))',
+  'done',
   'eval "$__berth_env" 2>/dev/null',
   'if [ -n "$__berth_dir" ]; then cd -- "$__berth_dir" 2>/dev/null; fi',
   '{ eval "$__berth_cmd"; } 2>&1',
@@ -72,11 +90,11 @@ export async function startSessionRun(
   if (input.cwd !== undefined) await assertDirectory(deps, target.containerId, input.cwd, 'cwd');
 
   const dir = input.cwd ?? session.cwd ?? '';
-  const cmd = ['/bin/sh', '-c', SESSION_SCRIPT, 'berth-session', session.env, dir, input.command];
+  const cmd = ['/bin/sh', '-c', SESSION_SCRIPT, 'berth-session', dir, input.command];
   const { row, handle } = await recordAndStart(
     deps,
     { sandboxId, command: input.command, kind: 'session', timeoutMs: input.timeoutMs },
-    () => deps.exec.start(target.containerId, { cmd }),
+    () => deps.exec.start(target.containerId, { cmd, env: stateEnv(session.env) }),
     (h) => stopExec(deps, h),
   );
   return {
@@ -90,6 +108,7 @@ export async function startSessionRun(
         initText: sessionId,
         timeoutMs: input.timeoutMs,
         stderr: 'collect',
+        collectMaxBytes: MAX_SESSION_STATE_BYTES,
       });
       const state = parseTrailer(stderr);
       if (state) await deps.db.update(execdSessions).set(state).where(eq(execdSessions.id, sessionId));
@@ -104,4 +123,17 @@ export function parseTrailer(stderr: string): { env: string; cwd: string } | nul
   const cwd = stderr.slice(at + CWD_MARK.length + 1).split('\n')[0] ?? '';
   if (!cwd.startsWith('/')) return null;
   return { env: stderr.slice(0, at), cwd };
+}
+
+/** The saved `export -p` output as variables the script joins back, cut between UTF-16 pairs, never inside one. */
+export function stateEnv(state: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (let at = 0, i = 0; at < state.length; i++) {
+    let end = Math.min(at + ENV_PIECE_CHARS, state.length);
+    const last = state.charCodeAt(end - 1);
+    if (end < state.length && last >= 0xd800 && last <= 0xdbff) end--;
+    env[`${ENV_PIECE}${i}`] = state.slice(at, end);
+    at = end;
+  }
+  return env;
 }

@@ -25,6 +25,8 @@ export type StreamOptions = {
   timeoutMs?: number;
   /** 'collect': stderr is not streamed but returned (a session run's state trailer) */
   stderr: 'emit' | 'collect';
+  /** with 'collect': beyond this many bytes nothing is kept and '' is returned (the state is not saved) */
+  collectMaxBytes?: number;
 };
 
 /**
@@ -79,6 +81,7 @@ function pump(handle: ExecHandle, o: StreamOptions) {
   let opened: () => void = () => {};
   const gate = new Promise<void>((r) => (opened = r));
   const collected: Buffer[] = [];
+  let collectedBytes = 0;
   const enqueue = (events: ExecEvent[]) => {
     const next = chain
       .then(() => gate)
@@ -90,7 +93,12 @@ function pump(handle: ExecHandle, o: StreamOptions) {
   };
   const attach = (stream: Readable, type: 'stdout' | 'stderr') => {
     if (type === 'stderr' && o.stderr === 'collect') {
-      stream.on('data', (c: Buffer) => collected.push(c));
+      const max = o.collectMaxBytes ?? Infinity;
+      stream.on('data', (c: Buffer) => {
+        collectedBytes += c.length;
+        if (collectedBytes <= max) collected.push(c);
+        else collected.length = 0;
+      });
       return;
     }
     const lines = new LineSplitter();

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxes } from '../../src/db/schema/index.js';
+import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
+import { readFrames, textsOf } from '../helpers/exec-stream.js';
+
+const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+// A session's saved state is whatever its runs exported, secrets included: it must reach the next run without
+// showing in the host's process list or in the engine's record of the exec, and a large one must still run.
+describe('execd sessions: the saved environment on a real engine', () => {
+  let t: ExecdApp;
+  let id: string;
+  let containerId: string;
+  beforeAll(async () => {
+    t = await buildExecdApp('postgres');
+    id = await t.createSandbox();
+    const [row] = await t.deps.db.select({ containerId: sandboxes.containerId }).from(sandboxes).where(eq(sandboxes.id, id));
+    containerId = row!.containerId!;
+  });
+  afterAll(() => t.close());
+
+  const newSession = async () => ((await (await t.execd(id, '/session', json({}))).json()) as { session_id: string }).session_id;
+  const runIn = (sid: string, command: string) => t.execd(id, `/session/${sid}/run`, json({ command }));
+
+  it('keeps an exported secret out of the host argv and the exec inspect of later runs', async () => {
+    const secret = 'tok-5f1d3a9e-never-in-argv';
+    const sid = await newSession();
+    await readFrames(await runIn(sid, `export API_TOKEN=${secret}`));
+
+    const res = await runIn(sid, 'echo "[$API_TOKEN]"; sleep 30');
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('[tok-')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain(`[${secret}]`);
+
+    const execIds = ((await t.docker.getContainer(containerId).inspect()).ExecIDs ?? []) as string[];
+    const running = [];
+    for (const execId of execIds) {
+      const info = await t.docker.getExec(execId).inspect();
+      expect(JSON.stringify(info)).not.toContain(secret);
+      if (info.Running && info.Pid > 0) running.push(info.Pid);
+    }
+    expect(running.length).toBeGreaterThan(0);
+    for (const pid of running) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(secret);
+    await reader.cancel();
+  });
+
+  it('runs on after a run exported 400 KB (more than one argument may hold) and keeps it', async () => {
+    const sid = await newSession();
+    const one = await readFrames(await runIn(sid, "export BIG=$(head -c 400000 /dev/zero | tr '\\0' b); export SMALL=kept"));
+    expect(one.at(-1)!.type).toBe('execution_complete');
+    const two = await readFrames(await runIn(sid, 'echo ${#BIG} $SMALL; case "$BIG" in *[!b]*) echo mixed;; esac'));
+    expect(textsOf(two, 'stdout')).toEqual(['400000 kept']);
+    expect(two.at(-1)!.type).toBe('execution_complete');
+  });
+
+  it('keeps the state a run started with when the run leaves more than a later run could start with', async () => {
+    const sid = await newSession();
+    await readFrames(await runIn(sid, 'export BEFORE=yes'));
+    const huge = await readFrames(await runIn(sid, "export HUGE=$(head -c 3000000 /dev/zero | tr '\\0' h); echo set"));
+    expect(textsOf(huge, 'stdout')).toEqual(['set']);
+    const after = await readFrames(await runIn(sid, 'echo "${#HUGE} $BEFORE"'));
+    expect(textsOf(after, 'stdout')).toEqual(['0 yes']);
+    expect(after.at(-1)!.type).toBe('execution_complete');
+  });
+});
