@@ -53,6 +53,12 @@ describe('download ranges', () => {
     expect(rangeOf('bytes=5-100', 10)).toEqual({ kind: 'partial', range: { start: 5, end: 9 } });
     expect(rangeOf('bytes=1-2, 5-6', 10)).toEqual({ kind: 'partial', range: { start: 1, end: 2 } });
   });
+  it('serve the first range of a list that starts inside the file, and only when the whole list is well formed (upstream ParseRange)', () => {
+    expect(rangeOf('bytes=100-200,2-3', 10)).toEqual({ kind: 'partial', range: { start: 2, end: 3 } });
+    expect(rangeOf('bytes=10-,-0,-2', 10)).toEqual({ kind: 'partial', range: { start: 8, end: 9 } });
+    expect(rangeOf('bytes=, 4-4,', 10)).toEqual({ kind: 'partial', range: { start: 4, end: 4 } });
+    for (const h of ['bytes=0-1,abc', 'bytes=0-1,5-2', 'bytes=0-1,-', 'bytes=100-,200-']) expect(rangeOf(h, 10), h).toEqual({ kind: 'unsatisfiable' });
+  });
   it('answer unsatisfiable for malformed, reversed or out-of-file ranges', () => {
     for (const h of ['bytes=10-', 'bytes=5-2', 'bytes=-0', 'bytes=-', 'items=0-1', 'bytes=x-1', 'garbage']) {
       expect(rangeOf(h, 10)).toEqual({ kind: 'unsatisfiable' });
