@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PassThrough, type Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -207,9 +207,12 @@ describe('upload, info and download', () => {
     expect(await part.text()).toBe('234');
     const open = await download(id, '/tmp/rt/digits.txt', { Range: 'bytes=7-' });
     expect([open.status, await open.text()]).toEqual([206, '789']);
+    // a list: upstream serves the first range that starts inside the file
+    const listed = await download(id, '/tmp/rt/digits.txt', { Range: 'bytes=100-200, 2-4' });
+    expect([listed.status, listed.headers.get('content-range'), await listed.text()]).toEqual([206, 'bytes 2-4/10', '234']);
     const suffix = await download(id, '/tmp/rt/digits.txt', { Range: 'bytes=-3' });
     expect([suffix.status, suffix.headers.get('content-range'), await suffix.text()]).toEqual([206, 'bytes 7-9/10', '789']);
-    for (const bad of ['bytes=10-', 'bytes=5-1', 'chars=0-1', 'bytes=abc']) {
+    for (const bad of ['bytes=10-', 'bytes=5-1', 'chars=0-1', 'bytes=abc', 'bytes=0-1,abc']) {
       const r = await download(id, '/tmp/rt/digits.txt', { Range: bad });
       expect(r.headers.get('content-range')).toBe('bytes */10');
       await expectError(r, 416, 'UNKNOWN');
@@ -310,6 +313,48 @@ describe('odd names and symlinks', () => {
     expect(await (await download(id, '/tmp/ln/filelink')).text()).toBe('inside');
     await expectError(await download(id, '/tmp/ln/dangling'), 404, 'FILE_NOT_FOUND');
     await expectError(await t.execd(id, '/directories/list?path=/tmp/ln/dirlink'), 400, 'INVALID_REQUEST_BODY');
+  });
+
+  it('answers a path through a symlink loop with a 400 naming no host path, whatever the verb; the loop still lists', async () => {
+    await sh(id, 'mkdir -p /tmp/loop && ln -s /tmp/loop/self /tmp/loop/self && ln -s b /tmp/loop/a && ln -s a /tmp/loop/b');
+    const calls = [
+      () => download(id, '/tmp/loop/self'),
+      () => t.execd(id, `/files/info?${q(['/tmp/loop/a'])}`),
+      () => t.execd(id, `/directories/list?${q(['/tmp/loop/self/x'])}`),
+      () => upload(id, { path: '/tmp/loop/self' }),
+      () => upload(id, { path: '/tmp/loop/self/x' }),
+      () => postJson(id, '/files/permissions', { '/tmp/loop/a': { mode: 644 } }),
+      () => postJson(id, '/files/replace', { '/tmp/loop/self': { old: 'a', new: 'b' } }),
+      () => postJson(id, '/directories', { '/tmp/loop/self/d': { mode: 755 } }),
+      () => t.execd(id, `/files?${q(['/tmp/loop/self'])}`, { method: 'DELETE' }),
+      () => postJson(id, '/files/mv', [{ src: '/tmp/loop/a', dest: '/tmp/loop/c' }]),
+    ];
+    for (const call of calls) {
+      const text = await (await call()).text();
+      expect(JSON.parse(text)).toEqual({ code: 'INVALID_REQUEST_BODY', message: expect.stringContaining('Too many levels of symbolic links at /tmp/loop/') });
+      expect(text).not.toMatch(/overlay|docker|merged/);
+    }
+    const listed = (await (await t.execd(id, '/directories/list?path=/tmp/loop')).json()) as { path: string; type: string }[];
+    expect(listed.map((e) => [e.path, e.type])).toEqual([
+      ['/tmp/loop/a', 'symlink'],
+      ['/tmp/loop/b', 'symlink'],
+      ['/tmp/loop/self', 'symlink'],
+    ]);
+  });
+
+  it('resolves symlinks and `..` inside the sandbox, never on the host', async () => {
+    const hostPath = `/tmp/berth-escape-${process.pid}`; // would appear on the host if a link were resolved there
+    await sh(id, 'echo sandbox-shadow > /etc/shadow && mkdir -p /tmp/esc && ln -s /etc/shadow /tmp/esc/abs && ln -s / /tmp/esc/root');
+    await sh(id, `ln -s ../../../../../../../etc/shadow /tmp/esc/rel && ln -s ../../../../../../..${hostPath} /tmp/esc/out`);
+    for (const p of ['/tmp/esc/abs', '/tmp/esc/rel', '/tmp/esc/root/etc/shadow', '/../../../../etc/shadow', 'tmp/../../../etc/shadow']) {
+      expect(await (await download(id, p)).text(), p).toBe('sandbox-shadow\n');
+    }
+    await expectEmpty(await upload(id, { path: '/tmp/esc/out' }, 'through a link'));
+    await expectEmpty(await upload(id, { path: `/../../..${hostPath}-dots` }, 'through dots'));
+    expect([existsSync(hostPath), existsSync(`${hostPath}-dots`)]).toEqual([false, false]);
+    expect(await sh(id, `cat ${hostPath}; echo; cat ${hostPath}-dots`)).toBe('through a link\nthrough dots');
+    await expectEmpty(await postJson(id, '/files/permissions', { '/tmp/esc/abs': { mode: 600 } }));
+    expect(await sh(id, 'stat -c %a /etc/shadow')).toBe('600\n');
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerodeRuntime } from '../../src/adapters/docker/dockerode-runtime.js';
+import { withoutHostPaths } from '../../src/adapters/docker/exec-failures.js';
 import { DockerSandboxExec } from '../../src/adapters/docker/sandbox-exec.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 
@@ -103,5 +104,14 @@ describe('an engine that stops answering', () => {
     inspectAnswer = state({});
     // (without the bound the call never settles and the test runs into its timeout)
     await expect(exec.stats('c1')).rejects.toMatchObject({ kind: 'runtime', code: 'RUNTIME_ERROR', message: expect.stringContaining('did not answer') });
+  });
+});
+
+describe("the engine's archive messages", () => {
+  it('lose the host path of the container root, keeping the path inside the sandbox', () => {
+    const root = '/var/lib/docker/overlay2/425cf7408843c3f212d5a55e828e0deba7d340a3dc4dd8a3e6cc6518b23ab5fe/merged';
+    expect(withoutHostPaths(`evalSymlinksInScope: too many links in ${root}/tmp/s/loop`)).toBe('evalSymlinksInScope: too many links in /tmp/s/loop');
+    expect(withoutHostPaths(`lstat ${root}/data/merged/f: not a directory`)).toBe('lstat /data/merged/f: not a directory');
+    expect(withoutHostPaths('Could not find the file /tmp/x in container c1')).toBe('Could not find the file /tmp/x in container c1');
   });
 });

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
+import { conflict, DomainError, invalid, notFound, runtimeFailure } from '../../domain/errors.js';
 import { dockerMessage, dockerStatus, NOT_RUNNING_ANSWER } from './docker-errors.js';
 
 /** An engine call about one container that takes longer than this is not going to answer. */
@@ -22,8 +22,22 @@ export async function archiveFailure(docker: Docker, containerId: string, status
   } catch {
     // plain text from the engine
   }
-  return runtimeFailure('RUNTIME_ERROR', `Docker archive call failed (${status}): ${message.slice(0, 300)}`);
+  return runtimeFailure('RUNTIME_ERROR', `Docker archive call failed (${status}): ${withoutHostPaths(message).slice(0, 300)}`);
 }
+
+/**
+ * A path through a symlink loop (`l -> l`, `a -> b -> a`, at the end or in a parent). The engine answers
+ * such an archive call with a 500 whose message names the container's root on the host
+ * (`evalSymlinksInScope: too many links in /var/lib/docker/overlay2/<id>/merged/tmp/l`); it is the request's
+ * path that cannot be resolved, as ELOOP would say inside the sandbox: a 400, and the host path stays out.
+ */
+export function symlinkLoop(path: string, body: string): DomainError | null {
+  if (!/too many links/i.test(body)) return null;
+  return invalid('INVALID_REQUEST_BODY', `Too many levels of symbolic links at ${path}.`);
+}
+
+/** The engine's messages may name the container's root filesystem on the host (`.../overlay2/<id>/merged`): cut it to the in-sandbox path. */
+export const withoutHostPaths = (message: string): string => message.replace(/(?<=^|[\s"'])[^\s"']*?\/(?:merged|rootfs)(?=\/|[\s"']|$)/g, '');
 
 /**
  * What an exec create or start the engine refused means: a paused container answers 409, a gone one 404, one

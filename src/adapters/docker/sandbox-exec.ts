@@ -7,7 +7,7 @@ import { waitForPid } from '../../domain/execd/commands/exec-pid.js';
 import { demux } from './demux.js';
 import { freezeGate } from './freeze-gate.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
-import { archiveFailure, ENGINE_ANSWER_MS, execFailure, leavingContainer } from './exec-failures.js';
+import { archiveFailure, ENGINE_ANSWER_MS, execFailure, leavingContainer, symlinkLoop } from './exec-failures.js';
 import { statsSample } from './exec-stats.js';
 import { otherGroupsOfSession } from './host-session.js';
 import { pathStatOf } from './path-stat.js';
@@ -128,7 +128,7 @@ export class DockerSandboxExec implements SandboxExec {
     const res = await this.call('HEAD', archivePath(containerId, path));
     const body = await readText(res);
     if (res.statusCode === 404) return null;
-    if (res.statusCode !== 200) throw await archiveFailure(this.docker, containerId, res.statusCode, body);
+    if (res.statusCode !== 200) throw (await this.loopAt(containerId, path)) ?? (await archiveFailure(this.docker, containerId, res.statusCode, body));
     const header = res.headers['x-docker-container-path-stat'];
     return pathStatOf(String(header ?? ''));
   }
@@ -138,7 +138,24 @@ export class DockerSandboxExec implements SandboxExec {
     if (res.statusCode === 200) return res;
     const body = await readText(res);
     if (res.statusCode === 404) throw notFound('FILE_NOT_FOUND', `No such file or directory: ${path}`);
-    throw await archiveFailure(this.docker, containerId, res.statusCode, body);
+    throw symlinkLoop(path, body) ?? (await archiveFailure(this.docker, containerId, res.statusCode, body));
+  }
+
+  /**
+   * Why a HEAD failed, when it was a symlink loop: a HEAD answer has no body to say so, the same GET does (it
+   * fails before any tar is sent; should it succeed after all, it is torn down unread).
+   */
+  private async loopAt(containerId: string, path: string): Promise<DomainError | null> {
+    const abort = new AbortController();
+    try {
+      const res = await this.call('GET', archivePath(containerId, path), undefined, abort.signal);
+      if (res.statusCode === 200) return null;
+      return symlinkLoop(path, await readText(res));
+    } catch {
+      return null;
+    } finally {
+      abort.abort();
+    }
   }
 
   async writeArchive(containerId: string, dir: string, tar: Readable): Promise<void> {
@@ -147,7 +164,7 @@ export class DockerSandboxExec implements SandboxExec {
     if (res.statusCode === 200) return;
     if (res.statusCode === 404) throw notFound('FILE_NOT_FOUND', `No such directory: ${dir}`);
     if (res.statusCode === 403) throw new DomainError('conflict', 'PERMISSION_DENIED', `The sandbox's file system is read-only at ${dir}.`);
-    throw await archiveFailure(this.docker, containerId, res.statusCode, body);
+    throw symlinkLoop(dir, body) ?? (await archiveFailure(this.docker, containerId, res.statusCode, body));
   }
 
   async stats(containerId: string): Promise<ContainerStats> {
