@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Metrics } from '../domain/metrics.js';
+import type { CommandOutcome, Metrics } from '../domain/metrics.js';
 
 /**
  * The Prometheus side of the Metrics port, with its own registry (never prom-client's global one, so
@@ -36,7 +36,9 @@ export class PrometheusMetrics implements Metrics {
 
   private readonly execdCommands = new Histogram({
     name: 'berth_execd_command_duration_seconds',
-    help: 'execd commands from start to exit, by kind (foreground, background, session) and outcome (ok = exit 0).',
+    help:
+      'execd commands from start to exit, by kind (foreground, background, session) and outcome ' +
+      '(ok = exit 0, error = another exit code, killed = timeout or interrupt, unknown = no exit seen).',
     labelNames: ['kind', 'outcome'] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120, 600],
     registers: [this.registry],
@@ -74,7 +76,7 @@ export class PrometheusMetrics implements Metrics {
     if (claimed > 0) this.reaperClaimed.inc(claimed);
   }
 
-  execdCommand(kind: 'foreground' | 'background' | 'session', outcome: 'ok' | 'error', seconds: number): void {
+  execdCommand(kind: 'foreground' | 'background' | 'session', outcome: CommandOutcome, seconds: number): void {
     this.execdCommands.observe({ kind, outcome }, seconds);
   }
 

@@ -142,14 +142,18 @@ describe.each(DB_KINDS)('execd commands on a real engine (%s)', (kind) => {
     expect(end.headers.get('execd-commands-tail-cursor')).toBe('13');
   });
 
-  it('counts commands and file bytes in the Prometheus metrics', async () => {
+  it('counts commands by exit-code class and file bytes in the Prometheus metrics', async () => {
     const metric = async (re: RegExp) => Number(re.exec(await (await t.api('/metrics')).text())?.[1] ?? 0);
     const okBefore = await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="ok"\} (\d+)/);
     const errBefore = await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="error"\} (\d+)/);
+    const killedBefore = await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="killed"\} (\d+)/);
     await readFrames(await run({ command: 'true' }));
     await readFrames(await run({ command: 'exit 1' }));
+    await readFrames(await run({ command: 'sleep 30', timeout: 100 }));
     expect(await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="ok"\} (\d+)/)).toBe(okBefore + 1);
     expect(await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="error"\} (\d+)/)).toBe(errBefore + 1);
+    // a timeout or an interrupt is berth's kill, not the command's failure
+    expect(await metric(/berth_execd_command_duration_seconds_count\{kind="foreground",outcome="killed"\} (\d+)/)).toBe(killedBefore + 1);
 
     const up = new FormData();
     up.append('metadata', new Blob([JSON.stringify({ path: '/tmp/counted.bin' })], { type: 'application/json' }), 'metadata');

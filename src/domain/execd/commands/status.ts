@@ -1,4 +1,5 @@
 import type { Deps } from '../../deps.js';
+import { commandOutcome } from './outcome.js';
 import { findCommand, recordEngineExit, recordFinish, type ExecdCommandRow } from './rows.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'exec' | 'metrics'>;
@@ -42,7 +43,7 @@ export async function settleCommand(deps: D, row: ExecdCommandRow): Promise<Exec
   if (!finished) return (await findCommand(deps, row.sandboxId, row.id)) ?? row;
   if (finished.kind === 'background') {
     const seconds = (finished.finishedAt!.getTime() - finished.startedAt.getTime()) / 1000;
-    deps.metrics.execdCommand('background', finished.exitCode === 0 ? 'ok' : 'error', seconds);
+    deps.metrics.execdCommand('background', commandOutcome(finished.exitCode), seconds);
   }
   return finished;
 }

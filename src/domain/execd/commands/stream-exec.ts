@@ -4,7 +4,7 @@ import type { ExecHandle } from '../port.js';
 import type { ExecTarget } from '../target.js';
 import { hostPidOf } from './exec-pid.js';
 import { LineSplitter } from './lines.js';
-import { finalEvent } from './outcome.js';
+import { commandOutcome, finalEvent } from './outcome.js';
 import { getCommandRow, markKilledByBerth, recordEngineExit, recordExec, type ExecdCommandRow } from './rows.js';
 import type { CommandKind, EventSink, ExecEvent } from './types.js';
 
@@ -67,7 +67,7 @@ export async function streamExec(deps: D, o: StreamOptions): Promise<{ exitCode:
   const exitCode = finished?.exitCode ?? null;
   const errorText = finished?.error ?? null;
   const now = deps.clock.now().getTime();
-  deps.metrics.execdCommand(o.kind, exitCode === 0 ? 'ok' : 'error', (now - started) / 1000);
+  deps.metrics.execdCommand(o.kind, commandOutcome(exitCode), (now - started) / 1000);
   await o.sink.emit(finalEvent(exitCode, errorText, started, now));
   return { exitCode, stderr: out.collected() };
 }

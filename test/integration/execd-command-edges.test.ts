@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
+import { framesOf, readFrames, textsOf } from '../helpers/exec-stream.js';
+import { waitForValue } from '../helpers/wait.js';
+
+const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const closing = (frames: { type: string }[]) => frames.filter((f) => f.type === 'execution_complete' || f.type === 'error');
+
+// The edges of POST /command and its companions that a client meets by mistake or by bad luck.
+describe('execd command edges on a real engine', () => {
+  let t: ExecdApp;
+  let id: string;
+  beforeAll(async () => {
+    t = await buildExecdApp('postgres');
+    id = await t.createSandbox();
+  });
+  afterAll(() => t.close());
+
+  const run = (sandboxId: string, body: Record<string, unknown>) => t.execd(sandboxId, '/command', json(body));
+
+  it("answers another sandbox's command id as unknown: status, logs and interrupt, nothing of it shown", async () => {
+    const other = await t.createSandbox();
+    const frames = await readFrames(await run(id, { command: 'echo private-output; sleep 30', background: true }));
+    const cmdId = frames[0]!.text!;
+    for (const [path, init] of [
+      [`/command/status/${cmdId}`, {}],
+      [`/command/${cmdId}/logs`, {}],
+      [`/command?id=${cmdId}`, { method: 'DELETE' }],
+    ] as const) {
+      const res = await t.execd(other, path, init);
+      expect(res.status, path).toBe(404);
+      const text = await res.text();
+      expect(text).not.toContain('private-output');
+      expect(text).not.toContain('sleep 30');
+    }
+    expect((await (await t.execd(id, `/command/status/${cmdId}`)).json()).running).toBe(true);
+    expect((await t.execd(id, `/command?id=${cmdId}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
+  it('reads nothing past the end of a log, with the cursor where the client put it', async () => {
+    const cmdId = (await readFrames(await run(id, { command: 'echo abc', background: true })))[0]!.text!;
+    await waitForValue(async () => ((await (await t.execd(id, `/command/status/${cmdId}`)).json()).running ? undefined : true), 10_000);
+    const res = await t.execd(id, `/command/${cmdId}/logs?cursor=1000`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(res.headers.get('execd-commands-tail-cursor')).toBe('1000');
+    for (const bad of ['-1', 'x', '1.5']) expect((await t.execd(id, `/command/${cmdId}/logs?cursor=${bad}`)).status).toBe(400);
+  });
+
+  it('takes timeout 0 as none, refuses a negative or fractional one before anything runs', async () => {
+    const frames = await readFrames(await run(id, { command: 'sleep 0.2; echo fine', timeout: 0 }));
+    expect(textsOf(frames, 'stdout')).toEqual(['fine']);
+    expect(frames.at(-1)!.type).toBe('execution_complete');
+    for (const timeout of [-1, 1.5, '10']) {
+      const res = await run(id, { command: 'touch /tmp/should-not-exist', timeout });
+      expect(res.status, String(timeout)).toBe(400);
+      expect((await res.json()).code).toBe('INVALID_REQUEST_BODY');
+    }
+    expect(textsOf(await readFrames(await run(id, { command: 'ls /tmp/should-not-exist 2>/dev/null | wc -l' })), 'stdout')).toEqual(['0']);
+  });
+
+  it('passes unicode through and turns bytes that are not UTF-8 into U+FFFD, one event per line', async () => {
+    const frames = await readFrames(await run(id, { command: "printf 'ü€😀\\n\\377\\376x\\n'" }));
+    expect(textsOf(frames, 'stdout')).toEqual(['ü€😀', '\uFFFD\uFFFDx']);
+  });
+
+  it('runs 20 commands at once in one sandbox, each with its own output and exit code', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => run(id, { command: `echo n$i; exit $((i % 3))`, envs: { i: String(i) } }).then(readFrames)),
+    );
+    all.forEach((frames, i) => {
+      expect(textsOf(frames, 'stdout')).toEqual([`n${i}`]);
+      expect(closing(frames)).toHaveLength(1);
+      expect(frames.at(-1)!.type).toBe(i % 3 === 0 ? 'execution_complete' : 'error');
+    });
+  });
+
+  it('ends a stream with one error event when its sandbox is deleted under it', async () => {
+    const victim = await t.createSandbox();
+    const res = await run(victim, { command: 'echo up; sleep 120' });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"up"')) text += decoder.decode((await reader.read()).value);
+    expect((await t.api(`/v1/sandboxes/${victim}`, { method: 'DELETE' })).status).toBe(204);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    const frames = framesOf(text);
+    expect(closing(frames)).toHaveLength(1);
+    expect(frames.at(-1)!.type).toBe('error');
+    // and the sandbox is gone for new commands at once: a JSON 4xx, no stream
+    const after = await run(victim, { command: 'true' });
+    expect(after.status).toBeGreaterThanOrEqual(400);
+    expect(after.status).toBeLessThan(500);
+    expect((await after.json()).code).toBeTruthy();
+  });
+});
