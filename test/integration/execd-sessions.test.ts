@@ -56,6 +56,31 @@ describe('execd sessions: the saved environment on a real engine', () => {
     expect(two.at(-1)!.type).toBe('execution_complete');
   });
 
+  // Upstream: DELETE /session/{id}, and DELETE /command?id= with the session id (the id a run's init carries,
+  // so the one an SDK user holds), SIGKILL the running run's process group and close the session.
+  it.each([
+    ['DELETE /session/{id}', (sid: string) => `/session/${sid}`],
+    ['DELETE /command?id=<session id>', (sid: string) => `/command?id=${sid}`],
+  ])('%s kills the running run, children too, and closes the session', async (_, path) => {
+    const sid = await newSession();
+    const res = await runIn(sid, 'sleep 51 & echo up; sleep 52');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"up"')) text += decoder.decode((await reader.read()).value);
+    const del = await t.execd(id, path(sid), { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    expect(text).toMatch(/"evalue":"-1"/);
+    const ps = await readFrames(await t.execd(id, '/command', json({ command: 'ps -o args' })));
+    expect(textsOf(ps, 'stdout').filter((l) => /^sleep 5[12]$/.test(l!))).toEqual([]);
+    expect((await runIn(sid, 'true')).status).toBe(404);
+  });
+
   it('keeps the state a run started with when the run leaves more than a later run could start with', async () => {
     const sid = await newSession();
     await readFrames(await runIn(sid, 'export BEFORE=yes'));

@@ -20,6 +20,8 @@ export const execdCommands = pgTable(
     hostPid: integer('host_pid').notNull().default(0),
     /** background: the combined output file inside the sandbox */
     logPath: text('log_path'),
+    /** session runs: their session, whose close kills the run (as upstream) */
+    sessionId: text('session_id'),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     exitCode: integer('exit_code'),

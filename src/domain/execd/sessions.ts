@@ -1,9 +1,10 @@
-import { and, eq } from 'drizzle-orm';
-import { execdSessions } from '../../db/schema/index.js';
+import { and, eq, isNull } from 'drizzle-orm';
+import { execdCommands, execdSessions } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { assertCommandInput, assertDirectory, assertShell } from './commands/prepare.js';
-import { recordAndStart } from './commands/rows.js';
+import { hostPidOf } from './commands/exec-pid.js';
+import { markKilledByBerth, recordAndStart } from './commands/rows.js';
 import { stopExec, type PreparedCommand } from './commands/run.js';
 import { streamExec } from './commands/stream-exec.js';
 import { runTool } from './run-tool.js';
@@ -63,12 +64,34 @@ export async function createSession(deps: D, sandboxId: string, cwd?: string): P
   return { sessionId: id };
 }
 
-export async function deleteSession(deps: Pick<Deps, 'db'>, sandboxId: string, id: string): Promise<void> {
+/**
+ * DELETE /session/{id}, and DELETE /command?id= with a session id (upstream's interrupt of a bash session):
+ * the session goes, and a run still going gets SIGKILL to its process group (its children too), so its
+ * stream ends with evalue -1. The row goes first, so the killed run cannot save its state into it.
+ */
+export async function deleteSession(deps: Pick<Deps, 'db' | 'exec'>, sandboxId: string, id: string): Promise<void> {
   const gone = await deps.db
     .delete(execdSessions)
     .where(and(eq(execdSessions.id, id), eq(execdSessions.sandboxId, sandboxId)))
     .returning({ id: execdSessions.id });
   if (gone.length === 0) throw notFound('CONTEXT_NOT_FOUND', `No session ${id} in this sandbox.`);
+  const running = await deps.db
+    .select()
+    .from(execdCommands)
+    .where(and(eq(execdCommands.sandboxId, sandboxId), eq(execdCommands.sessionId, id), isNull(execdCommands.finishedAt)));
+  for (const run of running) {
+    await markKilledByBerth(deps, run.id, 'signal: killed (session closed)');
+    deps.exec.signalGroup(await hostPidOf(deps.exec, run), 'SIGKILL');
+  }
+}
+
+export async function isSession(deps: Pick<Deps, 'db'>, sandboxId: string, id: string): Promise<boolean> {
+  const [row] = await deps.db
+    .select({ id: execdSessions.id })
+    .from(execdSessions)
+    .where(and(eq(execdSessions.id, id), eq(execdSessions.sandboxId, sandboxId)))
+    .limit(1);
+  return row !== undefined;
 }
 
 /** POST /session/{id}/run: validated up front; the stream's init text is the session id (as upstream). */
@@ -93,7 +116,7 @@ export async function startSessionRun(
   const cmd = ['/bin/sh', '-c', SESSION_SCRIPT, 'berth-session', dir, input.command];
   const { row, handle } = await recordAndStart(
     deps,
-    { sandboxId, command: input.command, kind: 'session', timeoutMs: input.timeoutMs },
+    { sandboxId, command: input.command, kind: 'session', sessionId, timeoutMs: input.timeoutMs },
     () => deps.exec.start(target.containerId, { cmd, env: stateEnv(session.env) }),
     (h) => stopExec(deps, h),
   );

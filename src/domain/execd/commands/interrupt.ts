@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.js';
 import { conflict } from '../../errors.js';
+import { deleteSession, isSession } from '../sessions.js';
 import { execTarget } from '../target.js';
 import { hostPidOf } from './exec-pid.js';
 import { findCommand, markKilledByBerth } from './rows.js';
@@ -14,8 +15,11 @@ export const INTERRUPT_GRACE_MS = 3000;
  * DELETE /command?id=: SIGTERM to the command's whole process group (its children too), SIGKILL after the
  * grace period if it is still running. A stream still attached then ends with an error event (evalue -1).
  * A command that already ended is a 409 (upstream answers 500; a client mistake is never a 500 here).
+ * A session id (what a session run's init carries, so what an SDK user holds) closes the session and kills
+ * its running run, as upstream's interrupt of a bash session does.
  */
 export async function interruptCommand(deps: D, sandboxId: string, id: string): Promise<void> {
+  if (await isSession(deps, sandboxId, id)) return deleteSession(deps, sandboxId, id);
   const row = await settleCommand(deps, await findCommand(deps, sandboxId, id));
   if (row.finishedAt !== null) throw conflict('RUNTIME_ERROR', `Command ${id} is not running.`);
   await execTarget(deps, sandboxId); // a paused sandbox cannot take the signal's effect; say so

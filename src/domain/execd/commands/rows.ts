@@ -10,7 +10,7 @@ export type { ExecdCommandRow };
 
 export async function insertCommand(
   deps: D & Pick<Deps, 'ids'>,
-  row: { id?: string; sandboxId: string; command: string; kind: CommandKind; logPath?: string; timeoutMs?: number },
+  row: { id?: string; sandboxId: string; command: string; kind: CommandKind; logPath?: string; sessionId?: string; timeoutMs?: number },
 ): Promise<ExecdCommandRow> {
   const now = deps.clock.now();
   const [inserted] = await deps.db
@@ -21,6 +21,7 @@ export async function insertCommand(
       command: row.command,
       kind: row.kind,
       logPath: row.logPath ?? null,
+      sessionId: row.sessionId ?? null,
       startedAt: now,
       deadlineAt: row.timeoutMs ? new Date(now.getTime() + row.timeoutMs) : null,
     })

@@ -1,0 +1,1 @@
+ALTER TABLE "execd_commands" ADD COLUMN "session_id" text;
