@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { PassThrough, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { createApp } from '../../src/app.js';
+import { sandboxes } from '../../src/db/schema/index.js';
 import { getSandbox } from '../../src/domain/sandbox/get-sandbox.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
@@ -477,6 +479,31 @@ describe('a paused sandbox', () => {
     await expectError(await t.execd(p, '/files?path=/tmp/p/f.txt', { method: 'DELETE' }), 409, 'SANDBOX_PAUSED');
     expect((await t.api(`/v1/sandboxes/${p}/resume`, { method: 'POST' })).status).toBe(202);
     expect(await (await download(p, '/tmp/p/f.txt')).text()).toBe('during pause');
+  });
+});
+
+describe('a stopped sandbox', () => {
+  it('answers every file call with a JSON 409 at once, nothing read from the container', async () => {
+    const s = await t.createSandbox();
+    const { containerId } = await getSandbox(t.deps, s);
+    await t.docker.getContainer(containerId!).kill();
+    // what the container watcher records when it sees the exit (this app runs none)
+    await t.deps.db.update(sandboxes).set({ state: 'Terminated' }).where(eq(sandboxes.id, s));
+    const calls = [
+      t.execd(s, `/files/info?${q(['/etc/passwd'])}`),
+      download(s, '/etc/passwd'),
+      t.execd(s, '/directories/list?path=/tmp'),
+      t.execd(s, '/files/search?path=/tmp'),
+      upload(s, { path: '/tmp/x.txt' }),
+      postJson(s, '/directories', { '/tmp/d': { mode: 755 } }),
+      postJson(s, '/files/permissions', { '/etc/passwd': { mode: 600 } }),
+      postJson(s, '/files/replace', { '/etc/passwd': { old: 'root', new: 'toor' } }),
+      postJson(s, '/files/mv', [{ src: '/etc/passwd', dest: '/tmp/p' }]),
+      t.execd(s, '/files?path=/etc/passwd', { method: 'DELETE' }),
+      t.execd(s, '/directories?path=/tmp', { method: 'DELETE' }),
+      t.execd(s, '/metrics'),
+    ];
+    for (const res of await Promise.all(calls)) await expectError(res, 409, 'SANDBOX_NOT_RUNNING');
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getSandbox } from '../../src/domain/sandbox/get-sandbox.js';
 import { TEST_API_KEY } from '../helpers/app.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { listenOnRandomPort, type Listening } from '../helpers/listen.js';
@@ -92,5 +93,18 @@ describe('execd /metrics on a real engine', () => {
     const m = (await res.json()) as Metrics;
     expectSane(m);
     expect(m.cpu_used_pct).toBe(0);
+  });
+
+  it('answers 409 for a container that stopped before berth saw it (the engine gives it a sample of zeros)', async () => {
+    const stopped = await t.createSandbox();
+    const { containerId } = await getSandbox(t.deps, stopped);
+    await t.docker.getContainer(containerId!).kill();
+    await t.docker.getContainer(containerId!).wait(); // fully stopped: the engine then answers stats with zeros, not an error
+    expect((await getSandbox(t.deps, stopped)).state).toBe('Running'); // no watcher in this app: the row does not know
+    const res = await t.execd(stopped, '/metrics');
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ code: 'SANDBOX_NOT_RUNNING', message: expect.stringContaining('exited') });
+    const watch = await t.execd(stopped, '/metrics/watch');
+    expect(watch.status).toBe(409);
   });
 });

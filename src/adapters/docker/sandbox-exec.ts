@@ -1,7 +1,7 @@
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
+import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
 import type { ContainerStats, ExecHandle, ExecSpec, ExecStatus, PathStat, SandboxExec } from '../../domain/execd/port.js';
 import { waitForPid } from '../../domain/execd/commands/exec-pid.js';
 import { demux } from './demux.js';
@@ -172,16 +172,19 @@ export class DockerSandboxExec implements SandboxExec {
     // Bounded: an engine that stops answering for one container (a wedged one holds up its stats for good)
     // must not hold a metrics request, or a watch, open with it.
     const abortSignal = AbortSignal.timeout(this.engineAnswerMs);
-    try {
-      const [raw, info] = await Promise.all([container.stats({ stream: false, abortSignal } as { stream: false }), container.inspect({ abortSignal })]);
-      return statsSample(raw as unknown as Record<string, unknown>, info.HostConfig?.NanoCpus ?? 0);
-    } catch (e) {
-      if (abortSignal.aborted) throw runtimeFailure('RUNTIME_ERROR', `The engine did not answer for the sandbox's metrics within ${this.engineAnswerMs} ms.`);
-      throw (
-        (await leavingContainer(this.docker, containerId, this.engineAnswerMs)) ??
-        runtimeFailure('RUNTIME_ERROR', `Failed to read sandbox metrics: ${dockerMessage(e)}`)
-      );
-    }
+    const [raw, info] = await Promise.all([container.stats({ stream: false, abortSignal } as { stream: false }), container.inspect({ abortSignal })]).catch(
+      async (e: unknown) => {
+        if (abortSignal.aborted) throw runtimeFailure('RUNTIME_ERROR', `The engine did not answer for the sandbox's metrics within ${this.engineAnswerMs} ms.`);
+        throw (
+          (await leavingContainer(this.docker, containerId, this.engineAnswerMs)) ??
+          runtimeFailure('RUNTIME_ERROR', `Failed to read sandbox metrics: ${dockerMessage(e)}`)
+        );
+      },
+    );
+    // A stopped container still answers stats, all zeros (no memory limit, no CPU): no sample of a sandbox.
+    if (!info.State?.Running)
+      throw conflict('SANDBOX_NOT_RUNNING', `The sandbox's container ${containerId.slice(0, 12)} is ${info.State?.Status}, not running.`);
+    return statsSample(raw as unknown as Record<string, unknown>, info.HostConfig?.NanoCpus ?? 0);
   }
 
   private call(method: string, path: string, body?: Readable, signal?: AbortSignal): Promise<IncomingMessage> {
