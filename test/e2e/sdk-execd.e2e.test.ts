@@ -112,6 +112,17 @@ describe.each([false, true])('the SDK through berth execd (useServerProxy=%s)', 
     await sbx.commands.deleteSession(sid);
   });
 
+  it('interrupts a session run by the id its init gave (upstream closes the session)', async () => {
+    const sid = await sbx.commands.createSession();
+    let id = '';
+    const running = sbx.commands.runInSession(sid, 'sleep 60', undefined, { onInit: (init) => void (id = init.id) });
+    while (!id) await new Promise((r) => setTimeout(r, 20));
+    expect(id).toBe(sid);
+    await sbx.commands.interrupt(id);
+    expect((await running).exitCode).toBe(-1);
+    expect((await rejection(sbx.commands.runInSession(sid, 'true'))).statusCode).toBe(404);
+  });
+
   it('writes and reads files: 20 MiB, every byte value, ranges, odd names', async () => {
     const big = randomBytes(20 * 1024 * 1024);
     const every = Uint8Array.from({ length: 512 }, (_, i) => i % 256);
@@ -146,6 +157,42 @@ describe.each([false, true])('the SDK through berth execd (useServerProxy=%s)', 
     await sbx.files.deleteFiles(['/tmp/tree/b.txt']);
     await sbx.files.deleteDirectories(['/tmp/tree']);
     expect((await rejection(sbx.files.getFileInfo(['/tmp/tree']))).statusCode).toBe(404);
+  });
+
+  it('files edge cases: symlinks, loops, missing paths, ranges, a newline in a name, owners, a stream', async () => {
+    const setup = [
+      'mkdir -p /tmp/e && echo host-name > /tmp/e/target && ln -s /tmp/e/target /tmp/e/to-file && ln -s /tmp /tmp/e/to-dir',
+      'ln -s /nowhere /tmp/e/dangling && ln -s /tmp/e/loop /tmp/e/loop && echo sandbox-only > /etc/shadow',
+      'echo alice:x:1000:1000::/home/alice:/bin/sh >> /etc/passwd && echo staff:x:50: >> /etc/group',
+    ];
+    expect((await sbx.commands.run(setup.join(' && '))).exitCode).toBe(0);
+    expect(await sbx.files.readFile('/tmp/e/to-file')).toBe('host-name\n');
+    expect(await sbx.files.readFile('/tmp/e/to-dir/e/../../etc/shadow')).toBe('sandbox-only\n'); // `..` stays in the sandbox
+    const links = await sbx.files.getFileInfo(['/tmp/e/to-file', '/tmp/e/to-dir', '/tmp/e/dangling']);
+    expect(Object.values(links).map((f) => f.type)).toEqual(['symlink', 'symlink', 'symlink']);
+    expect((await rejection(sbx.files.readFile('/tmp/e/dangling'))).statusCode).toBe(404);
+    expect((await rejection(sbx.files.readFile('/tmp/e/loop'))).statusCode).toBe(400);
+    expect((await rejection(sbx.files.getFileInfo(['/tmp/e/missing']))).error.code).toBe('FILE_NOT_FOUND');
+    expect((await rejection(sbx.files.listDirectory({ path: '/tmp/e/missing' }))).statusCode).toBe(404);
+    await sbx.files.deleteFiles(['/tmp/e/missing']); // idempotent
+    await sbx.files.writeFiles([{ path: '/tmp/e/d.txt', data: '0123456789' }]);
+    expect(await sbx.files.readFile('/tmp/e/d.txt', { range: 'bytes=-3' })).toBe('789');
+    expect(await sbx.files.readFile('/tmp/e/d.txt', { range: 'bytes=7-' })).toBe('789');
+    expect((await rejection(sbx.files.readFile('/tmp/e/d.txt', { range: 'bytes=10-' }))).statusCode).toBe(416);
+    const nl = '/tmp/e/new\nline.txt';
+    await sbx.files.writeFiles([{ path: nl, data: 'nl', owner: 'alice', group: 'staff', mode: 640 }]);
+    expect((await sbx.files.search({ path: '/tmp/e', pattern: 'new*' })).map((f) => f.path)).toEqual([nl]);
+    expect((await sbx.files.getFileInfo([nl]))[nl]).toMatchObject({ owner: 'alice', group: 'staff', mode: 640, size: 2 });
+    await sbx.files.setPermissions([{ path: nl, mode: 600, owner: 'root' }]);
+    expect((await sbx.files.getFileInfo([nl]))[nl]).toMatchObject({ owner: 'root', group: 'staff', mode: 600 });
+    expect(await sbx.files.replaceContentsDetailed([{ path: '/tmp/e/d.txt', oldContent: '5', newContent: 'five' }])).toEqual([
+      { path: '/tmp/e/d.txt', replacedCount: 1 },
+    ]);
+    let streamed = '';
+    for await (const chunk of sbx.files.readBytesStream('/tmp/e/d.txt')) streamed += Buffer.from(chunk).toString();
+    expect(streamed).toBe('01234five6789');
+    await sbx.files.deleteFiles([nl, '/tmp/e/loop']);
+    expect((await sbx.files.listDirectory({ path: '/tmp/e' })).map((f) => f.path)).not.toContain(nl);
   });
 
   it('reports sandbox metrics', async () => {

@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expireCommandsOnce } from '../../src/domain/execd/commands/expire.js';
+import { interruptCommand } from '../../src/domain/execd/commands/interrupt.js';
+import { startCommand } from '../../src/domain/execd/commands/run.js';
+import type { ExecEvent } from '../../src/domain/execd/commands/types.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { framesOf, readFrames, textsOf } from '../helpers/exec-stream.js';
 import { waitForValue } from '../helpers/wait.js';
@@ -57,6 +62,62 @@ describe('execd command edges on a real engine', () => {
       expect((await res.json()).code).toBe('INVALID_REQUEST_BODY');
     }
     expect(textsOf(await readFrames(await run(id, { command: 'ls /tmp/should-not-exist 2>/dev/null | wc -l' })), 'stdout')).toEqual(['0']);
+  });
+
+  it("kills a background command's whole tree once its timeout has passed (the deadline is a row, not a timer)", async () => {
+    const cmdId = (await readFrames(await run(id, { command: 'sleep 43 & sleep 44', background: true, timeout: 60_000 })))[0]!.text!;
+    expect(await expireCommandsOnce(t.deps)).toBe(0);
+    const later = new Date(Date.now() + 61_000);
+    expect(await expireCommandsOnce({ ...t.deps, clock: { now: () => later } })).toBe(1);
+    const status = await waitForValue(async () => {
+      const s = await (await t.execd(id, `/command/status/${cmdId}`)).json();
+      return s.running ? undefined : s;
+    }, 10_000);
+    expect(status).toMatchObject({ exit_code: -1, error: 'timeout' });
+    const left = await waitForValue(async () => {
+      const ps = textsOf(await readFrames(await run(id, { command: 'ps -o args' })), 'stdout').filter((l) => /^sleep 4[34]$/.test(l!));
+      return ps.length === 0 ? ps : undefined;
+    }, 10_000);
+    expect(left).toEqual([]);
+  });
+
+  it('an interrupt sent the moment init arrives stops the command, however slow the database is to record it', async () => {
+    // every UPDATE of a command record takes 300 ms more, as under load: init must still not beat the record
+    const slowDb = new Proxy(t.deps.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'update') return Reflect.get(target, prop, receiver) as unknown;
+        return (table: Parameters<typeof target.update>[0]) => {
+          const builder = target.update(table);
+          const set = builder.set.bind(builder);
+          return Object.assign(builder, {
+            set: (values: Parameters<typeof set>[0]) => {
+              const query = set(values);
+              const where = query.where.bind(query);
+              return Object.assign(query, {
+                where: (...w: Parameters<typeof where>) => {
+                  const q = where(...w);
+                  const then = q.then.bind(q);
+                  return Object.assign(q, { then: ((ok, ko) => sleep(300).then(() => then(ok, ko))) as typeof q.then });
+                },
+              });
+            },
+          });
+        };
+      },
+    });
+    const deps = { ...t.deps, db: slowDb as typeof t.deps.db };
+    const prepared = await startCommand(deps, id, { command: 'sleep 3; echo survived', background: false, envs: {} });
+    const events: ExecEvent[] = [];
+    let interrupted: Promise<void> | undefined;
+    await prepared.run({
+      emit: async (e) => {
+        events.push(e);
+        if (e.type === 'init') interrupted = interruptCommand(t.deps, id, e.text);
+      },
+    });
+    await interrupted;
+    expect(events.filter((e) => e.type === 'stdout')).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { evalue: '-1' } });
   });
 
   it('passes unicode through and turns bytes that are not UTF-8 into U+FFFD, one event per line', async () => {

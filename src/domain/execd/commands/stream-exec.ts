@@ -41,8 +41,12 @@ export async function streamExec(deps: D, o: StreamOptions): Promise<{ exitCode:
   const out = pump(handle, o);
   // The exec id is recorded before init: an interrupt from any berth process finds the process group through
   // it (hostPidOf waits for the engine to report the pid, which it does only once runc started the process).
-  // Nothing polls for the pid on the way: most commands are never signalled.
-  await Promise.all([recordExec(deps, o.row.id, handle.execId, 0), o.sink.emit({ type: 'init', text: o.initText, timestamp: deps.clock.now().getTime() })]);
+  // Recorded, not only sent: with the two in parallel a client could hold the command id (init) and interrupt
+  // while the record had no exec id yet, which signalled nothing and let the command run on. The command is
+  // running meanwhile, so this costs its first byte one database round trip, not its end. Nothing polls for
+  // the pid on the way: most commands are never signalled.
+  await recordExec(deps, o.row.id, handle.execId, 0);
+  await o.sink.emit({ type: 'init', text: o.initText, timestamp: deps.clock.now().getTime() });
   out.open();
 
   const ping = setInterval(() => out.enqueue([{ type: 'ping', text: 'pong', timestamp: Date.now() }]), PING_INTERVAL_MS);
