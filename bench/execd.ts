@@ -27,7 +27,7 @@ import { extract, pack } from 'tar-stream';
 import { removeInstanceContainers, startServer, TEST_API_KEY } from '../test/helpers/server.js';
 import { cpuMsOf, machineBusyMs } from './lib/proc.js';
 import { startRelayFloor } from './lib/relay-floor.js';
-import { startSdkStub } from './lib/sdk-floor.js';
+import { sdkRead, startSdkStub } from './lib/sdk-floor.js';
 import { round, summarize, timed } from './lib/stats.js';
 
 const N = Number(process.env.BENCH_N ?? 100);
@@ -211,10 +211,12 @@ async function main() {
     const ups: Record<(typeof kinds)[number], number[]> = { sdk: [], raw: [], stub: [], plain: [] };
     const downs: Record<(typeof kinds)[number], number[]> = { sdk: [], raw: [], stub: [], plain: [] };
     const streamed = { sdk: [] as number[], stub: [] as number[] };
+    const streamedDowns = { sdk: [] as number[], stub: [] as number[] };
     const berthPid = server.child.pid!;
     const downCosts = { sdk: [] as Cost[], raw: [] as Cost[], stub: [] as Cost[], relay: [] as Cost[] };
     const stdinUps: number[] = [];
     const relayDowns: number[] = [];
+    const relayUps: number[] = [];
     for (let round = 0; round < FILE_ROUNDS; round++) {
       ups.sdk.push((await timed(() => sbx.files.writeFiles([{ path: '/tmp/berth.bin', data }]))).ms);
       ups.raw.push((await timed(() => rawUpload(container, data))).ms);
@@ -223,10 +225,13 @@ async function main() {
       streamed.sdk.push((await timed(() => sbx.files.writeFiles([{ path: '/tmp/berth-streamed.bin', data: fromDisk() }]))).ms);
       streamed.stub.push((await timed(() => stub.upload(fromDisk()))).ms);
       stdinUps.push(await rawStdinUpload(container, data));
-      downs.sdk.push(await costed(berthPid, downCosts.sdk, async () => expectBig((await sbx.files.readBytes('/tmp/berth.bin')).length)));
+      relayUps.push((await timed(() => relay.upload(fromDisk()))).ms);
+      downs.sdk.push(await costed(berthPid, downCosts.sdk, async () => expectBig(await sdkRead(sbx, '/tmp/berth.bin', 'bytes'))));
       downs.raw.push(await costed(berthPid, downCosts.raw, async () => expectBig(await rawDownload(container))));
       downs.stub.push(await costed(berthPid, downCosts.stub, () => stub.download()));
       relayDowns.push(await costed(relay.pid, downCosts.relay, async () => expectBig(await relay.download('/tmp/berth.bin'))));
+      streamedDowns.sdk.push((await timed(async () => expectBig(await sdkRead(sbx, '/tmp/berth.bin', 'stream')))).ms);
+      streamedDowns.stub.push((await timed(() => stub.download('stream'))).ms);
       downs.plain.push((await timed(async () => expectBig(await plainDownload(`${base}/files/download?path=/tmp/plain.bin`)))).ms);
     }
     await stub.close();
@@ -254,6 +259,11 @@ async function main() {
           `  CPU per 64 MiB download, medians (${cpus().length} cores): raw archive API ${r.machine} ms on the machine (client ${round(r.client)}) | ` +
             `SDK via berth ${b.machine} ms (berth's process ${b.berth}, client ${round(b.client)}) | SDK from the stub: client ${round(f.client)} | ` +
             `ceiling where CPU binds: raw's / berth's = ${round(r.machine / b.machine)}x`,
+        );
+        const [sdkStream, stubStream] = [summarize(streamedDowns.sdk).p50, summarize(streamedDowns.stub).p50];
+        say(
+          `  the same read as a stream (files.readBytesStream): SDK via berth ${mibs(sdkStream)} MiB/s = ${round(m.raw / sdkStream)}x raw ` +
+            `(target >= 0.8x) | SDK from the stub ${mibs(stubStream)} MiB/s = ${round(m.raw / stubStream)}x raw`,
         );
         // What the hop itself costs: a relay that does nothing but write the archive's bytes on as they come.
         const [rl, relayMs] = [medianCost(downCosts.relay), summarize(relayDowns).p50];
@@ -287,6 +297,12 @@ async function main() {
             `${round(m.raw / stdinMs)}x raw PUT | so through the SDK no server design reaches more than ${round(m.raw / m.stub)}x raw with a Buffer ` +
             `(the SDK's own send) or ${round(m.raw / bestStream)}x with a stream (the better of: all of it, then the PUT; or exec stdin overlapped ` +
             `with the send) (target >= 0.8x)`,
+        );
+        const relayMs = summarize(relayUps).p50;
+        say(
+          `  a plain streaming relay (relay-floor-server.ts: the SDK's streamed body, unparsed, piped into that exec's stdin as it comes), ` +
+            `from the SDK with a file stream: ${mibs(relayMs)} MiB/s = ${round(m.raw / relayMs)}x raw PUT | ` +
+            `SDK via berth / that ${round(relayMs / sdkStream)}x`,
         );
       }
     }

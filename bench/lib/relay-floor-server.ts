@@ -5,9 +5,9 @@
  * through the SDK, so the figure is what the hop itself (an engine socket in, a loopback socket out, one
  * more process on the cores) costs, with none of berth's work. Env: RELAY_CONTAINER.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { answerLifecycle, notFound } from './stub-lifecycle.js';
 
@@ -17,11 +17,12 @@ const container = new Docker({ socketPath: '/var/run/docker.sock' }).getContaine
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://relay');
   if (answerLifecycle(req, res, url.pathname, `127.0.0.1:${(server.address() as AddressInfo).port}`)) return;
+  if (url.pathname.endsWith('/files/upload')) return void intoStdin(req, res).catch((e: Error) => res.destroy(e));
   if (!url.pathname.endsWith('/files/download')) return notFound(res, url.pathname);
   void relay(url.searchParams.get('path') ?? '', res).catch((e: Error) => res.destroy(e));
 });
 
-async function relay(path: string, res: import('node:http').ServerResponse): Promise<void> {
+async function relay(path: string, res: ServerResponse): Promise<void> {
   const archive = (await container.getArchive({ path })) as unknown as Readable;
   let head = Buffer.alloc(0);
   let left = -1;
@@ -42,6 +43,21 @@ async function relay(path: string, res: import('node:http').ServerResponse): Pro
       archive.destroy();
     }
   });
+}
+
+/**
+ * The least a streaming upload can do: the request body, multipart framing and all (no parsing), piped as it
+ * arrives into an exec's stdin, `dd` writing it in the sandbox, the answer once the exec has ended.
+ */
+async function intoStdin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const exec = await container.exec({ Cmd: ['dd', 'of=/tmp/relay-upload.bin', 'bs=1048576'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+  socket.resume();
+  const ended = new Promise((resolve) => socket.once('end', resolve));
+  req.pipe(socket);
+  await ended;
+  while ((await exec.inspect()).Running) await new Promise((resolve) => setTimeout(resolve, 1));
+  res.writeHead(200, { 'content-length': 0 }).end();
 }
 
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`));

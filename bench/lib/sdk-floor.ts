@@ -10,7 +10,7 @@ import { answerLifecycle, notFound } from './stub-lifecycle.js';
  */
 export async function startSdkStub(
   data: Buffer,
-): Promise<{ upload(input?: Buffer | AsyncIterable<Uint8Array>): Promise<void>; download(): Promise<void>; close(): Promise<void> }> {
+): Promise<{ upload(input?: Buffer | AsyncIterable<Uint8Array>): Promise<void>; download(how?: 'bytes' | 'stream'): Promise<void>; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://stub').pathname;
     req.resume();
@@ -25,12 +25,20 @@ export async function startSdkStub(
   const sbx = await stubSandbox(`127.0.0.1:${(server.address() as AddressInfo).port}`);
   return {
     upload: (input = data) => sbx.files.writeFiles([{ path: '/tmp/floor.bin', data: input }]),
-    download: async () => {
-      const got = await sbx.files.readBytes('/tmp/floor.bin');
-      if (got.length !== data.length) throw new Error(`stub download ${got.length} bytes`);
+    download: async (how = 'bytes') => {
+      const got = await sdkRead(sbx, '/tmp/floor.bin', how);
+      if (got !== data.length) throw new Error(`stub download ${got} bytes`);
     },
     close: () => close(server),
   };
+}
+
+/** A download through the SDK, as one buffer (`readBytes`) or as a stream (`readBytesStream`): the bytes it got. */
+export async function sdkRead(sbx: Sandbox, path: string, how: 'bytes' | 'stream'): Promise<number> {
+  if (how === 'bytes') return (await sbx.files.readBytes(path)).length;
+  let n = 0;
+  for await (const chunk of sbx.files.readBytesStream(path)) n += chunk.length;
+  return n;
 }
 
 /** An SDK sandbox handle on a stub server (see stub-lifecycle.ts). */
