@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eq } from 'drizzle-orm';
+import { sandboxes } from '../../src/db/schema/index.js';
 import { expireCommandsOnce } from '../../src/domain/execd/commands/expire.js';
 import { interruptCommand } from '../../src/domain/execd/commands/interrupt.js';
 import { startCommand } from '../../src/domain/execd/commands/run.js';
 import type { ExecEvent } from '../../src/domain/execd/commands/types.js';
+import { expectNotInExecs } from '../helpers/exec-secrets.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { framesOf, readFrames, textsOf } from '../helpers/exec-stream.js';
 import { waitForValue } from '../helpers/wait.js';
@@ -118,6 +121,23 @@ describe('execd command edges on a real engine', () => {
     await interrupted;
     expect(events.filter((e) => e.type === 'stdout')).toEqual([]);
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { evalue: '-1' } });
+  });
+
+  it("keeps a command's env values out of host argv, the exec inspect, error answers and berth's log", async () => {
+    const secret = 'tok-9c2e-env-value-only';
+    const res = await run(id, { command: 'echo "[$API_TOKEN]"; sleep 30', envs: { API_TOKEN: secret } });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('[tok-')) text += new TextDecoder().decode((await reader.read()).value);
+    const [row] = await t.deps.db.select({ containerId: sandboxes.containerId }).from(sandboxes).where(eq(sandboxes.id, id));
+    await expectNotInExecs(t.docker, row!.containerId!, secret);
+    await reader.cancel();
+    for (const envs of [{ 'BAD-NAME': secret }, { API_TOKEN: secret, OTHER: 1 }, { API_TOKEN: `${secret}\0` }]) {
+      const bad = await run(id, { command: 'true', envs });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).not.toContain('9c2e');
+    }
+    expect(JSON.stringify(t.log.lines)).not.toContain('9c2e');
   });
 
   it('passes unicode through and turns bytes that are not UTF-8 into U+FFFD, one event per line', async () => {

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxes } from '../../src/db/schema/index.js';
+import { expectNotInExecs } from '../helpers/exec-secrets.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { readFrames, textsOf } from '../helpers/exec-stream.js';
 
@@ -35,15 +35,7 @@ describe('execd sessions: the saved environment on a real engine', () => {
     while (!text.includes('[tok-')) text += new TextDecoder().decode((await reader.read()).value);
     expect(text).toContain(`[${secret}]`);
 
-    const execIds = ((await t.docker.getContainer(containerId).inspect()).ExecIDs ?? []) as string[];
-    const running = [];
-    for (const execId of execIds) {
-      const info = await t.docker.getExec(execId).inspect();
-      expect(JSON.stringify(info)).not.toContain(secret);
-      if (info.Running && info.Pid > 0) running.push(info.Pid);
-    }
-    expect(running.length).toBeGreaterThan(0);
-    for (const pid of running) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(secret);
+    await expectNotInExecs(t.docker, containerId, secret);
     await reader.cancel();
   });
 
