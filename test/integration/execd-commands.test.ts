@@ -109,8 +109,10 @@ describe.each(DB_KINDS)('execd commands on a real engine (%s)', (kind) => {
   });
 
   it('holds a command back while its client does not read: the output waits in the process, not in berth', async () => {
-    // 100 MB of output: more than berth may hold for one client, fast enough to be done in well under a second
-    const res = await run({ command: 'yes 0123456789abcdef | head -c 100000000; echo done' });
+    // 100 MB of output: more than berth may hold for one client, fast enough to be done in well under a second.
+    // Lines of 1000 bytes, so that berth reading on regardless (no pause) would also be done by then: with
+    // short lines the events alone kept it busy past the wait, and the test passed without backpressure.
+    const res = await run({ command: 'yes "$(head -c 1000 /dev/zero | tr \'\\0\' a)" | head -c 100000000; echo done' });
     const reader = res.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     const cmdId = JSON.parse(first.split('\n\n')[0]!).text as string;
