@@ -67,6 +67,22 @@ describe('execd command edges on a real engine', () => {
     expect(textsOf(await readFrames(await run(id, { command: 'ls /tmp/should-not-exist 2>/dev/null | wc -l' })), 'stdout')).toEqual(['0']);
   });
 
+  // The SDK sends round(timeoutSeconds * 1000): 30 days is 2,592,000,000 ms, past a 32-bit timer (Node fires
+  // a longer setTimeout at once) but a fine deadline; upstream takes any int64.
+  it.each([
+    ['a foreground command', '/command', { command: 'echo long-timeout' }],
+    ['a session run', '/session/{sid}/run', { command: 'echo long-timeout' }],
+  ])('takes a timeout of 30 days for %s and does not fire it early', async (_, path, body) => {
+    const sid = ((await (await t.execd(id, '/session', json({}))).json()) as { session_id: string }).session_id;
+    const res = await t.execd(id, path.replace('{sid}', sid), json({ ...body, timeout: 30 * 24 * 3600 * 1000 }));
+    expect(res.status).toBe(200);
+    const frames = await readFrames(res);
+    expect(textsOf(frames, 'stdout')).toEqual(['long-timeout']);
+    expect(frames.at(-1)!.type).toBe('execution_complete');
+    const huge = await run(id, { command: 'true', timeout: 2 ** 53 });
+    expect(huge.status).toBe(400);
+  });
+
   it("kills a background command's whole tree once its timeout has passed (the deadline is a row, not a timer)", async () => {
     const cmdId = (await readFrames(await run(id, { command: 'sleep 43 & sleep 44', background: true, timeout: 60_000 })))[0]!.text!;
     expect(await expireCommandsOnce(t.deps)).toBe(0);

@@ -12,6 +12,11 @@ type D = Pick<Deps, 'db' | 'clock' | 'exec' | 'metrics' | 'log'>;
 
 /** Idle streams get a ping this often, so proxies and clients do not time them out (upstream: 3 s). */
 export const PING_INTERVAL_MS = 3000;
+/**
+ * Node fires a longer setTimeout at once (a 30-day timeout killed the command as it started). A longer
+ * timeout is the deadline loop's (expire.ts): the deadline is in the command's record either way.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type StreamOptions = {
   kind: CommandKind;
@@ -50,13 +55,14 @@ export async function streamExec(deps: D, o: StreamOptions): Promise<{ exitCode:
   out.open();
 
   const ping = setInterval(() => out.enqueue([{ type: 'ping', text: 'pong', timestamp: Date.now() }]), PING_INTERVAL_MS);
-  const timer = o.timeoutMs
-    ? setTimeout(() => {
-        void markKilledByBerth(deps, o.row.id, `timeout after ${o.timeoutMs} ms`)
-          .then(async () => deps.exec.signalGroup(await hostPidOf(deps.exec, { hostPid: 0, execId: handle.execId }), 'SIGKILL'))
-          .catch(() => {});
-      }, o.timeoutMs)
-    : undefined;
+  const timer =
+    o.timeoutMs && o.timeoutMs <= MAX_TIMER_MS
+      ? setTimeout(() => {
+          void markKilledByBerth(deps, o.row.id, `timeout after ${o.timeoutMs} ms`)
+            .then(async () => deps.exec.signalGroup(await hostPidOf(deps.exec, { hostPid: 0, execId: handle.execId }), 'SIGKILL'))
+            .catch(() => {});
+        }, o.timeoutMs)
+      : undefined;
   try {
     await handle.ended;
     clearInterval(ping); // no ping may follow the closing event

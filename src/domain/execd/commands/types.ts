@@ -16,11 +16,17 @@ export type CommandInput = {
   command: string;
   cwd?: string;
   background: boolean;
-  /** milliseconds; 0 or absent = no limit */
+  /** milliseconds; 0 or absent = no limit; at most MAX_TIMEOUT_MS */
   timeoutMs?: number;
   uid?: number;
   gid?: number;
   envs: Record<string, string>;
 };
+
+/**
+ * The longest timeout taken (about 31 years): the SDK sends any round(timeoutSeconds * 1000) and upstream takes
+ * an int64; the bound only keeps the deadline a valid date.
+ */
+export const MAX_TIMEOUT_MS = 1e12;
 
 export type CommandKind = 'foreground' | 'background' | 'session';

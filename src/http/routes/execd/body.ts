@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { invalid } from '../../../domain/errors.js';
+import { MAX_TIMEOUT_MS } from '../../../domain/execd/commands/types.js';
 
 /**
  * An execd JSON body through a zod schema. Anything wrong (not JSON, wrong shape) is upstream's
@@ -33,3 +34,6 @@ export function requiredQuery(c: Context, name: string): string {
 
 /** JSON null means "not given", as the SDKs send it. */
 export const opt = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
+
+/** A command's timeout in milliseconds (0 = none), as the SDK sends it: round(timeoutSeconds * 1000). */
+export const timeoutMs = opt(z.number().int().min(0).max(MAX_TIMEOUT_MS));

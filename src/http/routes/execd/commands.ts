@@ -6,7 +6,7 @@ import { interruptCommand } from '../../../domain/execd/commands/interrupt.js';
 import { commandLogs } from '../../../domain/execd/commands/logs.js';
 import { startCommand } from '../../../domain/execd/commands/run.js';
 import { commandStatus } from '../../../domain/execd/commands/status.js';
-import { opt, readBody, requiredQuery } from './body.js';
+import { opt, readBody, requiredQuery, timeoutMs } from './body.js';
 import { sandboxIdOf } from './index.js';
 import { eventStream } from './sse.js';
 
@@ -21,7 +21,7 @@ export const RunCommandBody = z.object({
   command: z.string(),
   cwd: opt(z.string()),
   background: opt(z.boolean()),
-  timeout: opt(int),
+  timeout: timeoutMs,
   uid: opt(int),
   gid: opt(int),
   envs: opt(z.record(z.string(), z.string())),

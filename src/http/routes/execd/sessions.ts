@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../../domain/deps.js';
 import { createSession, deleteSession, startSessionRun } from '../../../domain/execd/sessions.js';
-import { opt, readBody } from './body.js';
+import { opt, readBody, timeoutMs } from './body.js';
 import { sandboxIdOf } from './index.js';
 import { eventStream } from './sse.js';
 
@@ -10,13 +10,7 @@ const CreateSessionBody = z.object({ cwd: opt(z.string()) });
 const RunInSessionBody = z.object({
   command: z.string(),
   cwd: opt(z.string()),
-  timeout: opt(
-    z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1),
-  ),
+  timeout: timeoutMs,
 });
 
 /** Bash-style sessions (DESIGN.md execd §5): saved environment and directory, one fresh shell per run. */
