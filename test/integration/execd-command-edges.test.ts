@@ -45,6 +45,23 @@ describe('execd command edges on a real engine', () => {
     expect((await t.execd(id, `/command?id=${cmdId}`, { method: 'DELETE' })).status).toBe(200);
   });
 
+  it('answers every command call on an unknown sandbox with a JSON 404, no stream', async () => {
+    for (const [path, init] of [
+      ['/command', json({ command: 'true' })],
+      ['/command', json({ command: 'true', background: true })],
+      ['/command/status/cmd_x', {}],
+      ['/command/cmd_x/logs', {}],
+      ['/command?id=cmd_x', { method: 'DELETE' }],
+      ['/session', json({})],
+      ['/session/ses_x/run', json({ command: 'true' })],
+    ] as const) {
+      const res = await t.execd('sbx_unknown', path, init);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toMatch(/application\/json/);
+      expect((await res.json()).code, path).toBeTruthy();
+    }
+  });
+
   it('reads nothing past the end of a log, with the cursor where the client put it', async () => {
     const cmdId = (await readFrames(await run(id, { command: 'echo abc', background: true })))[0]!.text!;
     await waitForValue(async () => ((await (await t.execd(id, `/command/status/${cmdId}`)).json()).running ? undefined : true), 10_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, MAX_LINE_CHARS } from '../../src/domain/execd/commands/lines.js';
 import { finalEvent } from '../../src/domain/execd/commands/outcome.js';
-import { parseTrailer } from '../../src/domain/execd/sessions.js';
+import { parseTrailer, stateEnv } from '../../src/domain/execd/sessions.js';
 
 const split = (...chunks: (string | Buffer)[]) => {
   const s = new LineSplitter();
@@ -37,6 +37,17 @@ describe('execd line framing', () => {
     expect(parseTrailer('__BERTH_SESSION_CWD__\n/\n')).toEqual({ env: '', cwd: '/' });
     expect(parseTrailer('')).toBeNull();
     expect(parseTrailer('x__BERTH_SESSION_CWD__\n/etc\n')).toBeNull();
+  });
+
+  it("cuts a session's saved state into variables of 32 Ki characters, never inside a surrogate pair", () => {
+    expect(stateEnv('')).toEqual({});
+    const state = `${'a'.repeat(32 * 1024 - 1)}😀${'b'.repeat(40_000)}`;
+    const env = stateEnv(state);
+    expect(Object.keys(env)).toEqual(['__BERTH_SESSION_ENV_0', '__BERTH_SESSION_ENV_1', '__BERTH_SESSION_ENV_2']);
+    expect(env.__BERTH_SESSION_ENV_0).toBe('a'.repeat(32 * 1024 - 1));
+    expect(env.__BERTH_SESSION_ENV_1!.startsWith('😀')).toBe(true);
+    expect(Object.values(env).join('')).toBe(state);
+    expect(Math.max(...Object.values(env).map((v) => v.length))).toBeLessThanOrEqual(32 * 1024);
   });
 });
 
