@@ -317,7 +317,7 @@ describe('odd names and symlinks', () => {
     await expectError(await t.execd(id, '/directories/list?path=/tmp/ln/dirlink'), 400, 'INVALID_REQUEST_BODY');
   });
 
-  it('answers a path through a symlink loop with a 400 naming no host path, whatever the verb; the loop still lists', async () => {
+  it('refuses to follow a symlink loop (a 400 naming no host path), lists it, and deletes or moves the link itself', async () => {
     await sh(id, 'mkdir -p /tmp/loop && ln -s /tmp/loop/self /tmp/loop/self && ln -s b /tmp/loop/a && ln -s a /tmp/loop/b');
     const calls = [
       () => download(id, '/tmp/loop/self'),
@@ -328,19 +328,25 @@ describe('odd names and symlinks', () => {
       () => postJson(id, '/files/permissions', { '/tmp/loop/a': { mode: 644 } }),
       () => postJson(id, '/files/replace', { '/tmp/loop/self': { old: 'a', new: 'b' } }),
       () => postJson(id, '/directories', { '/tmp/loop/self/d': { mode: 755 } }),
-      () => t.execd(id, `/files?${q(['/tmp/loop/self'])}`, { method: 'DELETE' }),
-      () => postJson(id, '/files/mv', [{ src: '/tmp/loop/a', dest: '/tmp/loop/c' }]),
+      () => t.execd(id, `/files?${q(['/tmp/loop/self/x'])}`, { method: 'DELETE' }),
     ];
     for (const call of calls) {
       const text = await (await call()).text();
       expect(JSON.parse(text)).toEqual({ code: 'INVALID_REQUEST_BODY', message: expect.stringContaining('Too many levels of symbolic links at /tmp/loop/') });
       expect(text).not.toMatch(/overlay|docker|merged/);
     }
-    const listed = (await (await t.execd(id, '/directories/list?path=/tmp/loop')).json()) as { path: string; type: string }[];
-    expect(listed.map((e) => [e.path, e.type])).toEqual([
+    const list = async () =>
+      ((await (await t.execd(id, '/directories/list?path=/tmp/loop')).json()) as { path: string; type: string }[]).map((e) => [e.path, e.type]);
+    expect(await list()).toEqual([
       ['/tmp/loop/a', 'symlink'],
       ['/tmp/loop/b', 'symlink'],
       ['/tmp/loop/self', 'symlink'],
+    ]);
+    await expectEmpty(await t.execd(id, `/files?${q(['/tmp/loop/self'])}`, { method: 'DELETE' }));
+    await expectEmpty(await postJson(id, '/files/mv', [{ src: '/tmp/loop/a', dest: '/tmp/loop/c' }]));
+    expect(await list()).toEqual([
+      ['/tmp/loop/b', 'symlink'],
+      ['/tmp/loop/c', 'symlink'],
     ]);
   });
 

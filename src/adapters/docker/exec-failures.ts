@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { conflict, DomainError, invalid, notFound, runtimeFailure } from '../../domain/errors.js';
+import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
+import { SymlinkLoop } from '../../domain/execd/port.js';
 import { dockerMessage, dockerStatus, NOT_RUNNING_ANSWER } from './docker-errors.js';
 
 /** An engine call about one container that takes longer than this is not going to answer. */
@@ -32,8 +33,7 @@ export async function archiveFailure(docker: Docker, containerId: string, status
  * path that cannot be resolved, as ELOOP would say inside the sandbox: a 400, and the host path stays out.
  */
 export function symlinkLoop(path: string, body: string): DomainError | null {
-  if (!/too many links/i.test(body)) return null;
-  return invalid('INVALID_REQUEST_BODY', `Too many levels of symbolic links at ${path}.`);
+  return /too many links/i.test(body) ? new SymlinkLoop(path) : null;
 }
 
 /** The engine's messages may name the container's root filesystem on the host (`.../overlay2/<id>/merged`): cut it to the in-sandbox path. */

@@ -1,4 +1,15 @@
 import type { Readable, Writable } from 'node:stream';
+import { DomainError } from '../errors.js';
+
+/**
+ * What `stat`, `readArchive` and `writeArchive` throw for a path through a symlink loop (`l -> l`, at the end or
+ * in a parent; ELOOP inside the sandbox): a 400. The engine itself answers a bare 500 there.
+ */
+export class SymlinkLoop extends DomainError<'invalid'> {
+  constructor(path: string) {
+    super('invalid', 'INVALID_REQUEST_BODY', `Too many levels of symbolic links at ${path}.`);
+  }
+}
 
 /**
  * What execd needs from the container engine: exec, the archive API, stats. berth serves execd itself from
@@ -13,7 +24,7 @@ export interface SandboxExec {
   resize(execId: string, size: { cols: number; rows: number }): Promise<void>;
   /** Signal an exec's whole process group by its host pid; false when there is no such process any more. */
   signalGroup(hostPid: number, signal: NodeJS.Signals): boolean;
-  /** lstat of `path` inside the container (symlinks in the parents are followed inside the sandbox root); null when missing. */
+  /** lstat of `path` inside the container (symlinks in the parents are followed inside the sandbox root); null when missing; SymlinkLoop. */
   stat(containerId: string, path: string): Promise<PathStat | null>;
   /** A tar stream of `path` (a file, the link itself, or a directory's whole subtree); NOT_FOUND when missing. */
   readArchive(containerId: string, path: string, signal?: AbortSignal): Promise<Readable>;

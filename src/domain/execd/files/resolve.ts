@@ -1,6 +1,6 @@
 import { invalid } from '../../errors.js';
-import type { PathStat, SandboxExec } from '../port.js';
-import { parentOf, relativeTo, sandboxPath } from './paths.js';
+import { SymlinkLoop, type PathStat, type SandboxExec } from '../port.js';
+import { baseOf, parentOf, relativeTo, sandboxPath } from './paths.js';
 import type { CodeOf } from '../../error-codes.js';
 
 const MAX_LINK_HOPS = 16;
@@ -14,6 +14,7 @@ export async function statPath(exec: SandboxExec, containerId: string, path: str
   try {
     return await exec.stat(containerId, path);
   } catch (e) {
+    if (e instanceof SymlinkLoop) return loopLink(exec, containerId, path, e);
     for (let dir = parentOf(path); dir !== '/'; dir = parentOf(dir)) {
       const s = await exec.stat(containerId, dir).catch(() => undefined);
       if (s === null) continue;
@@ -25,6 +26,19 @@ export async function statPath(exec: SandboxExec, containerId: string, path: str
 }
 
 /**
+ * A loop at the last component (`l -> l` in a directory that resolves): the entry exists, a symlink the engine
+ * cannot stat (it fails resolving the target). It is reported as a symlink with no target, so delete and move
+ * act on the link itself as rm(1) and mv(1) do; following it (followLinks) refuses it. A loop in a parent stays
+ * the 400 it is.
+ */
+async function loopLink(exec: SandboxExec, containerId: string, path: string, loop: SymlinkLoop): Promise<PathStat> {
+  const dir = parentOf(path);
+  const parent = path === '/' ? null : await exec.stat(containerId, dir).catch(() => null);
+  if (!parent || !(await isDirectory(exec, containerId, dir, parent).catch(() => false))) throw loop;
+  return { name: baseOf(path), kind: 'symlink', size: 0, mode: 0o777, modifiedAt: new Date(0), linkTarget: '' };
+}
+
+/**
  * Follow a symlink at the last component (the engine's stat is an lstat there, and resolves symlinks in the
  * parents itself), as open(2) would for a download, a replace or an upload onto a link. The engine reports
  * the target as an absolute in-sandbox path. Returns the final path and its stat, null when it does not exist.
@@ -33,10 +47,12 @@ export async function followLinks(exec: SandboxExec, containerId: string, path: 
   let p = path;
   for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
     const stat = await statPath(exec, containerId, p);
-    if (!stat || stat.kind !== 'symlink' || stat.linkTarget === '') return { path: p, stat };
+    if (!stat || stat.kind !== 'symlink') return { path: p, stat };
+    // the engine names every target it can resolve; none is a loop
+    if (stat.linkTarget === '') throw new SymlinkLoop(path);
     p = sandboxPath(stat.linkTarget);
   }
-  throw invalid('INVALID_REQUEST_BODY', `Too many levels of symbolic links at ${path}.`);
+  throw new SymlinkLoop(path);
 }
 
 /** Is `path` a directory, following a symlink at its last component? */
