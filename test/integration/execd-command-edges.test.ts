@@ -173,6 +173,22 @@ describe('execd command edges on a real engine', () => {
     expect(JSON.stringify(t.log.lines)).not.toContain('9c2e');
   });
 
+  it('answers an interrupt that reached no process with a 500, and the command keeps its own exit', async () => {
+    // as when berth runs outside the engine's PID namespace: every signal finds no process
+    const deaf = new Proxy(t.deps.exec, { get: (target, prop, receiver) => (prop === 'signalGroup' ? () => false : Reflect.get(target, prop, receiver)) });
+    const cmdId = (await readFrames(await run(id, { command: 'sleep 1; exit 5', background: true })))[0]!.text!;
+    const err = await interruptCommand({ ...t.deps, exec: deaf }, id, cmdId).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ kind: 'runtime', code: 'RUNTIME_ERROR' });
+    const status = await waitForValue(async () => {
+      const s = await (await t.execd(id, `/command/status/${cmdId}`)).json();
+      return s.running ? undefined : s;
+    }, 10_000);
+    expect(status).toMatchObject({ exit_code: 5, error: 'exit status 5' });
+  });
+
   it('passes unicode through and turns bytes that are not UTF-8 into U+FFFD, one event per line', async () => {
     const frames = await readFrames(await run(id, { command: "printf 'ü€😀\\n\\377\\376x\\n'" }));
     expect(textsOf(frames, 'stdout')).toEqual(['ü€😀', '\uFFFD\uFFFDx']);

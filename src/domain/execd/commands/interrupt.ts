@@ -1,9 +1,9 @@
 import type { Deps } from '../../deps.js';
-import { conflict } from '../../errors.js';
+import { conflict, runtimeFailure } from '../../errors.js';
 import { deleteSession, isSession } from '../sessions.js';
 import { execTarget } from '../target.js';
 import { hostPidOf } from './exec-pid.js';
-import { findCommand, markKilledByBerth } from './rows.js';
+import { findCommand, markKilledByBerth, unmarkKilledByBerth } from './rows.js';
 import { settleCommand } from './status.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'config' | 'exec' | 'metrics' | 'log'>;
@@ -25,7 +25,14 @@ export async function interruptCommand(deps: D, sandboxId: string, id: string): 
   await execTarget(deps, sandboxId); // a paused sandbox cannot take the signal's effect; say so
   await markKilledByBerth(deps, id, 'signal: terminated');
   const hostPid = await hostPidOf(deps.exec, row);
-  if (!deps.exec.signalGroup(hostPid, 'SIGTERM')) return;
+  if (!deps.exec.signalGroup(hostPid, 'SIGTERM')) {
+    // No process took it: the command ended meanwhile (its exit settles the record), or berth cannot reach
+    // it (the engine gave no pid, or berth is outside the engine's PID namespace). Then a 200 would be a lie.
+    const engine = row.execId ? await deps.exec.inspect(row.execId).catch(() => null) : null;
+    if (!engine?.running) return;
+    await unmarkKilledByBerth(deps, id);
+    throw runtimeFailure('RUNTIME_ERROR', `Command ${id} is running, but berth could not signal its process (it needs the engine's host PID namespace).`);
+  }
   const kill = setTimeout(() => {
     void deps.exec
       .inspect(row.execId!)

@@ -70,6 +70,14 @@ export async function markKilledByBerth(deps: Pick<Deps, 'db'>, id: string, reas
   await deps.db.update(execdCommands).set({ killedByBerth: true, error: reason }).where(eq(execdCommands.id, id));
 }
 
+/** An interrupt that reached no process takes its mark back, so the command's own exit is reported as its own. */
+export async function unmarkKilledByBerth(deps: Pick<Deps, 'db'>, id: string): Promise<void> {
+  await deps.db
+    .update(execdCommands)
+    .set({ killedByBerth: false, error: null })
+    .where(and(eq(execdCommands.id, id), isNull(execdCommands.finishedAt)));
+}
+
 export async function findCommand(deps: Pick<Deps, 'db'>, sandboxId: string, id: string): Promise<ExecdCommandRow> {
   const [row] = await deps.db
     .select()
