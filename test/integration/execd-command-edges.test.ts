@@ -189,6 +189,13 @@ describe('execd command edges on a real engine', () => {
     expect(status).toMatchObject({ exit_code: 5, error: 'exit status 5' });
   });
 
+  it("runs as a uid alone with its primary and supplementary groups from the sandbox's own passwd and group", async () => {
+    const setup = "echo 'app:x:2000:3000::/tmp:/bin/sh' >> /etc/passwd; echo 'app:x:3000:' >> /etc/group; echo 'extra:x:4000:app' >> /etc/group";
+    expect((await readFrames(await run(id, { command: setup }))).at(-1)!.type).toBe('execution_complete');
+    const frames = await readFrames(await run(id, { command: 'id -u; id -g; id -G', uid: 2000 }));
+    expect(textsOf(frames, 'stdout')).toEqual(['2000', '3000', '3000 4000']);
+  });
+
   it('passes unicode through and turns bytes that are not UTF-8 into U+FFFD, one event per line', async () => {
     const frames = await readFrames(await run(id, { command: "printf 'ü€😀\\n\\377\\376x\\n'" }));
     expect(textsOf(frames, 'stdout')).toEqual(['ü€😀', '\uFFFD\uFFFDx']);
