@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxes } from '../../src/db/schema/index.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 
 describe('execd /ping on a real engine', () => {
@@ -26,6 +28,18 @@ describe('execd /ping on a real engine', () => {
     const unknown = await t.execd('nope', '/ping');
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'DOCKER::SANDBOX_NOT_FOUND' });
+  });
+
+  it('answers 409 at once, ping and commands alike, when the container was stopped behind berth', async () => {
+    const id = await t.createSandbox();
+    const [row] = await t.deps.db.select({ containerId: sandboxes.containerId }).from(sandboxes).where(eq(sandboxes.id, id));
+    await t.docker.getContainer(row!.containerId!).kill();
+    const ping = await t.execd(id, '/ping');
+    expect(ping.status).toBe(409);
+    expect(await ping.json()).toMatchObject({ code: 'SANDBOX_NOT_RUNNING' });
+    const cmd = await t.execd(id, '/command', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"command":"true"}' });
+    expect(cmd.status).toBe(409);
+    expect((await cmd.json()).code).toBe('SANDBOX_NOT_RUNNING');
   });
 
   it('answers the code interpreter 501 with a JSON body', async () => {
