@@ -2,6 +2,7 @@ import { createDashboardSigner } from './adapters/crypto/dashboard-keys.js';
 import { createDockerLogs } from './adapters/docker/container-logs.js';
 import { createMountSecrets } from './adapters/crypto/mount-secrets.js';
 import { loadServerKey } from './adapters/crypto/secret-box.js';
+import { createSessionStateBox } from './adapters/crypto/session-state.js';
 import { createWebhookSecrets } from './adapters/crypto/webhook-secrets.js';
 import { createPromMetrics } from './adapters/metrics.js';
 import { createFuseMounter } from './adapters/storage/fuse-mounter.js';
@@ -41,6 +42,7 @@ export function composeDeps(parts: DepsParts): Deps {
       createFuseMounter({ root: config.ossfsMountRoot, ossfsBin: config.ossfsBin, ossfs2Bin: config.ossfs2Bin, credentialDir: config.credentialsDir, log }),
     secrets: given.secrets ?? createMountSecrets(key()),
     webhookSecrets: given.webhookSecrets ?? createWebhookSecrets(key()),
+    sessionState: given.sessionState ?? createSessionStateBox(key()),
     dashboardSigner: given.dashboardSigner ?? createDashboardSigner(key()),
     containerLogs: given.containerLogs ?? createDockerLogs(config.dockerSocket),
     volumes: undefined as unknown as Deps['volumes'],

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Clock, ContainerRuntime, Db, Ids, Logger } from './ports.js';
 import type { SandboxExec } from './execd/port.js';
+import type { SessionStateBox } from './execd/session-state-port.js';
 import type { DashboardSigner } from './dashboard/signer-port.js';
 import type { ContainerLogs } from './sandbox/logs-port.js';
 import type { Metrics } from './metrics.js';
@@ -35,6 +36,8 @@ export type Deps = {
   webhookTransport: WebhookTransport;
   /** seals webhook signing secrets at rest, under a key derived from the server key */
   webhookSecrets: WebhookSecrets;
+  /** seals execd sessions' saved environments at rest, under another key derived from the server key */
+  sessionState: SessionStateBox;
   /** signs dashboard session cookies and CSRF tokens, under keys derived from the server key */
   dashboardSigner: DashboardSigner;
   /** the deployment's identity (server_settings.instance_id); labels every container and volume */

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxes } from '../../src/db/schema/index.js';
+import { execdSessions, sandboxes } from '../../src/db/schema/index.js';
 import { expectNotInExecs } from '../helpers/exec-secrets.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { readFrames, textsOf } from '../helpers/exec-stream.js';
@@ -37,6 +37,23 @@ describe('execd sessions: the saved environment on a real engine', () => {
 
     await expectNotInExecs(t.docker, containerId, secret);
     await reader.cancel();
+  });
+
+  it('keeps the saved state sealed in the database, and still runs a session saved as text before sealing', async () => {
+    const secret = 'tok-3c0e7b52-sealed-at-rest';
+    const sid = await newSession();
+    await readFrames(await runIn(sid, `export API_TOKEN=${secret}; cd /tmp`));
+    const [row] = await t.deps.db.select({ env: execdSessions.env, cwd: execdSessions.cwd }).from(execdSessions).where(eq(execdSessions.id, sid));
+    expect(row!.cwd).toBe('/tmp');
+    expect(row!.env).not.toContain(secret);
+    expect(row!.env).not.toContain('API_TOKEN');
+    expect(row!.env.length).toBeGreaterThan(secret.length);
+    expect(textsOf(await readFrames(await runIn(sid, 'echo "[$API_TOKEN]"')), 'stdout')).toEqual([`[${secret}]`]);
+
+    // a row written by a berth from before sealing: `export -p` text, read as it is
+    const legacy = await newSession();
+    await t.deps.db.update(execdSessions).set({ env: "export OLD_VAR='from-text'\n", cwd: '/tmp' }).where(eq(execdSessions.id, legacy));
+    expect(textsOf(await readFrames(await runIn(legacy, 'echo "$OLD_VAR $(pwd)"')), 'stdout')).toEqual(['from-text /tmp']);
   });
 
   it('runs on after a run exported 400 KB (more than one argument may hold) and keeps it', async () => {

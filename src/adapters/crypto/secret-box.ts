@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
@@ -24,6 +24,17 @@ export function decrypt(key: Buffer, blob: string): string {
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
   decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
   return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+}
+
+/**
+ * Seal and open under a key derived from the server key for one use (`label`), so a blob from one table can
+ * never be opened as another's. The label is part of every stored blob's key: changing it would leave existing
+ * databases unable to open what they hold.
+ */
+export function labelledSealer(serverKey: Buffer, label: string): { seal(plaintext: string): string; open(blob: string): string } {
+  if (serverKey.length !== 32) throw new Error('the server key must be 32 bytes');
+  const sealKey = Buffer.from(hkdfSync('sha256', serverKey, Buffer.alloc(0), label, 32));
+  return { seal: (plaintext) => encrypt(sealKey, plaintext), open: (blob) => decrypt(sealKey, blob) };
 }
 
 function parseKey(text: string): Buffer {

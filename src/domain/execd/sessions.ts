@@ -10,7 +10,7 @@ import { streamExec } from './commands/stream-exec.js';
 import { runTool } from './run-tool.js';
 import { execTarget } from './target.js';
 
-type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'exec' | 'metrics' | 'log'>;
+type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'exec' | 'metrics' | 'log' | 'sessionState'>;
 
 const CWD_MARK = '__BERTH_SESSION_CWD__';
 /** the saved state's variables: __BERTH_SESSION_ENV_0, _1, ... */
@@ -117,7 +117,7 @@ export async function startSessionRun(
   const { row, handle } = await recordAndStart(
     deps,
     { sandboxId, command: input.command, kind: 'session', sessionId, timeoutMs: input.timeoutMs },
-    () => deps.exec.start(target.containerId, { cmd, env: stateEnv(session.env) }),
+    () => deps.exec.start(target.containerId, { cmd, env: stateEnv(deps.sessionState.open(session.env)) }),
     (h) => stopExec(deps, h),
   );
   return {
@@ -134,7 +134,12 @@ export async function startSessionRun(
         collectMaxBytes: MAX_SESSION_STATE_BYTES,
       });
       const state = parseTrailer(stderr);
-      if (state) await deps.db.update(execdSessions).set(state).where(eq(execdSessions.id, sessionId));
+      // sealed: the state is whatever the runs exported, tokens included
+      if (state)
+        await deps.db
+          .update(execdSessions)
+          .set({ env: deps.sessionState.seal(state.env), cwd: state.cwd })
+          .where(eq(execdSessions.id, sessionId));
     },
   };
 }
