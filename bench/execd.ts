@@ -26,6 +26,7 @@ import Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
 import { removeInstanceContainers, startServer, TEST_API_KEY } from '../test/helpers/server.js';
 import { cpuMsOf, machineBusyMs } from './lib/proc.js';
+import { ddStdin } from './lib/exec-stdin.js';
 import { startRelayFloor } from './lib/relay-floor.js';
 import { sdkRead, startSdkStub } from './lib/sdk-floor.js';
 import { round, summarize, timed } from './lib/stats.js';
@@ -61,20 +62,8 @@ async function rawUpload(container: Docker.Container, data: Buffer): Promise<voi
  * `dd`. Timed from the moment the stream is open, so it stands for a helper kept running in the sandbox too.
  */
 async function rawStdinUpload(container: Docker.Container, data: Buffer): Promise<number> {
-  const exec = await container.exec({ Cmd: ['dd', 'of=/tmp/stdin.bin', 'bs=1048576'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
-  const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as NodeJS.ReadWriteStream & { end(): void };
-  const t0 = performance.now();
-  socket.resume();
-  const ended = new Promise((r) => socket.once('end', r));
-  await new Promise<void>((resolve, reject) => {
-    Readable.from(pieces(data))
-      .once('error', reject)
-      .once('end', () => (socket.end(), resolve()))
-      .pipe(socket, { end: false });
-  });
-  await ended;
-  while ((await exec.inspect()).Running) await new Promise((r) => setTimeout(r, 1));
-  return performance.now() - t0;
+  const dd = await ddStdin(container, '/tmp/stdin.bin');
+  return (await timed(() => dd.pipe(Readable.from(pieces(data))))).ms;
 }
 
 function* pieces(data: Buffer, size = 1024 * 1024): Generator<Buffer> {

@@ -7,8 +7,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { ddStdin } from './exec-stdin.js';
 import { answerLifecycle, notFound } from './stub-lifecycle.js';
 
 const TAR_BLOCK = 512;
@@ -50,13 +51,7 @@ async function relay(path: string, res: ServerResponse): Promise<void> {
  * arrives into an exec's stdin, `dd` writing it in the sandbox, the answer once the exec has ended.
  */
 async function intoStdin(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const exec = await container.exec({ Cmd: ['dd', 'of=/tmp/relay-upload.bin', 'bs=1048576'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
-  const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
-  socket.resume();
-  const ended = new Promise((resolve) => socket.once('end', resolve));
-  req.pipe(socket);
-  await ended;
-  while ((await exec.inspect()).Running) await new Promise((resolve) => setTimeout(resolve, 1));
+  await (await ddStdin(container, '/tmp/relay-upload.bin')).pipe(req);
   res.writeHead(200, { 'content-length': 0 }).end();
 }
 

@@ -1,6 +1,6 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { MountSecrets } from '../../domain/volumes/mount-secrets-port.js';
-import { decrypt, encrypt } from './secret-box.js';
+import { decrypt, deriveKey, encrypt } from './secret-box.js';
 
 /** Canonical JSON: object keys sorted, so equal values always hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -16,7 +16,7 @@ export function canonicalJson(value: unknown): string {
 
 // One server key, separate derived keys per use: a hash made for one purpose can never be replayed as
 // another, and the sealing key for mount credentials differs from the key webhooks use.
-const derive = (serverKey: Buffer, info: string) => Buffer.from(hkdfSync('sha256', serverKey, Buffer.alloc(0), `berth/${info}`, 32));
+const derive = (serverKey: Buffer, info: string) => deriveKey(serverKey, `berth/${info}`);
 
 export function createMountSecrets(serverKey: Buffer): MountSecrets {
   if (serverKey.length !== 32) throw new Error('the server key must be 32 bytes');

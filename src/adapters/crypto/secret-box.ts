@@ -33,9 +33,15 @@ export function decrypt(key: Buffer, blob: string): string {
  */
 export function labelledSealer(serverKey: Buffer, label: string): { seal(plaintext: string): string; open(blob: string): string } {
   if (serverKey.length !== 32) throw new Error('the server key must be 32 bytes');
-  const sealKey = Buffer.from(hkdfSync('sha256', serverKey, Buffer.alloc(0), label, 32));
+  const sealKey = deriveKey(serverKey, label);
   return { seal: (plaintext) => encrypt(sealKey, plaintext), open: (blob) => decrypt(sealKey, blob) };
 }
+
+/** One server key, a separate 32-byte key per use (HKDF-SHA256, no salt, the label as info). */
+export const deriveKey = (serverKey: Buffer, label: string): Buffer => Buffer.from(hkdfSync('sha256', serverKey, Buffer.alloc(0), label, 32));
+
+/** Is `stored` a blob `encrypt` made (rather than text stored before a value was sealed)? */
+export const isSealed = (stored: string): boolean => stored.startsWith(`${VERSION}:`);
 
 function parseKey(text: string): Buffer {
   const t = text.trim();

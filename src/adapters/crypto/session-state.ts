@@ -1,9 +1,8 @@
 import type { SessionStateBox } from '../../domain/execd/session-state-port.js';
-import { labelledSealer } from './secret-box.js';
-
-const SEALED = 'v1:'; // secret-box's blob prefix; a saved state (`export -p` output) never starts so
+import { isSealed, labelledSealer } from './secret-box.js';
 
 export function createSessionStateBox(serverKey: Buffer): SessionStateBox {
   const box = labelledSealer(serverKey, 'berth/execd-session-state');
-  return { seal: box.seal, open: (stored) => (stored.startsWith(SEALED) ? box.open(stored) : stored) };
+  // a row saved before states were sealed holds `export -p` text, which never looks like a blob
+  return { seal: box.seal, open: (stored) => (isSealed(stored) ? box.open(stored) : stored) };
 }

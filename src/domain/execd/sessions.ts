@@ -9,6 +9,7 @@ import { stopExec, type PreparedCommand } from './commands/run.js';
 import { streamExec } from './commands/stream-exec.js';
 import { runTool } from './run-tool.js';
 import { execTarget } from './target.js';
+import { pieceEnd } from './utf16.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'ids' | 'config' | 'exec' | 'metrics' | 'log' | 'sessionState'>;
 
@@ -157,9 +158,7 @@ export function parseTrailer(stderr: string): { env: string; cwd: string } | nul
 export function stateEnv(state: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (let at = 0, i = 0; at < state.length; i++) {
-    let end = Math.min(at + ENV_PIECE_CHARS, state.length);
-    const last = state.charCodeAt(end - 1);
-    if (end < state.length && last >= 0xd800 && last <= 0xdbff) end--;
+    const end = pieceEnd(state, at, ENV_PIECE_CHARS);
     env[`${ENV_PIECE}${i}`] = state.slice(at, end);
     at = end;
   }

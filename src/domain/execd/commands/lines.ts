@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { pieceEnd } from '../utf16.js';
 
 /**
  * The longest text one event carries. A line longer than this is sent in pieces of this size: otherwise a
@@ -70,9 +71,7 @@ export class LineSplitter {
   private take(line: string, out: string[], finished: boolean): void {
     let at = 0;
     while (line.length - at > this.maxChars || (!finished && line.length - at >= this.maxChars)) {
-      let end = at + this.maxChars;
-      const last = line.charCodeAt(end - 1);
-      if (last >= 0xd800 && last <= 0xdbff && end - 1 > at) end--;
+      const end = pieceEnd(line, at, this.maxChars);
       out.push(line.slice(at, end));
       at = end;
       this.cut = true;
