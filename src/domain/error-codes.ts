@@ -83,7 +83,11 @@ export const ERROR_CODES = {
   'VOLUME::DUPLICATE_NAME': { kinds: ['invalid'], meaning: 'Two volumes of one sandbox share a name.' },
   'VOLUME::INVALID_BACKEND': { kinds: ['invalid'], meaning: 'A volume names no backend, or more than one.' },
   'VOLUME::UNSUPPORTED_BACKEND': { kinds: ['invalid'], meaning: 'The backend is not one this server mounts.' },
-  'VOLUME::INVALID_MOUNT_PATH': { kinds: ['invalid'], meaning: 'mountPath is not absolute, or is /, or lies under /proc, /sys or /dev.' },
+  'VOLUME::INVALID_MOUNT_PATH': {
+    kinds: ['invalid'],
+    meaning:
+      'mountPath is not absolute, is /, lies under /proc, /sys or /dev, or does not fit the image (a file where the volume is a directory, or the reverse).',
+  },
   'VOLUME::INVALID_SUB_PATH': { kinds: ['invalid'], meaning: 'subPath is absolute or climbs out with ..' },
   'VOLUME::INVALID_HOST_PATH': {
     kinds: ['invalid'],

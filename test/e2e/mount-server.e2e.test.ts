@@ -1,4 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../src/domain/volumes/ledger/mount-rows.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execIn } from '../fixtures/docker-exec.js';
 import {
@@ -22,7 +25,15 @@ let b: MountServer;
 
 beforeAll(async () => {
   w = await createMountWorld();
-  a = await startMountServer({ databaseUrl: w.testDb.url, dataDir: w.dataDir, mountRoot: w.mountRoot, env: w.serverEnv() });
+  // server a also takes host volumes under one folder: a directory and a regular file in it
+  await mkdir(join(w.work, 'host', 'dir'), { recursive: true });
+  await writeFile(join(w.work, 'host', 'file'), 'host file');
+  a = await startMountServer({
+    databaseUrl: w.testDb.url,
+    dataDir: w.dataDir,
+    mountRoot: w.mountRoot,
+    env: w.serverEnv({ BERTH_ALLOWED_HOST_PATHS: join(w.work, 'host') }),
+  });
   b = await startMountServer({ databaseUrl: w.testDb.url, dataDir: w.dataDir, mountRoot: w.mountRoot, env: w.serverEnv() });
 });
 afterAll(async () => {
@@ -94,4 +105,44 @@ describe('shared ossfs mounts through two berth processes', () => {
     }
     expect(await fuseMountsUnderRoot(w)).toEqual(before);
   });
+
+  // found by the fuzz (seed 3978751804): runc's "not a directory" at container start answered 500 with the
+  // engine's host paths in it
+  it('answers 400 for a volume that does not fit the image at its mountPath, and leaves no container, reference or mount', async () => {
+    const before = await leftBehind();
+    const host = join(w.work, 'host');
+    for (const volume of [
+      { name: 'h', mountPath: '/data', host: { path: join(host, 'file') } }, // a file onto the image's /data directory
+      { name: 'h', mountPath: '/bin/busybox', host: { path: join(host, 'dir') } }, // a directory onto a file
+      { ...w.volume('no-fit'), mountPath: '/bin/busybox/x' }, // a shared FUSE mount below a file: mounted, then refused
+    ]) {
+      const res = await a.api('/v1/sandboxes', {
+        method: 'POST',
+        body: JSON.stringify({
+          image: { uri: 'berth-base:latest' },
+          entrypoint: ['tail', '-f', '/dev/null'],
+          resourceLimits: {},
+          timeout: 60,
+          volumes: [volume],
+        }),
+      });
+      const body = (await res.json()) as { code: string; message: string };
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(body.code).toBe('VOLUME::INVALID_MOUNT_PATH');
+      expect(body.message).toContain(`'${volume.mountPath}'`);
+      for (const hostPath of [w.work, w.mountRoot, '/var/lib/docker', 'overlay2']) expect(body.message).not.toContain(hostPath);
+    }
+    expect(await leftBehind()).toEqual(before);
+    expect(await checkInvariants(w)).toEqual([]);
+  });
 });
+
+/** What a refused create must not leave: live sandbox rows, references, live mount rows, FUSE mounts, containers. */
+async function leftBehind() {
+  const [row] = rowsOf<Record<string, number>>(
+    await w.db.execute(sql`select (select count(*) from sandboxes where deleted_at is null)::int as sandboxes,
+    (select count(*) from mount_refs)::int as refs, (select count(*) from mounts where state <> 'unmounted')::int as mounts`),
+  );
+  const containers = await w.docker.listContainers({ all: true, filters: { label: [`berth.host-id=${w.hostId}`] } });
+  return { ...row, fuse: await fuseMountsUnderRoot(w), containers: containers.length };
+}

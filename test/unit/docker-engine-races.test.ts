@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerodeRuntime } from '../../src/adapters/docker/dockerode-runtime.js';
-import { withoutHostPaths } from '../../src/adapters/docker/exec-failures.js';
+import { volumeDoesNotFit, withoutHostPaths } from '../../src/adapters/docker/docker-errors.js';
 import { DockerSandboxExec } from '../../src/adapters/docker/sandbox-exec.js';
 import { RecordingLogger } from '../fakes/recording-logger.js';
 
@@ -113,5 +113,29 @@ describe("the engine's archive messages", () => {
     expect(withoutHostPaths(`evalSymlinksInScope: too many links in ${root}/tmp/s/loop`)).toBe('evalSymlinksInScope: too many links in /tmp/s/loop');
     expect(withoutHostPaths(`lstat ${root}/data/merged/f: not a directory`)).toBe('lstat /data/merged/f: not a directory');
     expect(withoutHostPaths('Could not find the file /tmp/x in container c1')).toBe('Could not find the file /tmp/x in container c1');
+  });
+});
+
+describe("runc's refusal of a volume that does not fit the image", () => {
+  const runc = (source: string, at: string) =>
+    `failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: ` +
+    `error mounting "${source}" to rootfs at "${at}": mount ${source}:${at} (via /proc/self/fd/6), flags: 0x5000: not a directory: unknown`;
+
+  it('is a 400 naming the mountPath only, also where runc names the rootfs on the host or quotes a quote', () => {
+    const root = '/var/lib/docker/overlay2/425cf7408843c3f212d5a55e828e0deba7d340a3dc4dd8a3e6cc6518b23ab5fe/merged';
+    for (const [at, said] of [
+      ['/data', '/data'],
+      [`${root}/bin/busybox/x`, '/bin/busybox/x'],
+      ['/a\\"b', '/a\\"b'],
+    ]) {
+      const err = volumeDoesNotFit(runc('/srv/berth/ossfs/m-1', at!));
+      expect(err).toMatchObject({ kind: 'invalid', code: 'VOLUME::INVALID_MOUNT_PATH', message: expect.stringContaining(`'${said}'`) });
+      expect(err!.message).not.toMatch(/srv\/berth|overlay2/);
+    }
+  });
+
+  it('leaves any other start failure alone', () => {
+    expect(volumeDoesNotFit('error mounting "/x" to rootfs at "/data": permission denied')).toBeNull();
+    expect(volumeDoesNotFit('exec: "tail": executable file not found in $PATH: not a directory')).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
  * whose `json.message` is the engine's own sentence; its `message` wraps that in "(HTTP code 409) ...".
  * Clients see the engine's sentence, so these helpers extract it; callers decide the DomainError.
  */
-import { DomainError, runtimeFailure } from '../../domain/errors.js';
+import { DomainError, invalid, runtimeFailure } from '../../domain/errors.js';
 import type { CodeOf } from '../../domain/error-codes.js';
 
 type ModemError = { statusCode?: unknown; json?: unknown; message?: unknown };
@@ -31,6 +31,28 @@ export function dockerMessage(err: unknown): string {
   if (typeof json === 'string' && json.trim()) return json.trim();
   const msg = typeof e?.message === 'string' ? e.message : String(err);
   return msg.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '').trim();
+}
+
+/** The engine's messages may name the container's root filesystem on the host (`.../overlay2/<id>/merged`): cut it to the in-sandbox path. */
+export const withoutHostPaths = (message: string): string => message.replace(/(?<=^|[\s"'])[^\s"']*?\/(?:merged|rootfs)(?=\/|[\s"']|$)/g, '');
+
+/**
+ * runc's refusal of a volume that does not fit the image's tree at its mountPath: the image has a file there
+ * and the volume is a directory, a directory and the volume is a file, or a file on the way to it
+ * (`error mounting "<source>" to rootfs at "/data": ...: not a directory`). The image and the mountPath are
+ * the request's, so it is a 400 that names the mountPath; the source (a host path, or berth's own ossfs
+ * mount root) and the engine's host paths stay out.
+ */
+const VOLUME_DOES_NOT_FIT = /error mounting "(?:[^"\\]|\\.)*" to rootfs at "((?:[^"\\]|\\.)*)"[\s\S]*?not a directory/i;
+
+export function volumeDoesNotFit(message: string): DomainError | null {
+  const at = VOLUME_DOES_NOT_FIT.exec(message)?.[1];
+  if (at === undefined) return null;
+  return invalid(
+    'VOLUME::INVALID_MOUNT_PATH',
+    `A volume cannot be mounted at '${withoutHostPaths(at) || '/'}': the image has a file where the volume is a directory, ` +
+      'a directory where it is a file, or a file on the way to it.',
+  );
 }
 
 /**

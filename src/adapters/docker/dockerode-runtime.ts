@@ -3,7 +3,7 @@ import { DomainError, conflict, notFound, runtimeFailure } from '../../domain/er
 import type { ContainerEvent, ContainerRuntime, ContainerSpec, ContainerState, Logger, ResourceUpdate } from '../../domain/ports.js';
 import { buildCreateOptions } from './container-spec.js';
 import { isEnded, stateFromInspect, stateFromSummary } from './container-state.js';
-import { dockerFailure, dockerMessage, isDockerNotFound, NOT_RUNNING_ANSWER } from './docker-errors.js';
+import { dockerFailure, dockerMessage, isDockerNotFound, NOT_RUNNING_ANSWER, volumeDoesNotFit, withoutHostPaths } from './docker-errors.js';
 import { ensureImage, type RegistryAuth } from './docker-image.js';
 import { commitContainer, removeImage } from './docker-snapshots.js';
 import { freezeGate } from './freeze-gate.js';
@@ -51,7 +51,8 @@ export class DockerodeRuntime implements ContainerRuntime {
       return state;
     } catch (e) {
       await this.removeHalfMade(container.id);
-      throw dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to start container: ${dockerMessage(e)}`);
+      const message = dockerMessage(e);
+      throw volumeDoesNotFit(message) ?? dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to start container: ${withoutHostPaths(message)}`);
     }
   }
 

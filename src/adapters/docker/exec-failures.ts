@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { conflict, DomainError, notFound, runtimeFailure } from '../../domain/errors.js';
 import { SymlinkLoop } from '../../domain/execd/port.js';
-import { dockerMessage, dockerStatus, NOT_RUNNING_ANSWER } from './docker-errors.js';
+import { dockerMessage, dockerStatus, NOT_RUNNING_ANSWER, withoutHostPaths } from './docker-errors.js';
 
 /** An engine call about one container that takes longer than this is not going to answer. */
 export const ENGINE_ANSWER_MS = 10_000;
@@ -35,9 +35,6 @@ export async function archiveFailure(docker: Docker, containerId: string, status
 export function symlinkLoop(path: string, body: string): DomainError | null {
   return /too many links/i.test(body) ? new SymlinkLoop(path) : null;
 }
-
-/** The engine's messages may name the container's root filesystem on the host (`.../overlay2/<id>/merged`): cut it to the in-sandbox path. */
-export const withoutHostPaths = (message: string): string => message.replace(/(?<=^|[\s"'])[^\s"']*?\/(?:merged|rootfs)(?=\/|[\s"']|$)/g, '');
 
 /**
  * What an exec create or start the engine refused means: a paused container answers 409, a gone one 404, one
