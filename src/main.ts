@@ -16,6 +16,7 @@ import { composeDeps } from './compose.js';
 import { loadConfig } from './config.js';
 import { attachProxyUpgrade } from './http/proxy/upgrade.js';
 import { answerClientErrors } from './http/client-error.js';
+import { escalateInterruptsOnce } from './domain/execd/commands/escalate.js';
 import { expireCommandsOnce } from './domain/execd/commands/expire.js';
 import { pruneCommandsOnce } from './domain/execd/commands/prune.js';
 import { reapOnce } from './domain/expiry/reap-once.js';
@@ -72,6 +73,7 @@ async function main() {
   const loops = [
     every('reaper', config.reaperIntervalMs, () => reapOnce(deps), log),
     every('execd-timeouts', config.reaperIntervalMs, () => expireCommandsOnce(deps), log),
+    every('execd-interrupt-kills', config.reaperIntervalMs, () => escalateInterruptsOnce(deps), log),
     every('execd-retention', config.reconcileIntervalMs, () => pruneCommandsOnce(deps), log),
     every('snapshots', config.reaperIntervalMs, () => reapSnapshotsOnce(deps), log),
     every('reconcile', config.reconcileIntervalMs, () => reconcileSandboxesOnce(deps), log),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
@@ -31,8 +32,17 @@ export const execdCommands = pgTable(
     deadlineAt: timestamp('deadline_at', { withTimezone: true, mode: 'date' }),
     /** set when berth itself signalled it (interrupt, timeout): the exit code is then reported as -1, as upstream */
     killedByBerth: boolean('killed_by_berth').notNull().default(false),
+    /** an interrupt's SIGKILL, due when its grace ends; a row, so a berth restart within the grace still sends it */
+    killAt: timestamp('kill_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('execd_commands_sandbox_idx').on(t.sandboxId), index('execd_commands_deadline_idx').on(t.deadlineAt)],
+  (t) => [
+    index('execd_commands_sandbox_idx').on(t.sandboxId),
+    index('execd_commands_deadline_idx').on(t.deadlineAt),
+    // the interrupt-kill loop reads only the few rows with a SIGKILL due
+    index('execd_commands_kill_idx')
+      .on(t.killAt)
+      .where(sql`${t.killAt} is not null`),
+  ],
 );
 
 /** Bash-style sessions: state is the saved environment and working directory, replayed into each run. */

@@ -1,8 +1,8 @@
-import { and, eq, isNotNull, isNull, lte } from 'drizzle-orm';
-import { execdCommands, sandboxes } from '../../../db/schema/index.js';
+import { eq } from 'drizzle-orm';
+import { execdCommands } from '../../../db/schema/index.js';
 import type { Deps } from '../../deps.js';
 import { hostPidOf } from './exec-pid.js';
-import { markKilledByBerth } from './rows.js';
+import { dueOnThisHost, markKilledByBerth } from './rows.js';
 
 /**
  * Commands past their timeout on this host get SIGKILL (upstream kills at once on timeout). Foreground
@@ -10,20 +10,7 @@ import { markKilledByBerth } from './rows.js';
  * whose berth process restarted, because the deadline is a row, not a timer. Returns how many it killed.
  */
 export async function expireCommandsOnce(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'exec'>): Promise<number> {
-  const due = await deps.db
-    .select({ id: execdCommands.id, hostPid: execdCommands.hostPid, execId: execdCommands.execId })
-    .from(execdCommands)
-    .innerJoin(sandboxes, eq(sandboxes.id, execdCommands.sandboxId))
-    .where(
-      and(
-        isNull(execdCommands.finishedAt),
-        isNotNull(execdCommands.deadlineAt),
-        lte(execdCommands.deadlineAt, deps.clock.now()),
-        eq(execdCommands.killedByBerth, false),
-        eq(sandboxes.hostId, deps.config.hostId),
-      ),
-    )
-    .limit(100);
+  const due = await dueOnThisHost(deps, execdCommands.deadlineAt, eq(execdCommands.killedByBerth, false));
   let killed = 0;
   for (const c of due) {
     await markKilledByBerth(deps, c.id, 'timeout');

@@ -2,6 +2,7 @@ import type { Deps } from '../../deps.js';
 import { conflict, runtimeFailure } from '../../errors.js';
 import { deleteSession, isSession } from '../sessions.js';
 import { execTarget } from '../target.js';
+import { killAfterGrace } from './escalate.js';
 import { hostPidOf } from './exec-pid.js';
 import { findCommand, markKilledByBerth, unmarkKilledByBerth } from './rows.js';
 import { settleCommand } from './status.js';
@@ -23,7 +24,7 @@ export async function interruptCommand(deps: D, sandboxId: string, id: string): 
   const row = await settleCommand(deps, await findCommand(deps, sandboxId, id));
   if (row.finishedAt !== null) throw conflict('RUNTIME_ERROR', `Command ${id} is not running.`);
   await execTarget(deps, sandboxId); // a paused sandbox cannot take the signal's effect; say so
-  await markKilledByBerth(deps, id, 'signal: terminated');
+  await markKilledByBerth(deps, id, 'signal: terminated', new Date(deps.clock.now().getTime() + INTERRUPT_GRACE_MS));
   const hostPid = await hostPidOf(deps.exec, row);
   if (!deps.exec.signalGroup(hostPid, 'SIGTERM')) {
     // No process took it: the command ended meanwhile (its exit settles the record), or berth cannot reach
@@ -33,11 +34,11 @@ export async function interruptCommand(deps: D, sandboxId: string, id: string): 
     await unmarkKilledByBerth(deps, id);
     throw runtimeFailure('RUNTIME_ERROR', `Command ${id} is running, but berth could not signal its process (it needs the engine's host PID namespace).`);
   }
+  // The timer keeps the grace exact; the row's kill_at stands in for it if this process dies first.
   const kill = setTimeout(() => {
-    void deps.exec
-      .inspect(row.execId!)
-      .then((s) => s?.running && deps.exec.signalGroup(hostPid, 'SIGKILL'))
-      .catch(() => {});
+    void killAfterGrace(deps, { id, execId: row.execId, hostPid }).catch((err) =>
+      deps.log.warn({ commandId: id, err: String(err) }, 'interrupt: the SIGKILL after the grace failed; the loop will retry'),
+    );
   }, INTERRUPT_GRACE_MS);
   kill.unref();
 }

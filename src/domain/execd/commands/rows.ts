@@ -1,5 +1,5 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
-import { execdCommands, type ExecdCommandRow } from '../../../db/schema/index.js';
+import { and, eq, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { execdCommands, sandboxes, type ExecdCommandRow } from '../../../db/schema/index.js';
 import type { Deps } from '../../deps.js';
 import { notFound } from '../../errors.js';
 import type { CommandKind } from './types.js';
@@ -66,15 +66,19 @@ export async function recordEngineExit(deps: D, id: string, engineExit: number |
   return row;
 }
 
-export async function markKilledByBerth(deps: Pick<Deps, 'db'>, id: string, reason: string): Promise<void> {
-  await deps.db.update(execdCommands).set({ killedByBerth: true, error: reason }).where(eq(execdCommands.id, id));
+/** killAt: an interrupt's SIGKILL, due when its grace ends (escalate.ts). */
+export async function markKilledByBerth(deps: Pick<Deps, 'db'>, id: string, reason: string, killAt?: Date): Promise<void> {
+  await deps.db
+    .update(execdCommands)
+    .set({ killedByBerth: true, error: reason, ...(killAt && { killAt }) })
+    .where(eq(execdCommands.id, id));
 }
 
 /** An interrupt that reached no process takes its mark back, so the command's own exit is reported as its own. */
 export async function unmarkKilledByBerth(deps: Pick<Deps, 'db'>, id: string): Promise<void> {
   await deps.db
     .update(execdCommands)
-    .set({ killedByBerth: false, error: null })
+    .set({ killedByBerth: false, error: null, killAt: null })
     .where(and(eq(execdCommands.id, id), isNull(execdCommands.finishedAt)));
 }
 
@@ -116,4 +120,21 @@ export async function recordAndStart<T extends { execId: string; detach(): void 
     throw started.reason;
   }
   return { row: inserted.value, handle: started.value };
+}
+
+/**
+ * Unfinished commands of this host's sandboxes whose time `at` has come (a timeout's deadline, an
+ * interrupt's SIGKILL): what a loop on this host must act on, whichever berth process started them.
+ */
+export async function dueOnThisHost(
+  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  at: typeof execdCommands.deadlineAt | typeof execdCommands.killAt,
+  ...also: SQL[]
+): Promise<Array<{ id: string; execId: string | null; hostPid: number }>> {
+  return deps.db
+    .select({ id: execdCommands.id, execId: execdCommands.execId, hostPid: execdCommands.hostPid })
+    .from(execdCommands)
+    .innerJoin(sandboxes, eq(sandboxes.id, execdCommands.sandboxId))
+    .where(and(isNull(execdCommands.finishedAt), isNotNull(at), lte(at, deps.clock.now()), eq(sandboxes.hostId, deps.config.hostId), ...also))
+    .limit(100);
 }

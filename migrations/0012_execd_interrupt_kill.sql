@@ -1,0 +1,2 @@
+ALTER TABLE "execd_commands" ADD COLUMN "kill_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "execd_commands_kill_idx" ON "execd_commands" USING btree ("kill_at") WHERE "execd_commands"."kill_at" is not null;
