@@ -1,9 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execdSessions, sandboxes } from '../../src/db/schema/index.js';
+import { escalateInterruptsOnce } from '../../src/domain/execd/commands/escalate.js';
+import { deleteSession } from '../../src/domain/execd/sessions.js';
 import { expectNotInExecs } from '../helpers/exec-secrets.js';
 import { buildExecdApp, type ExecdApp } from '../helpers/execd-app.js';
 import { readFrames, textsOf } from '../helpers/exec-stream.js';
+import { waitForValue } from '../helpers/wait.js';
 
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -88,6 +91,34 @@ describe('execd sessions: the saved environment on a real engine', () => {
     const ps = await readFrames(await t.execd(id, '/command', json({ command: 'ps -o args' })));
     expect(textsOf(ps, 'stdout').filter((l) => /^sleep 5[12]$/.test(l!))).toEqual([]);
     expect((await runIn(sid, 'true')).status).toBe(404);
+  });
+
+  // The run's pid and engine are its sandbox's host's: a berth on another host that closes the session must
+  // not signal that pid on its own machine; the owner's interrupt-kill loop sends the SIGKILL it recorded.
+  it("closed from another host: that host signals nothing, and the sandbox's host kills the run", async () => {
+    const sid = await newSession();
+    const res = await runIn(sid, 'echo up; sleep 53');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"up"')) text += decoder.decode((await reader.read()).value);
+    const elsewhere = { ...t.deps, config: { ...t.deps.config, hostId: 'another-berth-host' } };
+    await deleteSession(elsewhere, id, sid);
+
+    const sleeping = async () =>
+      textsOf(await readFrames(await t.execd(id, '/command', json({ command: 'ps -o args' }))), 'stdout').filter((l) => l === 'sleep 53');
+    expect(await sleeping()).toEqual(['sleep 53']);
+    expect(await escalateInterruptsOnce(elsewhere)).toBe(0); // not its sandbox
+    expect(await escalateInterruptsOnce(t.deps)).toBe(1);
+    // gone long before the 53 s it would sleep
+    await waitForValue(async () => ((await sleeping()).length === 0 ? true : undefined), 10_000);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    expect(text).toMatch(/"evalue":"-1"/);
+    expect(await escalateInterruptsOnce(t.deps)).toBe(0); // sent once
   });
 
   it('keeps the state a run started with when the run leaves more than a later run could start with', async () => {

@@ -1,9 +1,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { execdCommands, execdSessions } from '../../db/schema/index.js';
+import { execdCommands, execdSessions, sandboxes } from '../../db/schema/index.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { assertCommandInput, assertDirectory, assertShell } from './commands/prepare.js';
-import { hostPidOf } from './commands/exec-pid.js';
+import { killIfStillRunning } from './commands/escalate.js';
 import { markKilledByBerth, recordAndStart } from './commands/rows.js';
 import { stopExec, type PreparedCommand } from './commands/run.js';
 import { streamExec } from './commands/stream-exec.js';
@@ -70,19 +70,25 @@ export async function createSession(deps: D, sandboxId: string, cwd?: string): P
  * the session goes, and a run still going gets SIGKILL to its process group (its children too), so its
  * stream ends with evalue -1. The row goes first, so the killed run cannot save its state into it.
  */
-export async function deleteSession(deps: Pick<Deps, 'db' | 'exec'>, sandboxId: string, id: string): Promise<void> {
+/**
+ * Closes the session and SIGKILLs its running run. The kill is also written as due now: the engine and the
+ * pid are the sandbox's host's, so a berth on another host only records it and that host's interrupt-kill
+ * loop sends it (signalling the pid here would hit whatever process has that number on this machine).
+ */
+export async function deleteSession(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'exec'>, sandboxId: string, id: string): Promise<void> {
   const gone = await deps.db
     .delete(execdSessions)
     .where(and(eq(execdSessions.id, id), eq(execdSessions.sandboxId, sandboxId)))
     .returning({ id: execdSessions.id });
   if (gone.length === 0) throw notFound('CONTEXT_NOT_FOUND', `No session ${id} in this sandbox.`);
   const running = await deps.db
-    .select()
+    .select({ id: execdCommands.id, execId: execdCommands.execId, hostPid: execdCommands.hostPid, hostId: sandboxes.hostId })
     .from(execdCommands)
+    .innerJoin(sandboxes, eq(sandboxes.id, execdCommands.sandboxId))
     .where(and(eq(execdCommands.sandboxId, sandboxId), eq(execdCommands.sessionId, id), isNull(execdCommands.finishedAt)));
   for (const run of running) {
-    await markKilledByBerth(deps, run.id, 'signal: killed (session closed)');
-    deps.exec.signalGroup(await hostPidOf(deps.exec, run), 'SIGKILL');
+    await markKilledByBerth(deps, run.id, 'signal: killed (session closed)', deps.clock.now());
+    if (run.hostId === deps.config.hostId) await killIfStillRunning(deps, run);
   }
 }
 

@@ -1,19 +1,23 @@
 import { eq } from 'drizzle-orm';
 import { execdCommands } from '../../../db/schema/index.js';
 import type { Deps } from '../../deps.js';
+import { waitForPid } from './exec-pid.js';
 import { dueOnThisHost } from './rows.js';
 
 type D = Pick<Deps, 'db' | 'clock' | 'config' | 'exec'>;
 type Due = { id: string; execId: string | null; hostPid: number };
 
 /**
- * An interrupt's SIGKILL once its grace has run out, if the command still runs. The engine is asked first:
- * a pid whose exec has ended may already belong to another process. Either way the SIGKILL is no longer
- * due, whoever got here first (the interrupt's own timer, or the loop below after a restart).
+ * A SIGKILL that is due (an interrupt's grace has run out, a session was closed), if the command still runs.
+ * The engine is asked first: a pid whose exec has ended may already belong to another process. Either way
+ * it is no longer due, whoever got here first (the caller's own timer, or the loop below after a restart).
  */
-export async function killAfterGrace(deps: D, c: Due): Promise<void> {
-  const status = c.execId ? await deps.exec.inspect(c.execId).catch(() => null) : null;
-  if (status?.running && c.hostPid > 0) deps.exec.signalGroup(c.hostPid, 'SIGKILL');
+export async function killIfStillRunning(deps: D, c: Due): Promise<void> {
+  // No exec recorded yet, the engine not answering, or no pid from it yet: still due, for the next look.
+  if (!c.execId) return;
+  const status = await waitForPid(deps.exec, c.execId).catch(() => undefined);
+  if (status === undefined || (status?.running && status.hostPid <= 0)) return;
+  if (status?.running) deps.exec.signalGroup(c.hostPid > 0 ? c.hostPid : status.hostPid, 'SIGKILL');
   await deps.db.update(execdCommands).set({ killAt: null }).where(eq(execdCommands.id, c.id));
 }
 
@@ -24,6 +28,6 @@ export async function killAfterGrace(deps: D, c: Due): Promise<void> {
  */
 export async function escalateInterruptsOnce(deps: D): Promise<number> {
   const due = await dueOnThisHost(deps, execdCommands.killAt);
-  for (const c of due) await killAfterGrace(deps, c);
+  for (const c of due) await killIfStillRunning(deps, c);
   return due.length;
 }

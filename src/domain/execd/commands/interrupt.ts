@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import { conflict, runtimeFailure } from '../../errors.js';
 import { deleteSession, isSession } from '../sessions.js';
 import { execTarget } from '../target.js';
-import { killAfterGrace } from './escalate.js';
+import { killIfStillRunning } from './escalate.js';
 import { hostPidOf } from './exec-pid.js';
 import { findCommand, markKilledByBerth, unmarkKilledByBerth } from './rows.js';
 import { settleCommand } from './status.js';
@@ -36,7 +36,7 @@ export async function interruptCommand(deps: D, sandboxId: string, id: string): 
   }
   // The timer keeps the grace exact; the row's kill_at stands in for it if this process dies first.
   const kill = setTimeout(() => {
-    void killAfterGrace(deps, { id, execId: row.execId, hostPid }).catch((err) =>
+    void killIfStillRunning(deps, { id, execId: row.execId, hostPid }).catch((err) =>
       deps.log.warn({ commandId: id, err: String(err) }, 'interrupt: the SIGKILL after the grace failed; the loop will retry'),
     );
   }, INTERRUPT_GRACE_MS);
