@@ -8,17 +8,19 @@ type D = Pick<Deps, 'db' | 'clock' | 'config' | 'exec'>;
 type Due = { id: string; execId: string | null; hostPid: number };
 
 /**
- * A SIGKILL that is due (an interrupt's grace has run out, a session was closed), if the command still runs.
+ * A SIGKILL that is due (a timeout, an interrupt's grace run out, a session closed), if the command still runs.
  * The engine is asked first: a pid whose exec has ended may already belong to another process. Either way
  * it is no longer due, whoever got here first (the caller's own timer, or the loop below after a restart).
+ * True when it sent the signal.
  */
-export async function killIfStillRunning(deps: D, c: Due): Promise<void> {
+export async function killIfStillRunning(deps: Pick<Deps, 'db' | 'exec'>, c: Due): Promise<boolean> {
   // No exec recorded yet, the engine not answering, or no pid from it yet: still due, for the next look.
-  if (!c.execId) return;
+  if (!c.execId) return false;
   const status = await waitForPid(deps.exec, c.execId).catch(() => undefined);
-  if (status === undefined || (status?.running && status.hostPid <= 0)) return;
-  if (status?.running) deps.exec.signalGroup(c.hostPid > 0 ? c.hostPid : status.hostPid, 'SIGKILL');
+  if (status === undefined || (status?.running && status.hostPid <= 0)) return false;
+  const signalled = status?.running === true && deps.exec.signalGroup(c.hostPid > 0 ? c.hostPid : status.hostPid, 'SIGKILL');
   await deps.db.update(execdCommands).set({ killAt: null }).where(eq(execdCommands.id, c.id));
+  return signalled;
 }
 
 /**

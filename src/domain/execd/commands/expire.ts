@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { execdCommands } from '../../../db/schema/index.js';
 import type { Deps } from '../../deps.js';
-import { hostPidOf } from './exec-pid.js';
+import { killIfStillRunning } from './escalate.js';
 import { dueOnThisHost, markKilledByBerth } from './rows.js';
 
 /**
@@ -13,8 +13,10 @@ export async function expireCommandsOnce(deps: Pick<Deps, 'db' | 'clock' | 'conf
   const due = await dueOnThisHost(deps, execdCommands.deadlineAt, eq(execdCommands.killedByBerth, false));
   let killed = 0;
   for (const c of due) {
-    await markKilledByBerth(deps, c.id, 'timeout');
-    if (deps.exec.signalGroup(await hostPidOf(deps.exec, c), 'SIGKILL')) killed++;
+    // marked first, so the exit is reported as berth's kill; due as a row, so a kill that cannot go out now
+    // (no pid from the engine yet) is sent by the interrupt-kill loop
+    await markKilledByBerth(deps, c.id, 'timeout', deps.clock.now());
+    if (await killIfStillRunning(deps, c)) killed++;
   }
   return killed;
 }
