@@ -137,6 +137,8 @@ function createBody(r: Prng, known: Known): unknown {
 
 /** Where a volume may not go (the root, the kernel's file systems), as a client might still ask. */
 const KERNEL_MOUNT_PATHS = ['/', '/proc', '/sys', '/dev', '/dev/shm', '/sys/fs/cgroup', '/tmp/../proc'];
+/** paths the image itself holds: files a directory cannot go onto, a path below a file, directories, a link */
+const IMAGE_TREE_MOUNT_PATHS = ['/etc/passwd', '/bin/busybox', '/bin/busybox/x', '/etc', '/tmp', '/etc/mtab', '/etc/hosts'];
 
 /**
  * One volume. A host volume names a path inside the one allowed prefix (a directory, a new directory, a
@@ -147,7 +149,7 @@ const KERNEL_MOUNT_PATHS = ['/', '/proc', '/sys', '/dev', '/dev/shm', '/sys/fs/c
  */
 function volume(r: Prng, known: Known): Record<string, unknown> {
   const name = r.chance(0.8) ? 'data' : hostileString(r);
-  const mountPath = r.chance(0.7) ? '/data' : r.chance(0.4) ? r.pick(KERNEL_MOUNT_PATHS) : hostileString(r);
+  const mountPath = r.chance(0.6) ? '/data' : r.chance(0.35) ? r.pick(IMAGE_TREE_MOUNT_PATHS) : r.chance(0.4) ? r.pick(KERNEL_MOUNT_PATHS) : hostileString(r);
   const hostPaths = ['dir', `dir/new-${r.int(1000)}`, 'file', 'file/x', 'file/x/y'].map((p) => `${known.hostRoot}/${p}`);
   switch (r.int(3)) {
     case 0:

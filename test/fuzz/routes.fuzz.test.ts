@@ -18,11 +18,13 @@ import { closeAgent, send, sendRaw, type Answer } from './send.js';
 // on every answer, nothing half-made after the run, and /health still answering.
 //
 // BERTH_FUZZ_SEED=<n> replays a run's requests (ids the run learns, such as a created sandbox's, depend on
-// timing); BERTH_FUZZ_REQUESTS=<n> sets the count (default 5000); BERTH_FUZZ_CONCURRENCY (default 6).
+// timing); BERTH_FUZZ_REQUESTS=<n> sets the count (default 5000); BERTH_FUZZ_CONCURRENCY (default 6);
+// BERTH_FUZZ_ROUTES=<regex> keeps only the routes whose "METHOD /path" it matches (a focused hunt).
 
 const SEED = seedFromEnv(process.env);
 const COUNT = Number(process.env.BERTH_FUZZ_REQUESTS ?? 5000);
 const CONCURRENCY = Number(process.env.BERTH_FUZZ_CONCURRENCY ?? 6);
+const ONLY = process.env.BERTH_FUZZ_ROUTES ? new RegExp(process.env.BERTH_FUZZ_ROUTES) : null;
 const PROXY_PORT = 8081;
 /** share of requests sent as raw bytes Node's parser refuses */
 const MALFORMED_SHARE = 0.01;
@@ -109,7 +111,7 @@ describe.each(DB_KINDS)(`fuzz: every route on %s, seed ${SEED}`, (kind) => {
     'answers every hostile request below 500, in berth error shape, and leaves nothing half-made',
     async () => {
       const started = Date.now();
-      const routes = appRoutes();
+      const routes = appRoutes().filter((rt) => !ONLY || ONLY.test(`${rt.method} ${rt.path}`));
       const master = new Prng(SEED);
       const plan = Array.from({ length: COUNT }, (_, i) => ({ i, r: master.fork() }));
       const byStatus = new Map<number, number>();

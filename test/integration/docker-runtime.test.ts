@@ -166,15 +166,16 @@ describe('DockerodeRuntime against the local engine', () => {
     expect(await runtime.inspect(`missing-${run}`)).toBeNull();
   });
 
-  it('removes the half-made container when start fails', async () => {
+  it('removes the half-made container when start fails, and says it is the volume that does not fit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-it-'));
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     try {
-      // Binding a file over a directory passes create and fails in the OCI runtime at start.
+      // Binding a file over a directory passes create and fails in the OCI runtime at start: the request's mistake.
       const s = spec({ binds: [`${file}:/bin`] });
-      const err = await expectDomainError(runtime.createAndStart(s), 'runtime', 'DOCKER::SANDBOX_START_FAILED');
-      expect(err.message).toMatch(/^Failed to start container: /);
+      const err = await expectDomainError(runtime.createAndStart(s), 'invalid', 'VOLUME::INVALID_MOUNT_PATH');
+      expect(err.message).toContain("A volume cannot be mounted at '/bin'");
+      expect(err.message).not.toMatch(/overlay2|OCI runtime|a-file/);
       const left = await docker.listContainers({ all: true, filters: { name: [s.name] } });
       expect(left).toEqual([]);
     } finally {
