@@ -115,6 +115,8 @@ describe('shared ossfs mounts through two berth processes', () => {
       { name: 'h', mountPath: '/data', host: { path: join(host, 'file') } }, // a file onto the image's /data directory
       { name: 'h', mountPath: '/bin/busybox', host: { path: join(host, 'dir') } }, // a directory onto a file
       { ...w.volume('no-fit'), mountPath: '/bin/busybox/x' }, // a shared FUSE mount below a file: mounted, then refused
+      // a new named volume below a file: the engine refuses it at create, copying the image's content into it
+      { name: 'p', mountPath: '/bin/busybox/x', pvc: { claimName: `no-fit-${w.run}`, createIfNotExists: true, deleteOnSandboxTermination: true } },
     ]) {
       const res = await a.api('/v1/sandboxes', {
         method: 'POST',
@@ -137,12 +139,13 @@ describe('shared ossfs mounts through two berth processes', () => {
   });
 });
 
-/** What a refused create must not leave: live sandbox rows, references, live mount rows, FUSE mounts, containers. */
+/** What a refused create must not leave: live sandbox rows, references, live mount rows, FUSE mounts, containers, Docker volumes. */
 async function leftBehind() {
   const [row] = rowsOf<Record<string, number>>(
     await w.db.execute(sql`select (select count(*) from sandboxes where deleted_at is null)::int as sandboxes,
     (select count(*) from mount_refs)::int as refs, (select count(*) from mounts where state <> 'unmounted')::int as mounts`),
   );
   const containers = await w.docker.listContainers({ all: true, filters: { label: [`berth.host-id=${w.hostId}`] } });
-  return { ...row, fuse: await fuseMountsUnderRoot(w), containers: containers.length };
+  const volumes = ((await w.docker.listVolumes()).Volumes ?? []).filter((v) => v.Name.includes(w.run)).map((v) => v.Name);
+  return { ...row, fuse: await fuseMountsUnderRoot(w), containers: containers.length, volumes };
 }

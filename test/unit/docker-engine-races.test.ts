@@ -116,6 +116,8 @@ describe("the engine's archive messages", () => {
   });
 });
 
+const ROOT = '/var/lib/docker/overlay2/ce55aa9a37821b505d80b224b3d30a5239fe8b0dbd30d2e962802db5ba23e1ae/merged';
+
 describe("runc's refusal of a volume that does not fit the image", () => {
   const runc = (source: string, at: string) =>
     `failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: ` +
@@ -128,14 +130,22 @@ describe("runc's refusal of a volume that does not fit the image", () => {
       [`${root}/bin/busybox/x`, '/bin/busybox/x'],
       ['/a\\"b', '/a\\"b'],
     ]) {
-      const err = volumeDoesNotFit(runc('/srv/berth/ossfs/m-1', at!));
+      const err = volumeDoesNotFit(runc('/srv/berth/ossfs/m-1', at!), []);
       expect(err).toMatchObject({ kind: 'invalid', code: 'VOLUME::INVALID_MOUNT_PATH', message: expect.stringContaining(`'${said}'`) });
       expect(err!.message).not.toMatch(/srv\/berth|overlay2/);
     }
   });
 
+  it("is read the same from the engine's create, where it copies the image into a new named volume, for a bind's target", () => {
+    const err = volumeDoesNotFit(`lstat ${ROOT}/bin/busybox/x: not a directory`, ['fuzz-757:/bin/busybox/x', '/srv/h:/h:ro']);
+    expect(err).toMatchObject({ kind: 'invalid', code: 'VOLUME::INVALID_MOUNT_PATH', message: expect.stringContaining("'/bin/busybox/x'") });
+    expect(err!.message).not.toContain('overlay2');
+  });
+
   it('leaves any other start failure alone', () => {
-    expect(volumeDoesNotFit('error mounting "/x" to rootfs at "/data": permission denied')).toBeNull();
-    expect(volumeDoesNotFit('exec: "tail": executable file not found in $PATH: not a directory')).toBeNull();
+    expect(volumeDoesNotFit('error mounting "/x" to rootfs at "/data": permission denied', [])).toBeNull();
+    expect(volumeDoesNotFit('exec: "tail": executable file not found in $PATH: not a directory', [])).toBeNull();
+    // the create-time form, about a path no bind goes to
+    expect(volumeDoesNotFit(`lstat ${ROOT}/etc/passwd/x: not a directory`, ['vol-1:/data'])).toBeNull();
   });
 });

@@ -42,7 +42,11 @@ export class DockerodeRuntime implements ContainerRuntime {
       container = await this.docker.createContainer(buildCreateOptions(spec));
     } catch (e) {
       // Nothing to clean up: a failed create leaves no container (and a name conflict is not ours to remove).
-      throw dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to create container from image '${spec.image}': ${dockerMessage(e)}`);
+      const message = dockerMessage(e);
+      throw (
+        volumeDoesNotFit(message, spec.binds) ??
+        dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to create container from image '${spec.image}': ${withoutHostPaths(message)}`)
+      );
     }
     try {
       await container.start();
@@ -52,7 +56,9 @@ export class DockerodeRuntime implements ContainerRuntime {
     } catch (e) {
       await this.removeHalfMade(container.id);
       const message = dockerMessage(e);
-      throw volumeDoesNotFit(message) ?? dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to start container: ${withoutHostPaths(message)}`);
+      throw (
+        volumeDoesNotFit(message, spec.binds) ?? dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to start container: ${withoutHostPaths(message)}`)
+      );
     }
   }
 
