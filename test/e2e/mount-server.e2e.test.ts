@@ -117,6 +117,7 @@ describe('shared ossfs mounts through two berth processes', () => {
       { ...w.volume('no-fit'), mountPath: '/bin/busybox/x' }, // a shared FUSE mount below a file: mounted, then refused
       // a new named volume below a file: the engine refuses it at create, copying the image's content into it
       { name: 'p', mountPath: '/bin/busybox/x', pvc: { claimName: `no-fit-${w.run}`, createIfNotExists: true, deleteOnSandboxTermination: true } },
+      { name: 'p', mountPath: '/bin/busybox', pvc: { claimName: `onto-file-${w.run}`, createIfNotExists: true, deleteOnSandboxTermination: true } },
     ]) {
       const res = await a.api('/v1/sandboxes', {
         method: 'POST',

@@ -140,6 +140,9 @@ describe("runc's refusal of a volume that does not fit the image", () => {
     const err = volumeDoesNotFit(`lstat ${ROOT}/bin/busybox/x: not a directory`, ['fuzz-757:/bin/busybox/x', '/srv/h:/h:ro']);
     expect(err).toMatchObject({ kind: 'invalid', code: 'VOLUME::INVALID_MOUNT_PATH', message: expect.stringContaining("'/bin/busybox/x'") });
     expect(err!.message).not.toContain('overlay2');
+    // onto a file
+    expect(volumeDoesNotFit('source /bin/busybox is not directory', ['v:/bin/busybox'])).toMatchObject({ code: 'VOLUME::INVALID_MOUNT_PATH' });
+    expect(volumeDoesNotFit('source /bin/busybox is not directory', ['v:/data'])).toBeNull();
   });
 
   it('leaves any other start failure alone', () => {

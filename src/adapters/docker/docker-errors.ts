@@ -41,17 +41,19 @@ export const withoutHostPaths = (message: string): string => message.replace(/(?
  * file there and the volume is a directory, a directory and the volume is a file, or a file on the way to
  * it. runc says so at start (`error mounting "<source>" to rootfs at "/data": ...: not a directory`); for a
  * named volume the engine already says it at create, when it copies the image's content into the new volume
- * (`lstat <container root>/bin/busybox/x: not a directory`), which is read as this only for a path that is
+ * (`lstat <container root>/bin/busybox/x: not a directory` below a file, `source /bin/busybox is not
+ * directory` onto one), which is read as this only for a path that is
  * one of the binds' targets. The image and the mountPath are the request's, so it is a 400 that names the
  * mountPath; the source (a host path, or berth's own ossfs mount root) and the engine's host paths stay out.
  */
 const MOUNT_REFUSED = /error mounting "(?:[^"\\]|\\.)*" to rootfs at "((?:[^"\\]|\\.)*)"[\s\S]*?not a directory/i;
-const COPY_UP_REFUSED = /lstat ([^\s:]+): not a directory/i;
+const COPY_UP_REFUSED = /lstat ([^\s:]+): not a directory|source (\S+) is not directory/i;
 
 export function volumeDoesNotFit(message: string, binds: readonly string[]): DomainError | null {
   let at = MOUNT_REFUSED.exec(message)?.[1];
   if (at === undefined) {
-    const path = COPY_UP_REFUSED.exec(message)?.[1];
+    const m = COPY_UP_REFUSED.exec(message);
+    const path = m?.[1] ?? m?.[2];
     if (path !== undefined && binds.some((b) => b.split(':')[1] === withoutHostPaths(path))) at = path;
   }
   if (at === undefined) return null;
