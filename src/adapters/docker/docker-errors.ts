@@ -65,6 +65,15 @@ export function volumeDoesNotFit(message: string, binds: readonly string[]): Dom
 }
 
 /**
+ * A create or start the engine refused: a volume of the request that does not fit the image (400), else
+ * SANDBOX_START_FAILED in the engine's words, without its host paths.
+ */
+export function startRefused(err: unknown, binds: readonly string[], what: string): DomainError {
+  const message = dockerMessage(err);
+  return volumeDoesNotFit(message, binds) ?? dockerFailure(err, 'DOCKER::SANDBOX_START_FAILED', `${what}: ${withoutHostPaths(message)}`);
+}
+
+/**
  * Removes every occurrence of each secret from a message. Registry errors do not echo passwords today,
  * but a proxy or a future engine might; the message goes to clients and logs verbatim (invariant 7).
  */

@@ -3,7 +3,7 @@ import { DomainError, conflict, notFound, runtimeFailure } from '../../domain/er
 import type { ContainerEvent, ContainerRuntime, ContainerSpec, ContainerState, Logger, ResourceUpdate } from '../../domain/ports.js';
 import { buildCreateOptions } from './container-spec.js';
 import { isEnded, stateFromInspect, stateFromSummary } from './container-state.js';
-import { dockerFailure, dockerMessage, isDockerNotFound, NOT_RUNNING_ANSWER, volumeDoesNotFit, withoutHostPaths } from './docker-errors.js';
+import { dockerFailure, dockerMessage, isDockerNotFound, NOT_RUNNING_ANSWER, startRefused } from './docker-errors.js';
 import { ensureImage, type RegistryAuth } from './docker-image.js';
 import { commitContainer, removeImage } from './docker-snapshots.js';
 import { freezeGate } from './freeze-gate.js';
@@ -42,11 +42,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       container = await this.docker.createContainer(buildCreateOptions(spec));
     } catch (e) {
       // Nothing to clean up: a failed create leaves no container (and a name conflict is not ours to remove).
-      const message = dockerMessage(e);
-      throw (
-        volumeDoesNotFit(message, spec.binds) ??
-        dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to create container from image '${spec.image}': ${withoutHostPaths(message)}`)
-      );
+      throw startRefused(e, spec.binds, `Failed to create container from image '${spec.image}'`);
     }
     try {
       await container.start();
@@ -55,10 +51,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       return state;
     } catch (e) {
       await this.removeHalfMade(container.id);
-      const message = dockerMessage(e);
-      throw (
-        volumeDoesNotFit(message, spec.binds) ?? dockerFailure(e, 'DOCKER::SANDBOX_START_FAILED', `Failed to start container: ${withoutHostPaths(message)}`)
-      );
+      throw startRefused(e, spec.binds, 'Failed to start container');
     }
   }
 
